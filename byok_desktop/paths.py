@@ -1,0 +1,52 @@
+"""Where the app keeps its files: one place, overridable for tests and portable use."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from byok_desktop import APP_ID
+
+DATA_DIR_ENV = "BYOK_DESKTOP_DATA_DIR"
+DATABASE_FILE = "byok.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    data_dir: Path
+    log_dir: Path
+    # True when --data-dir or the environment chose the folder: settings then live
+    # beside the data instead of in the user's profile.
+    portable: bool
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def backups(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / "settings.ini"
+
+    def ensure(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+
+def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
+    """``data_dir`` (from ``--data-dir``) wins, then the environment, then platformdirs."""
+    chosen = data_dir or os.environ.get(DATA_DIR_ENV)
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        return AppPaths(data_dir=root, log_dir=root / "logs", portable=True)
+    import platformdirs
+
+    return AppPaths(
+        data_dir=Path(platformdirs.user_data_dir(APP_ID, appauthor=False)),
+        log_dir=Path(platformdirs.user_log_dir(APP_ID, appauthor=False)),
+        portable=False,
+    )

@@ -1,0 +1,67 @@
+"""ORM models. Sessions live per unit of work; callers get plain data, not these rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Optimistic concurrency: every save must name the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    problem_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    aws_account_id: Mapped[str] = mapped_column(Text, default="")
+    site_name: Mapped[str] = mapped_column(Text, default="")
+    # Canonical site label used by the uniqueness rule; "" while the name is invalid.
+    site_key: Mapped[str] = mapped_column(String(63), default="", index=True)
+    desired_users: Mapped[str] = mapped_column(Text, default="")
+    users_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tier_name: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    products: Mapped[str] = mapped_column(Text, default="")
+    customer_org: Mapped[str] = mapped_column(Text, default="")
+    requester_name: Mapped[str] = mapped_column(Text, default="")
+    requester_email: Mapped[str] = mapped_column(Text, default="")
+    requester_is_org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProductRow(Base):
+    """A BYOK-enabled product on a site. Rows are created by provisioning and never
+    deleted: a BYOK product cannot become a non-BYOK one."""
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_site_product", "site_key", "product", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="RESTRICT"), nullable=True
+    )
+    site_key: Mapped[str] = mapped_column(String(63))
+    product: Mapped[str] = mapped_column(String(40))
+    family: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

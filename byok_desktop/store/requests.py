@@ -1,0 +1,459 @@
+"""Requests in the database: save with a version check, list, search, sort.
+
+Every public method is one unit of work with its own session, so the store can be used
+from any thread; it returns plain dataclasses, never ORM rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+
+from sqlalchemy import Engine, Select, case, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from byok_desktop.locations import Location
+from byok_desktop.products import (
+    Product,
+    ProductFamily,
+    decode_products,
+    encode_products,
+)
+from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.store.engine import session_factory
+from byok_desktop.store.models import ProductRow, RequestRow
+from byok_desktop.tiers import TierTable
+from byok_desktop.validation import (
+    USERS_MAX,
+    SiteClaim,
+    Validation,
+    normalise_account_id,
+    normalise_site_name,
+    normalised,
+    parse_users,
+    site_name_problems,
+    validate,
+)
+
+log = logging.getLogger("byok_desktop.db")
+
+
+class RequestNotFound(LookupError):
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"Request {request_id} no longer exists; it may have been deleted.")
+        self.request_id = request_id
+
+
+class RequestProvisioned(RuntimeError):
+    """A request whose products exist is history: it cannot be deleted."""
+
+    def __init__(self, request_ids: Sequence[int]) -> None:
+        listed = ", ".join(f"#{i}" for i in request_ids)
+        super().__init__(
+            f"Request {listed} has BYOK products and is kept as their record; it cannot be "
+            "deleted (a BYOK product can never be turned back into a non-BYOK one)."
+        )
+        self.request_ids = list(request_ids)
+
+
+class VersionConflict(RuntimeError):
+    """Someone else saved the request since it was read."""
+
+    def __init__(self, request_id: int, expected: int, actual: int) -> None:
+        super().__init__(
+            f"Request {request_id} was changed elsewhere (version {actual}, you edited "
+            f"version {expected}). Reload it to see the other change; your text is kept."
+        )
+        self.request_id = request_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest:
+    id: int
+    version: int
+    status: RequestStatus
+    problem_count: int
+    tier_name: str
+    created_at: datetime
+    updated_at: datetime
+    draft: RequestDraft
+
+
+@dataclass(frozen=True, slots=True)
+class RequestListRow:
+    """What the requests list shows for one request."""
+
+    id: int
+    status: RequestStatus
+    problem_count: int
+    site_name: str
+    aws_account_id: str
+    customer_org: str
+    products: frozenset[Product]
+    location: Location | None
+    desired_users: str
+    tier_name: str
+    updated_at: datetime
+
+
+class SortKey(Enum):
+    STATUS = "status"
+    SITE = "site"
+    ACCOUNT = "account"
+    CUSTOMER = "customer"
+    PRODUCTS = "products"
+    LOCATION = "location"
+    USERS = "users"
+    UPDATED = "updated"
+
+
+_SORT_COLUMNS = {
+    SortKey.STATUS: RequestRow.status,
+    SortKey.SITE: RequestRow.site_name,
+    SortKey.ACCOUNT: RequestRow.aws_account_id,
+    SortKey.CUSTOMER: RequestRow.customer_org,
+    SortKey.PRODUCTS: RequestRow.products,
+    SortKey.LOCATION: RequestRow.location,
+    SortKey.USERS: RequestRow.users_count,
+    SortKey.UPDATED: RequestRow.updated_at,
+}
+
+_TEXT_SORTS = frozenset({SortKey.SITE, SortKey.CUSTOMER, SortKey.ACCOUNT})
+
+ChangeListener = Callable[[], None]
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _draft_of(row: RequestRow) -> RequestDraft:
+    return RequestDraft(
+        uid=row.uid,
+        aws_account_id=row.aws_account_id,
+        site_name=row.site_name,
+        desired_users=row.desired_users,
+        location=Location(row.location) if row.location else None,
+        products=decode_products(row.products),
+        customer_org=row.customer_org,
+        requester_name=row.requester_name,
+        requester_email=row.requester_email,
+        requester_is_org_admin=row.requester_is_org_admin,
+        notes=row.notes,
+    )
+
+
+def _stored(row: RequestRow) -> StoredRequest:
+    return StoredRequest(
+        id=row.id,
+        version=row.version,
+        status=RequestStatus(row.status),
+        problem_count=row.problem_count,
+        tier_name=row.tier_name,
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+        draft=_draft_of(row),
+    )
+
+
+def site_key(site_name: str) -> str:
+    """The canonical label the uniqueness rule compares; "" when the name is invalid."""
+    return "" if site_name_problems(site_name) else normalise_site_name(site_name)
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class RequestStore:
+    def __init__(self, engine: Engine, tiers: TierTable) -> None:
+        self._engine = engine
+        self._sessions = session_factory(engine)
+        self.tiers = tiers
+        self._listeners: list[ChangeListener] = []
+
+    # --- change notification ---------------------------------------------------
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        """Called (on the writing thread) after any committed change to requests."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # --- validation ------------------------------------------------------------
+
+    def site_claims(self, site_name: str, exclude_request_id: int | None) -> list[SiteClaim]:
+        with self._sessions() as session:
+            return self._site_claims(session, site_key(site_name), exclude_request_id)
+
+    def _site_claims(
+        self, session: Session, key: str, exclude_request_id: int | None
+    ) -> list[SiteClaim]:
+        if not key:
+            return []
+        claims: list[SiteClaim] = []
+        provisioned_requests: set[int] = set()
+        products = select(ProductRow).where(ProductRow.site_key == key)
+        if exclude_request_id is not None:
+            # A request's own products do not conflict with it.
+            products = products.where(
+                or_(ProductRow.request_id.is_(None), ProductRow.request_id != exclude_request_id)
+            )
+        for product in session.scalars(products):
+            if product.request_id is not None:
+                provisioned_requests.add(product.request_id)
+            claims.append(
+                SiteClaim(
+                    kind="product",
+                    family=ProductFamily(product.family),
+                    location=Location(product.location),
+                    label=f"BYOK product {Product(product.product).display_name}",
+                )
+            )
+        query = select(RequestRow).where(RequestRow.site_key == key)
+        if exclude_request_id is not None:
+            query = query.where(RequestRow.id != exclude_request_id)
+        for row in session.scalars(query):
+            if row.id in provisioned_requests:
+                continue  # represented by its products
+            who = row.customer_org.strip() or "no customer yet"
+            claims.append(
+                SiteClaim(
+                    kind="request",
+                    family=None,
+                    location=Location(row.location) if row.location else None,
+                    label=f"request #{row.id} ({who}, {RequestStatus(row.status).display_name})",
+                )
+            )
+        return claims
+
+    def validate(self, draft: RequestDraft, request_id: int | None) -> Validation:
+        return validate(draft, self.tiers, self.site_claims(draft.site_name, request_id))
+
+    def _apply(self, session: Session, row: RequestRow, draft: RequestDraft) -> None:
+        draft = normalised(draft)
+        key = site_key(draft.site_name)
+        result = validate(draft, self.tiers, self._site_claims(session, key, row.id))
+        row.uid = draft.uid
+        row.aws_account_id = draft.aws_account_id
+        row.site_name = draft.site_name
+        row.site_key = key
+        row.desired_users = draft.desired_users
+        users = parse_users(draft.desired_users)
+        row.users_count = users if users is not None and users <= USERS_MAX else None
+        row.tier_name = result.tier.name if result.tier else ""
+        row.location = draft.location.value if draft.location else None
+        row.products = encode_products(draft.products)
+        row.customer_org = draft.customer_org
+        row.requester_name = draft.requester_name
+        row.requester_email = draft.requester_email
+        row.requester_is_org_admin = draft.requester_is_org_admin
+        row.notes = draft.notes
+        row.status = result.status.value
+        row.problem_count = result.problem_count
+
+    def _revalidate_site(self, session: Session, keys: Iterable[str], skip: int) -> None:
+        """Other requests on a site may change status when one of them changes."""
+        wanted = [k for k in set(keys) if k]
+        if not wanted:
+            return
+        session.flush()
+        for row in session.scalars(
+            select(RequestRow).where(RequestRow.site_key.in_(wanted), RequestRow.id != skip)
+        ):
+            result = validate(
+                _draft_of(row), self.tiers, self._site_claims(session, row.site_key, row.id)
+            )
+            if row.status != result.status.value or row.problem_count != result.problem_count:
+                row.status = result.status.value
+                row.problem_count = result.problem_count
+
+    # --- create, save, delete ------------------------------------------------------
+
+    def create(self, draft: RequestDraft | None = None) -> StoredRequest:
+        draft = draft or RequestDraft()
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            row = RequestRow(version=1, created_at=now, updated_at=now)
+            self._apply(session, row, draft)
+            session.add(row)
+            session.flush()
+            self._revalidate_site(session, [row.site_key], row.id)
+            stored = _stored(row)
+        log.info("Created request %s", stored.id)
+        self._changed()
+        return stored
+
+    def get(self, request_id: int) -> StoredRequest:
+        with self._sessions() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            return _stored(row)
+
+    def save(self, request_id: int, draft: RequestDraft, expected_version: int) -> StoredRequest:
+        """Write the draft if nobody saved since ``expected_version`` was read."""
+        with self._sessions.begin() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            if row.version != expected_version:
+                raise VersionConflict(request_id, expected_version, row.version)
+            old_key = row.site_key
+            self._apply(session, row, draft)
+            row.version += 1
+            row.updated_at = datetime.now(UTC)
+            self._revalidate_site(session, [old_key, row.site_key], row.id)
+            stored = _stored(row)
+        self._changed()
+        return stored
+
+    def delete(self, request_ids: Sequence[int]) -> int:
+        with self._sessions.begin() as session:
+            provisioned = {
+                rid
+                for rid in session.scalars(
+                    select(ProductRow.request_id).where(ProductRow.request_id.in_(request_ids))
+                )
+                if rid is not None
+            }
+            if provisioned:
+                raise RequestProvisioned(sorted(provisioned))
+            keys = list(
+                session.scalars(select(RequestRow.site_key).where(RequestRow.id.in_(request_ids)))
+            )
+            deleted = session.execute(delete(RequestRow).where(RequestRow.id.in_(request_ids)))
+            self._revalidate_site(session, keys, -1)
+            count = int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+        log.info("Deleted %d request(s)", count)
+        self._changed()
+        return count
+
+    def duplicate(self, request_id: int) -> StoredRequest:
+        """A new request with the same fields (and so, until renamed, the same site)."""
+        source = self.get(request_id)
+        from byok_desktop.request import new_uid
+
+        return self.create(source.draft.with_changes(uid=new_uid()))
+
+    # --- listing ----------------------------------------------------------------
+
+    def _filtered(self, query: Select[tuple[int]], search: str) -> Select[tuple[int]]:
+        for term in search.split():
+            pattern = _like_pattern(term.casefold())
+            digits = normalise_account_id(term)
+            conditions = [
+                func.casefold(column).like(pattern, escape="\\")
+                for column in (
+                    RequestRow.site_name,
+                    RequestRow.aws_account_id,
+                    RequestRow.customer_org,
+                    RequestRow.requester_name,
+                    RequestRow.requester_email,
+                    RequestRow.status,
+                )
+            ]
+            if digits and digits != term:
+                conditions.append(RequestRow.aws_account_id.like(_like_pattern(digits), "\\"))
+            query = query.where(or_(*conditions))
+        return query
+
+    def list_ids(
+        self, search: str = "", sort: SortKey = SortKey.UPDATED, descending: bool = True
+    ) -> list[int]:
+        column = _SORT_COLUMNS[sort]
+        # Empty values sort last in either direction; id breaks ties stably.
+        empty_last = case((or_(column.is_(None), column == ""), 1), else_=0)
+        key = func.casefold(column) if sort in _TEXT_SORTS else column
+        order = key.desc() if descending else key.asc()
+        query = self._filtered(select(RequestRow.id), search).order_by(
+            empty_last, order, RequestRow.id.desc() if descending else RequestRow.id.asc()
+        )
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def rows(self, request_ids: Sequence[int]) -> dict[int, RequestListRow]:
+        with self._sessions() as session:
+            found = session.scalars(select(RequestRow).where(RequestRow.id.in_(request_ids)))
+            return {
+                row.id: RequestListRow(
+                    id=row.id,
+                    status=RequestStatus(row.status),
+                    problem_count=row.problem_count,
+                    site_name=row.site_name,
+                    aws_account_id=row.aws_account_id,
+                    customer_org=row.customer_org,
+                    products=decode_products(row.products),
+                    location=Location(row.location) if row.location else None,
+                    desired_users=row.desired_users,
+                    tier_name=row.tier_name,
+                    updated_at=_utc(row.updated_at),
+                )
+                for row in found
+            }
+
+    def count(self) -> int:
+        with self._sessions() as session:
+            return int(session.scalar(select(func.count(RequestRow.id))) or 0)
+
+    def ids_by_uid(self, uids: Iterable[str]) -> dict[str, int]:
+        wanted = list(set(uids))
+        with self._sessions() as session:
+            result = session.execute(
+                select(RequestRow.uid, RequestRow.id).where(RequestRow.uid.in_(wanted))
+            )
+            return {uid: rid for uid, rid in result}
+
+    def create_many(self, drafts: Sequence[RequestDraft]) -> list[int]:
+        """Insert all drafts in one transaction: all of them or, on any error, none."""
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            rows = []
+            for draft in drafts:
+                row = RequestRow(version=1, created_at=now, updated_at=now)
+                self._apply(session, row, draft)
+                session.add(row)
+                session.flush()
+                rows.append(row)
+            self._revalidate_site(session, {r.site_key for r in rows}, -1)
+            ids = [r.id for r in rows]
+        log.info("Imported %d request(s)", len(ids))
+        self._changed()
+        return ids
+
+    def record_product(
+        self,
+        site_name: str,
+        product: Product,
+        location: Location,
+        request_id: int | None,
+        status: str = "active",
+    ) -> None:
+        """Record a BYOK-enabled product (provisioning does this when a job succeeds)."""
+        key = site_key(site_name)
+        if not key:
+            raise ValueError(f"invalid site name {site_name!r}")
+        with self._sessions.begin() as session:
+            session.add(
+                ProductRow(
+                    request_id=request_id,
+                    site_key=key,
+                    product=product.value,
+                    family=product.family.value,
+                    location=location.value,
+                    status=status,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            session.flush()
+            self._revalidate_site(session, [key], -1)
+        self._changed()

@@ -1,0 +1,386 @@
+"""Every rule of a BYOK request: normalisers and validators.
+
+Validators return *all* problems of a field, each a sentence that says what to fix.
+Nothing here touches storage; the site rule takes the site's existing claims as input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from byok_desktop.locations import Location
+from byok_desktop.products import (
+    JIRA_FAMILY_COVERED,
+    Product,
+    ProductFamily,
+    sorted_products,
+)
+from byok_desktop.request import Field, RequestDraft, RequestStatus
+from byok_desktop.tiers import TierTable, UserTier
+
+PROVIDER_ACCOUNT_ID = "279766244153"
+# The vendor guide's example: the provider's account with its last digit lost.
+GUIDE_EXAMPLE_ACCOUNT_ID = "27976624415"
+ACCOUNT_ID_DIGITS = 12
+SITE_NAME_MAX = 63  # a DNS label
+SITE_SUFFIX = ".atlassian.net"
+USERS_MAX = 10_000_000  # far above any real site; stops absurd input early
+TEXT_MAX = 200
+EMAIL_MAX = 254
+NOTES_MAX = 20_000
+
+_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212_.")
+_SITE_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_ASCII_DIGITS = frozenset("0123456789")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+
+
+class Severity(Enum):
+    PROBLEM = "problem"  # keeps the request a Draft
+    NOTE = "note"  # worth knowing; does not block
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    field: Field
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteClaim:
+    """Something in the database that already names a site."""
+
+    kind: str  # "product" (BYOK-enabled) or "request" (not yet provisioned)
+    family: ProductFamily | None
+    location: Location | None
+    label: str  # how to refer to it in a message, e.g. "request for Acme (Draft)"
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    findings: tuple[Finding, ...] = ()
+    tier: UserTier | None = None
+
+    def problems(self, for_field: Field | None = None) -> list[str]:
+        return self._messages(Severity.PROBLEM, for_field)
+
+    def notes(self, for_field: Field | None = None) -> list[str]:
+        return self._messages(Severity.NOTE, for_field)
+
+    def _messages(self, severity: Severity, for_field: Field | None) -> list[str]:
+        return [
+            f.message
+            for f in self.findings
+            if f.severity is severity and (for_field is None or f.field is for_field)
+        ]
+
+    def fields_with_problems(self) -> list[Field]:
+        return [f for f in Field if self.problems(f)]
+
+    @property
+    def status(self) -> RequestStatus:
+        return RequestStatus.DRAFT if self.problems() else RequestStatus.READY
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems())
+
+
+# --- normalisers -------------------------------------------------------------
+
+
+def normalise_account_id(text: str) -> str:
+    """Drop the spaces and dashes people type (``1234-5678-9012``)."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS)
+
+
+def normalise_site_name(text: str) -> str:
+    """Lowercase, and strip a pasted URL down to its label (``https://Acme.atlassian.net/``)."""
+    site = text.strip().lower()
+    while True:  # repeat until stable, so the result is idempotent
+        before = site
+        for scheme in ("https://", "http://"):
+            site = site.removeprefix(scheme)
+        site = site.rstrip("/").strip().removesuffix(SITE_SUFFIX).strip()
+        if site == before:
+            return site
+
+
+def normalise_users(text: str) -> str:
+    """Drop spaces and thousands separators (``1,500`` or ``1 500``)."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in ",'_\u202f")
+
+
+def parse_users(text: str) -> int | None:
+    digits = normalise_users(text)
+    if not digits or not set(digits) <= _ASCII_DIGITS or len(digits) > 12:
+        return None
+    return int(digits)
+
+
+def normalised(draft: RequestDraft) -> RequestDraft:
+    """The draft with each text field in canonical form, when that form is valid-looking.
+
+    A value that normalises to something still wrong keeps the user's text, so a
+    draft is never silently rewritten into a different mistake.
+    """
+    account = normalise_account_id(draft.aws_account_id)
+    if not (len(account) == ACCOUNT_ID_DIGITS and set(account) <= _ASCII_DIGITS):
+        account = draft.aws_account_id
+    site = normalise_site_name(draft.site_name)
+    if _site_name_problems(site) != []:
+        site = draft.site_name
+    users = parse_users(draft.desired_users)
+    return draft.with_changes(
+        aws_account_id=account,
+        site_name=site,
+        desired_users=str(users) if users is not None else draft.desired_users,
+        customer_org=draft.customer_org.strip(),
+        requester_name=draft.requester_name.strip(),
+        requester_email=draft.requester_email.strip(),
+    )
+
+
+# --- validators --------------------------------------------------------------
+
+
+def account_id_problems(text: str) -> list[str]:
+    account = normalise_account_id(text)
+    if not account:
+        return ["Enter the customer's AWS account ID: the 12 digits shown in the AWS console."]
+    problems: list[str] = []
+    stray = _distinct(ch for ch in account if ch not in _ASCII_DIGITS)
+    if stray:
+        problems.append(
+            f"AWS account IDs contain only the digits 0-9; remove {_quote_chars(stray)}."
+        )
+    digits = "".join(ch for ch in account if ch in _ASCII_DIGITS)
+    if account == GUIDE_EXAMPLE_ACCOUNT_ID:
+        problems.append(
+            "This is the vendor guide's example, which lost a digit: AWS account IDs have "
+            "12 digits. Ask the customer for the account they created for BYOK keys."
+        )
+    elif len(digits) != ACCOUNT_ID_DIGITS and (digits or not stray):
+        problems.append(
+            f"AWS account IDs have exactly 12 digits; this has {len(digits)}. "
+            "Check for a missing or extra digit (leading zeros count)."
+        )
+    if account == PROVIDER_ACCOUNT_ID:
+        problems.append(
+            f"{PROVIDER_ACCOUNT_ID} is the key provider's own AWS account, never a "
+            "customer's. Ask for the account the customer created for BYOK key management."
+        )
+    return problems
+
+
+def _site_name_problems(site: str) -> list[str]:
+    if not site:
+        return ["Enter the cloud site name (the part before .atlassian.net)."]
+    problems: list[str] = []
+    stray = _distinct(ch for ch in site if ch not in _SITE_ALLOWED)
+    if stray:
+        problems.append(
+            "Site names use only lowercase letters a-z, digits and hyphens; "
+            f"remove {_quote_chars(stray)}."
+        )
+    if site.startswith("-"):
+        problems.append("A site name cannot start with a hyphen.")
+    if site.endswith("-"):
+        problems.append("A site name cannot end with a hyphen.")
+    if len(site) > SITE_NAME_MAX:
+        problems.append(
+            f"A site name has at most {SITE_NAME_MAX} characters; this has {len(site)}."
+        )
+    return problems
+
+
+def site_name_problems(text: str) -> list[str]:
+    return _site_name_problems(normalise_site_name(text))
+
+
+def users_problems(text: str, tiers: TierTable) -> list[str]:
+    raw = normalise_users(text)
+    if not raw:
+        return ["Enter the desired number of users (the user tier is derived from it)."]
+    if raw.startswith("-") and set(raw[1:]) <= _ASCII_DIGITS and raw[1:]:
+        return ["The number of users must be positive."]
+    if not set(raw) <= _ASCII_DIGITS:
+        return [f"Enter a whole number of users, such as 1500; {text.strip()[:40]!r} is not one."]
+    users = int(raw) if len(raw) <= 12 else USERS_MAX + 1
+    if users == 0:
+        return ["The number of users must be at least 1."]
+    if users > USERS_MAX:
+        return [f"{USERS_MAX:,} users is the most this tool accepts; check the number."]
+    if tiers.tier_for(users) is None:
+        return [
+            f"{users:,} users is above the largest user tier ({tiers.max_users:,}); "
+            "talk to the pricing team before submitting."
+        ]
+    return []
+
+
+def email_problems(text: str) -> list[str]:
+    email = text.strip()
+    if not email:
+        return ["Enter the requester's email address."]
+    if len(email) > EMAIL_MAX:
+        return [f"An email address has at most {EMAIL_MAX} characters."]
+    if not _EMAIL.match(email):
+        return ["Enter an email address like name@example.com."]
+    return []
+
+
+def _required_text(value: str, what: str, limit: int = TEXT_MAX) -> list[str]:
+    text = value.strip()
+    if not text:
+        return [f"Enter the {what}."]
+    problems = []
+    if len(text) > limit:
+        problems.append(f"The {what} has at most {limit:,} characters; this has {len(text):,}.")
+    if any(ord(ch) < 32 for ch in text):
+        problems.append(f"Remove line breaks and control characters from the {what}.")
+    return problems
+
+
+def validate(
+    draft: RequestDraft, tiers: TierTable, site_claims: Sequence[SiteClaim] = ()
+) -> Validation:
+    """Check every rule; ``site_claims`` are the *other* records that name this site."""
+    findings: list[Finding] = []
+
+    def add(fld: Field, messages: Iterable[str], severity: Severity = Severity.PROBLEM) -> None:
+        findings.extend(Finding(fld, severity, m) for m in messages)
+
+    add(Field.AWS_ACCOUNT_ID, account_id_problems(draft.aws_account_id))
+    site = normalise_site_name(draft.site_name)
+    site_format = _site_name_problems(site)
+    add(Field.SITE_NAME, site_format)
+    if not site_format:
+        findings.extend(_site_rule_findings(site, draft, site_claims))
+
+    add(Field.DESIRED_USERS, users_problems(draft.desired_users, tiers))
+    users = parse_users(draft.desired_users)
+    tier = tiers.tier_for(users) if users and users <= USERS_MAX else None
+
+    if draft.location is None:
+        add(Field.LOCATION, ["Choose where the product data and keys live: European Union or USA."])
+    else:
+        add(
+            Field.LOCATION,
+            [
+                f"Keys will live in {draft.location.regions_label()}. The location is final "
+                "once provisioned: data can never be moved to another location."
+            ],
+            Severity.NOTE,
+        )
+
+    if not draft.products:
+        add(Field.PRODUCTS, ["Choose at least one product."])
+    if draft.families & {ProductFamily.JIRA}:
+        add(
+            Field.PRODUCTS,
+            [
+                "BYOK for Jira covers the whole Jira family on this site: "
+                + ", ".join(JIRA_FAMILY_COVERED)
+                + ". Revoking its keys suspends all of them."
+            ],
+            Severity.NOTE,
+        )
+    if Product.JIRA_SERVICE_MANAGEMENT in draft.products:
+        add(
+            Field.PRODUCTS,
+            [
+                "Jira Service Management BYOK is early access only: the customer must be "
+                "accepted into the early access program."
+            ],
+            Severity.NOTE,
+        )
+
+    add(Field.CUSTOMER_ORG, _required_text(draft.customer_org, "customer organization name"))
+    add(Field.REQUESTER_NAME, _required_text(draft.requester_name, "requester's name"))
+    add(Field.REQUESTER_EMAIL, email_problems(draft.requester_email))
+    if not draft.requester_is_org_admin:
+        add(
+            Field.REQUESTER_IS_ORG_ADMIN,
+            [
+                "Only an organization admin of the customer's organization can request BYOK; "
+                "confirm the requester is one."
+            ],
+        )
+    if len(draft.notes) > NOTES_MAX:
+        add(Field.NOTES, [f"Notes have at most {NOTES_MAX:,} characters; shorten them."])
+    return Validation(tuple(findings), tier)
+
+
+def _site_rule_findings(
+    site: str, draft: RequestDraft, claims: Sequence[SiteClaim]
+) -> list[Finding]:
+    """A site is new, or BYOK-enabled only for the *other* family (then its location binds)."""
+    findings: list[Finding] = []
+    pending = [c for c in claims if c.kind == "request"]
+    enabled = [c for c in claims if c.kind == "product"]
+    for claim in pending:
+        findings.append(
+            Finding(
+                Field.SITE_NAME,
+                Severity.PROBLEM,
+                f"'{site}' is already named by {claim.label}. Add the products to that "
+                "request, or choose a new site name.",
+            )
+        )
+    enabled_families = {c.family for c in enabled if c.family is not None}
+    overlap = enabled_families & draft.families
+    for family in sorted(overlap, key=lambda f: f.value):
+        findings.append(
+            Finding(
+                Field.PRODUCTS,
+                Severity.PROBLEM,
+                f"'{site}' already has BYOK for the {family.display_name}; choose only "
+                f"{family.other.display_name} products for this site, or choose a new site.",
+            )
+        )
+    pinned = {c.location for c in enabled if c.location is not None}
+    if pinned:
+        location = next(iter(sorted(pinned, key=lambda loc: loc.value)))
+        if draft.location is not None and draft.location not in pinned:
+            findings.append(
+                Finding(
+                    Field.LOCATION,
+                    Severity.PROBLEM,
+                    f"'{site}' is pinned to {location.display_name} ({location.regions_label()}) "
+                    "and data can never move between locations; choose "
+                    f"{location.display_name}.",
+                )
+            )
+        if not overlap:
+            families = ", ".join(sorted(f.display_name for f in enabled_families))
+            findings.append(
+                Finding(
+                    Field.SITE_NAME,
+                    Severity.NOTE,
+                    f"'{site}' already has BYOK for {families}; this request adds the other "
+                    f"product family in {location.display_name}.",
+                )
+            )
+    return findings
+
+
+def _distinct(chars: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(chars))
+
+
+def _quote_chars(chars: list[str]) -> str:
+    shown = [
+        repr(ch) if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
+        for ch in chars[:8]
+    ]
+    more = f" and {len(chars) - 8} more" if len(chars) > 8 else ""
+    return ", ".join(shown) + more
+
+
+def describe_products(products: Iterable[Product]) -> str:
+    return ", ".join(p.display_name for p in sorted_products(products))

@@ -1,0 +1,53 @@
+"""BYOK Desktop entry point: the GUI by default, or a headless command.
+
+python main.py [--data-dir DIR]            start the GUI
+python main.py check FILE...               validate request files
+python main.py export -o FILE --all        export requests
+python main.py import FILE...              import request files
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from byok_desktop import APP_NAME, __version__, cli
+from byok_desktop.logging_setup import configure_logging
+from byok_desktop.paths import DATA_DIR_ENV, resolve_paths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="byok-desktop",
+        description=f"{APP_NAME}: draft, check and exchange BYOK encryption requests.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"keep the database, logs and settings in DIR (also ${DATA_DIR_ENV})",
+    )
+    parser.add_argument("--debug", action="store_true", help="log at DEBUG level")
+    cli.add_commands(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, qt_args = build_parser().parse_known_args(argv)
+    paths = resolve_paths(args.data_dir)
+    paths.ensure()
+    level = logging.DEBUG if args.debug else logging.INFO
+    configure_logging(paths.log_dir, level, console=args.command is not None)
+    if args.command is not None:
+        if qt_args:
+            build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")
+        return cli.run(args, paths)
+    from ui.app import run_gui  # Qt is loaded only for the GUI
+
+    return run_gui(paths, [sys.argv[0], *qt_args])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""GUI fixtures: the real main window over a real database in a temporary folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from byok_desktop.context import AppContext
+from byok_desktop.logging_setup import LOG_FILE
+from ui.app import create_application
+from ui.main_window import MainWindow
+from ui.settings import app_settings
+
+
+@pytest.fixture
+def window(qtbot: QtBot, context: AppContext) -> Iterator[MainWindow]:
+    create_application([])  # style, stylesheet and icon search path, as in the app
+    win = MainWindow(context, app_settings(context.paths), context.paths.log_dir / LOG_FILE)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()  # window shortcuts need the active window
+    qtbot.waitActive(win)
+    yield win
+    win.close()
+    assert win.tasks.wait(), "a background task outlived its test"
+    # Destroy the window so its shortcuts cannot shadow the next test's window.
+    win.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(win))
+
+
+def _alive(widget: MainWindow) -> bool:
+    from shiboken6 import isValid
+
+    return bool(isValid(widget))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog would block the suite: any dialog a test did not replace fails it."""
+    from ui.dialogs import Dialogs
+
+    for name in ("error", "info", "confirm", "choose", "open_request_files", "save_request_file"):
+
+        def unexpected(cls: type, *args: object, _name: str = name) -> None:
+            pytest.fail(f"unexpected dialog Dialogs.{_name}{args[1:]!r}")
+
+        monkeypatch.setattr(Dialogs, name, classmethod(unexpected))

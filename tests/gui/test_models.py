@@ -1,0 +1,50 @@
+"""Every model passes Qt's model tester."""
+
+from __future__ import annotations
+
+from pytestqt.modeltest import ModelTester
+
+from byok_desktop.store.requests import RequestStore
+from tests.helpers.factories import ready_draft
+from ui.requests.model import RequestsModel, Role
+
+
+def test_requests_model_passes_qtmodeltester(
+    qtmodeltester: ModelTester, store: RequestStore
+) -> None:
+    for index in range(30):
+        store.create(ready_draft(site_name=f"site{index:02d}", customer_org=f"Org {index % 7}"))
+    model = RequestsModel(store)
+    qtmodeltester.check(model, force_py=True)
+    model.sort(3)
+    model.set_search("site1")
+    assert model.rowCount() == 10
+    model.set_search("")
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_are_read_lazily_and_carry_the_id(store: RequestStore) -> None:
+    ids = [store.create(ready_draft(site_name=f"lazy{i:03d}")).id for i in range(450)]
+    model = RequestsModel(store)
+    assert model.rowCount() == 450
+    assert model._cache == {}  # nothing read before a row is shown
+    last = model.index(449, 1)
+    assert model.data(last, Role.REQUEST_ID) in ids
+    assert len(model._cache) <= 200
+    assert model.data(model.index(0, 0), 9999) is None
+
+
+def test_refresh_keeps_persistent_indexes_on_the_same_request(store: RequestStore) -> None:
+    first = store.create(ready_draft(site_name="aaa"))
+    second = store.create(ready_draft(site_name="bbb"))
+    model = RequestsModel(store)
+    model.sort(1)  # site ascending: aaa, bbb
+    from PySide6.QtCore import QPersistentModelIndex
+
+    pinned = QPersistentModelIndex(model.index(0, 1))
+    assert model.data(model.index(pinned.row(), 0), Role.REQUEST_ID) == first.id
+    stored = store.get(first.id)
+    store.save(first.id, stored.draft.with_changes(site_name="zzz"), stored.version)
+    model.refresh()
+    assert model.data(model.index(pinned.row(), 0), Role.REQUEST_ID) == first.id
+    assert model.data(model.index(0, 0), Role.REQUEST_ID) == second.id

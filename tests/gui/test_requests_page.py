@@ -1,0 +1,283 @@
+"""The Requests section as a user drives it: typing, autosave, search, sort, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication
+from pytestqt.qtbot import QtBot
+
+from byok_desktop.locations import Location
+from byok_desktop.products import Product
+from byok_desktop.request import Field, RequestStatus
+from byok_desktop.store.requests import RequestStore
+from tests.helpers.factories import ready_draft
+from ui.dialogs import Dialogs
+from ui.main_window import MainWindow
+from ui.requests.editor import RequestEditor
+
+
+def _click(qtbot: QtBot, button: QAbstractButton) -> None:
+    """Click the indicator, as a user would; the widget's centre may be empty space."""
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def _type_ready_request(qtbot: QtBot, editor: RequestEditor) -> None:
+    qtbot.keyClicks(editor.org_edit, "Acme Corp")
+    qtbot.keyClicks(editor.account_edit, "0123-4567-8901")
+    qtbot.keyClicks(editor.site_edit, "acme")
+    qtbot.keyClicks(editor.users_edit, "1,500")
+    _click(qtbot, editor.location_buttons[Location.EU])
+    _click(qtbot, editor.product_checks[Product.CONFLUENCE])
+    qtbot.keyClicks(editor.name_edit, "Ada Admin")
+    qtbot.keyClicks(editor.email_edit, "ada@acme.example")
+    _click(qtbot, editor.admin_check)
+
+
+def test_ctrl_n_creates_a_draft_and_focuses_the_form(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    page = window.requests_page
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert store.count() == 1
+    assert page.editor.request_id is not None
+    assert page.model.rowCount() == 1
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.editor.org_edit)
+
+
+def test_typing_shows_every_problem_inline_and_saves_automatically(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    page = window.requests_page
+    page.new_request()
+    editor = page.editor
+    qtbot.keyClicks(editor.account_edit, "27976624415")
+    qtbot.keyClicks(editor.site_edit, "Bad_Site-")
+    errors = editor.boxes[Field.SITE_NAME].errors
+    assert errors.isVisible()
+    assert "remove '_'" in errors.text()
+    assert "cannot end with a hyphen" in errors.text()
+    assert "12 digits" in editor.boxes[Field.AWS_ACCOUNT_ID].errors.text()
+    assert editor.account_edit.property("invalid") is True
+    # Untouched empty fields stay quiet until asked.
+    assert not editor.boxes[Field.REQUESTER_NAME].errors.isVisible()
+    qtbot.mouseClick(editor.show_all_button, Qt.MouseButton.LeftButton)
+    assert editor.boxes[Field.REQUESTER_NAME].errors.isVisible()
+    assert "Draft" in editor.status_label.text()
+
+    # The autosave debounce writes the draft without any explicit save.
+    request_id = editor.request_id
+    assert request_id is not None
+    qtbot.waitUntil(lambda: store.get(request_id).draft.site_name == "Bad_Site-", timeout=3000)
+    assert store.get(request_id).status is RequestStatus.DRAFT
+
+
+def test_fixing_the_fields_makes_the_request_ready(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    page = window.requests_page
+    page.new_request()
+    editor = page.editor
+    _type_ready_request(qtbot, editor)
+    assert editor.validation is not None
+    assert editor.validation.problems() == []
+    assert "Ready" in editor.status_label.text()
+    assert "1,001 - 2,000" in editor.tier_label.text()
+    assert "Jira" not in " ".join(editor.validation.notes(Field.PRODUCTS))
+    assert editor.flush()
+    stored = store.get(editor.request_id)  # type: ignore[arg-type]
+    assert stored.status is RequestStatus.READY
+    # Saved in canonical form.
+    assert stored.draft.aws_account_id == "012345678901"
+    assert stored.draft.desired_users == "1500"
+
+
+def test_jira_and_early_access_notes_and_region_pair(qtbot: QtBot, window: MainWindow) -> None:
+    editor = window.requests_page.editor
+    window.requests_page.new_request()
+    qtbot.mouseClick(
+        editor.product_checks[Product.JIRA_SERVICE_MANAGEMENT], Qt.MouseButton.LeftButton
+    )
+    notes = editor.boxes[Field.PRODUCTS].notes.text()
+    assert "Jira Work Management" in notes
+    assert "early access" in notes
+    _click(qtbot, editor.location_buttons[Location.USA])
+    location_notes = editor.boxes[Field.LOCATION].notes.text()
+    assert "us-east-1" in location_notes
+    assert "us-west-2" in location_notes
+    assert "final" in location_notes
+
+
+def test_leaving_a_field_shows_the_canonical_form(qtbot: QtBot, window: MainWindow) -> None:
+    window.requests_page.new_request()
+    editor = window.requests_page.editor
+    qtbot.keyClicks(editor.account_edit, "0123 4567 8901")
+    qtbot.keyClick(editor.account_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editor.account_edit.text() == "012345678901")
+
+
+def test_draft_survives_closing_the_window(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    window.requests_page.new_request()
+    editor = window.requests_page.editor
+    qtbot.keyClicks(editor.org_edit, "Typed just before closing")
+    # Closing flushes the pending autosave at once.
+    window.close()
+    stored = store.get(editor.request_id)  # type: ignore[arg-type]
+    assert stored.draft.customer_org == "Typed just before closing"
+
+
+def test_reopening_the_app_finds_the_request(qtbot: QtBot, window: MainWindow, context) -> None:  # type: ignore[no-untyped-def]
+    from ui.settings import app_settings
+
+    window.requests_page.new_request()
+    _type_ready_request(qtbot, window.requests_page.editor)
+    window.close()
+    second = MainWindow(context, app_settings(context.paths), Path("log"))
+    qtbot.addWidget(second)
+    assert second.requests_page.model.rowCount() == 1
+    second.requests_page.select_request(second.requests_page.model.request_id(0))  # type: ignore[arg-type]
+    assert second.requests_page.editor.site_edit.text() == "acme"
+
+
+def test_search_as_you_type_and_sort(qtbot: QtBot, window: MainWindow, store: RequestStore) -> None:
+    store.create(ready_draft(site_name="alpha", customer_org="Zeta Ltd"))
+    store.create(
+        ready_draft(site_name="bravo", customer_org="Yotta Inc", aws_account_id="111122223333")
+    )
+    store.create(ready_draft(site_name="charlie", customer_org="Xeno plc"))
+    page = window.requests_page
+    page.model.refresh()
+    assert page.model.rowCount() == 3
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search_edit.hasFocus()
+    qtbot.keyClicks(page.search_edit, "1111-2222")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert page.model.index(0, 1).data() == "bravo"
+    page.search_edit.clear()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
+    page.view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # Customer
+    assert [page.model.index(r, 3).data() for r in range(3)] == [
+        "Xeno plc",
+        "Yotta Inc",
+        "Zeta Ltd",
+    ]
+    page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # Site
+    assert [page.model.index(r, 1).data() for r in range(3)] == ["charlie", "bravo", "alpha"]
+
+
+def test_delete_asks_first(
+    qtbot: QtBot, window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = store.create(ready_draft(site_name="keepme"))
+    second = store.create(ready_draft(site_name="dropme"))
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(second.id)
+    asked: list[str] = []
+    monkeypatch.setattr(
+        Dialogs,
+        "confirm",
+        classmethod(lambda cls, parent, title, text, ok: asked.append(text) or False),
+    )
+    page.view.setFocus()
+    qtbot.keyClick(page.view, Qt.Key.Key_Delete)
+    assert asked
+    assert "dropme" in asked[0]
+    assert store.count() == 2
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda cls, parent, title, text, ok: True))
+    qtbot.keyClick(page.view, Qt.Key.Key_Delete)
+    assert store.count() == 1
+    assert store.get(first.id).draft.site_name == "keepme"
+
+
+def test_delete_key_in_a_text_field_does_not_delete_requests(
+    qtbot: QtBot, window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.requests_page.new_request()
+    editor = window.requests_page.editor
+    qtbot.keyClicks(editor.org_edit, "abc")
+    editor.org_edit.setCursorPosition(0)
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda *a: pytest.fail("asked to delete")))
+    qtbot.keyClick(editor.org_edit, Qt.Key.Key_Delete)
+    assert editor.org_edit.text() == "bc"
+    assert store.count() == 1
+
+
+def test_duplicate_gets_a_new_request_that_conflicts_on_site(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    original = store.create(ready_draft())
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(original.id)
+    qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert store.count() == 2
+    copy_id = page.editor.request_id
+    assert copy_id != original.id
+    copy = store.get(copy_id)  # type: ignore[arg-type]
+    assert copy.draft.uid != original.draft.uid
+    assert copy.status is RequestStatus.DRAFT
+    assert "already named by request" in page.editor.boxes[Field.SITE_NAME].errors.text()
+
+
+def test_version_conflict_keeps_the_users_text(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    stored = store.create(ready_draft())
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(stored.id)
+    # Another app instance saves first.
+    store.save(stored.id, stored.draft.with_changes(notes="theirs"), stored.version)
+    qtbot.keyClicks(page.editor.notes_edit, "mine")
+    assert not page.editor.flush()
+    assert page.editor.conflict_banner.isVisible()
+    assert page.editor.notes_edit.toPlainText() == "mine"
+    assert store.get(stored.id).draft.notes == "theirs"
+    page.editor.findChild(type(page.editor.show_all_button), "keepMineAsCopy").click()
+    assert store.count() == 2
+    assert page.editor.request_id != stored.id
+    assert store.get(page.editor.request_id).draft.notes == "mine"  # type: ignore[arg-type]
+
+
+def test_navigation_sections_have_honest_empty_states(qtbot: QtBot, window: MainWindow) -> None:
+    labels = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert labels == ["Requests", "Security › BYOK encryption", "Jobs", "Credentials", "Settings"]
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentIndex() == 2
+    assert (
+        "provisioning jobs"
+        in window.pages.currentWidget().findChild(type(window.status), "emptyState").text().lower()
+    )
+
+
+def test_window_geometry_and_section_are_remembered(
+    qtbot: QtBot, window: MainWindow, context
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.settings import app_settings
+
+    # The offscreen screen is 800 px square: the height shows the restore (default is 800).
+    window.resize(window.width(), 611)
+    window.navigation.setCurrentRow(4)
+    shown = window.size()
+    window.close()
+    again = MainWindow(context, app_settings(context.paths), Path("log"))
+    qtbot.addWidget(again)
+    assert again.navigation.currentRow() == 4
+    assert again.size().height() == shown.height() == 611
+
+
+def test_a_reopened_draft_shows_everything_still_missing(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
+    half_done = store.create(ready_draft(requester_email="", requester_is_org_admin=False))
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(half_done.id)
+    assert page.editor.boxes[Field.REQUESTER_EMAIL].errors.isVisible()
+    assert page.editor.boxes[Field.REQUESTER_IS_ORG_ADMIN].errors.isVisible()
+    assert "2 problems" in page.editor.status_label.text()

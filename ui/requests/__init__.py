@@ -1,0 +1,1 @@
+"""The Requests section: list, editor, import and export."""
