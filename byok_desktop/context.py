@@ -3,34 +3,166 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from byok_desktop.paths import AppPaths
+from sqlalchemy import func, select
+
+from byok_desktop.aws.connection import AwsConfig
+from byok_desktop.aws.sandbox import SandboxServer
+from byok_desktop.credentials.keyring_store import SecretStore
+from byok_desktop.credentials.profile import Profile
+from byok_desktop.credentials.service import CredentialService
+from byok_desktop.paths import DATABASE_FILE, AppPaths
+from byok_desktop.settings import Settings, load_settings
 from byok_desktop.store.database import Database, open_database
+from byok_desktop.store.models import AppMetaRow, ProductRow
+from byok_desktop.store.profiles import ProfileStore
 from byok_desktop.tiers import TierTable, TierTableError, builtin_tier_table, load_tier_table
 
 log = logging.getLogger("byok_desktop")
+
+SANDBOX_ACCOUNT_ID = "123456789012"
+
+
+class WrongDatabaseMode(RuntimeError):
+    pass
 
 
 @dataclass
 class AppContext:
     paths: AppPaths
+    settings: Settings
     tiers: TierTable
     database: Database
-    warnings: list[str]  # for the user: things that work, but not as configured
+    credentials: CredentialService
+    sandbox: SandboxServer | None
+    warnings: list[str] = field(default_factory=list)  # for the user: works, but not as set
+
+    @property
+    def in_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+    def aws_config(self, profile: Profile) -> AwsConfig:
+        s = self.settings
+        endpoint = s.aws_endpoint_url
+        account = ""
+        if self.sandbox is not None:
+            endpoint = self.sandbox.start()  # lazily: moto loads only when AWS is used
+            account = profile.expected_account_id or SANDBOX_ACCOUNT_ID
+        return AwsConfig(
+            endpoint_url=endpoint,
+            connect_timeout_s=s.aws_connect_timeout_s,
+            read_timeout_s=s.aws_read_timeout_s,
+            max_attempts=s.aws_max_attempts,
+            sandbox_account_id=account,
+        )
 
     def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.stop()
         self.database.close()
 
 
-def open_context(paths: AppPaths) -> AppContext:
+def _check_mode(database: Database, mode: str) -> None:
+    """A database belongs to the sandbox or to real work, never both."""
+    from byok_desktop.store.engine import session_factory
+
+    with session_factory(database.engine).begin() as session:
+        row = session.get(AppMetaRow, "mode")
+        if row is None:
+            session.add(AppMetaRow(key="mode", value=mode))
+        elif row.value != mode:
+            raise WrongDatabaseMode(
+                f"{database.path} holds {row.value} records and cannot be opened in {mode} "
+                "mode; sandbox and real records are kept apart."
+            )
+
+
+def _reset_stale_sandbox(path: Path, backups: Path, tiers: TierTable) -> str | None:
+    """The sandbox's AWS lives in memory and is empty after a restart. If the sandbox
+    database says something was provisioned, set it aside and start afresh, so it
+    never claims keys that no longer exist."""
+    if not path.exists():
+        return None
+    database = open_database(path, backups, tiers)
+    try:
+        with database.engine.connect() as conn:
+            provisioned = conn.scalar(select(func.count(ProductRow.id))) or 0
+    finally:
+        database.close()
+    if not provisioned:
+        return None
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = backups / f"sandbox-before-reset-{stamp}.sqlite3"
+    shutil.move(path, kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    log.warning(
+        "Sandbox reset: %d provisioned product(s); old database kept at %s", provisioned, kept
+    )
+    return (
+        f"The sandbox was reset: its simulated AWS starts empty each time the app starts, so "
+        f"the {provisioned} sandbox product(s) recorded last time no longer exist there. "
+        f"The previous sandbox database is kept at {kept}. Real records are untouched."
+    )
+
+
+def open_context(
+    paths: AppPaths,
+    *,
+    sandbox: bool | None = None,
+    aws_endpoint_url: str | None = None,
+    keyring_backend: Any | None = None,
+) -> AppContext:
+    """Open the app's state. ``sandbox`` and ``aws_endpoint_url`` override the settings
+    file for this run (command-line flags)."""
     paths.ensure()
     warnings: list[str] = []
+    settings = load_settings(paths.core_settings_file)
+    if sandbox is not None:
+        settings = settings.with_changes(sandbox=sandbox)
+    if aws_endpoint_url is not None:
+        settings = settings.with_changes(aws_endpoint_url=aws_endpoint_url)
     try:
         tiers = load_tier_table(paths.data_dir)
     except TierTableError as exc:
         warnings.append(f"The user tier table could not be used, so the built-in one is: {exc}")
         log.warning("Tier table override rejected: %s", exc)
         tiers = builtin_tier_table()
-    database = open_database(paths.database, paths.backups, tiers)
-    return AppContext(paths=paths, tiers=tiers, database=database, warnings=warnings)
+
+    if settings.sandbox:
+        db_path = paths.sandbox_dir / DATABASE_FILE
+        backups = paths.sandbox_dir / "backups"
+        notice = _reset_stale_sandbox(db_path, backups, tiers)
+        if notice:
+            warnings.append(notice)
+    else:
+        db_path, backups = paths.database, paths.backups
+    database = open_database(db_path, backups, tiers)
+    try:
+        _check_mode(database, "sandbox" if settings.sandbox else "real")
+    except Exception:
+        database.close()
+        raise
+    secrets = SecretStore(settings.keyring_timeout_s, keyring_backend)
+    server = SandboxServer() if settings.sandbox else None
+    context = AppContext(
+        paths=paths,
+        settings=settings,
+        tiers=tiers,
+        database=database,
+        credentials=None,  # type: ignore[arg-type]  # set below: it needs the context
+        sandbox=server,
+        warnings=warnings,
+    )
+    context.credentials = CredentialService(
+        ProfileStore(database.engine), secrets, context.aws_config
+    )
+    if server is not None:
+        context.credentials.ensure_sandbox_profile(SANDBOX_ACCOUNT_ID)
+    return context

@@ -16,6 +16,7 @@ DATABASE_FILE = "byok.sqlite3"
 class AppPaths:
     data_dir: Path
     log_dir: Path
+    config_dir: Path
     # True when --data-dir or the environment chose the folder: settings then live
     # beside the data instead of in the user's profile.
     portable: bool
@@ -30,11 +31,21 @@ class AppPaths:
 
     @property
     def settings_file(self) -> Path:
+        """QSettings (view state) for portable runs."""
         return self.data_dir / "settings.ini"
 
+    @property
+    def core_settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        """The sandbox keeps its own database, apart from real records."""
+        return self.data_dir / "sandbox"
+
     def ensure(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.data_dir, self.log_dir, self.config_dir):
+            folder.mkdir(parents=True, exist_ok=True)
 
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
@@ -42,11 +53,12 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     chosen = data_dir or os.environ.get(DATA_DIR_ENV)
     if chosen:
         root = Path(chosen).expanduser().resolve()
-        return AppPaths(data_dir=root, log_dir=root / "logs", portable=True)
+        return AppPaths(data_dir=root, log_dir=root / "logs", config_dir=root, portable=True)
     import platformdirs
 
     return AppPaths(
         data_dir=Path(platformdirs.user_data_dir(APP_ID, appauthor=False)),
         log_dir=Path(platformdirs.user_log_dir(APP_ID, appauthor=False)),
+        config_dir=Path(platformdirs.user_config_dir(APP_ID, appauthor=False)),
         portable=False,
     )

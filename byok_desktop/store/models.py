@@ -65,3 +65,38 @@ class ProductRow(Base):
     location: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CredentialProfileRow(Base):
+    """Everything about a profile except its secret, which lives only in the OS keyring."""
+
+    __tablename__ = "credential_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    access_key_id: Mapped[str] = mapped_column(String(128), default="")
+    cli_profile: Mapped[str] = mapped_column(String(128), default="")
+    expected_account_id: Mapped[str] = mapped_column(String(12), default="")
+    default_region: Mapped[str] = mapped_column(String(32))
+    has_session_token: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    keyring_backend: Mapped[str] = mapped_column(String(200), default="")
+    verified_account_id: Mapped[str] = mapped_column(String(12), default="")
+    verified_arn: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppMetaRow(Base):
+    """Facts about the database itself, e.g. whether it belongs to the sandbox."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -22,14 +22,14 @@ from tests.helpers.factories import ready_draft
 EXTRA_MIGRATION = '''"""Test-only: a second revision, so there is an older schema to upgrade from.
 
 Revision ID: 9002
-Revises: 0001
+Revises: {head}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "9002"
-down_revision = "0001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -130,7 +130,9 @@ def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The app's migrations plus a test revision 9002 on top, installed as the head."""
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "9002_test_extra.py").write_text(EXTRA_MIGRATION, encoding="utf-8")
+    (scripts / "versions" / "9002_test_extra.py").write_text(
+        EXTRA_MIGRATION.replace("{head}", migrate.HEAD_REVISION), encoding="utf-8"
+    )
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
     monkeypatch.setattr(migrate, "HEAD_REVISION", "9002")
     return scripts

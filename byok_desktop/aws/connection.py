@@ -1,0 +1,127 @@
+"""One AWS connection per set of credentials: clients created once per (service, region).
+
+A boto3 Session is not thread-safe but its clients are, so clients are created under a
+lock and then shared by worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credentials.secret import AwsSecret
+
+log = logging.getLogger("byok_desktop.aws")
+
+
+@dataclass(frozen=True, slots=True)
+class AwsConfig:
+    endpoint_url: str = ""  # "" = real AWS
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_attempts: int = 5
+    # The sandbox plays one AWS account per profile: moto reads the account from a header.
+    sandbox_account_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AwsCredentials:
+    """Either keys (with the secret from the keyring) or an AWS CLI profile name."""
+
+    access_key_id: str = ""
+    secret: AwsSecret | None = None
+    cli_profile: str = ""
+
+    def __repr__(self) -> str:
+        if self.cli_profile:
+            return f"AwsCredentials(cli_profile={self.cli_profile!r})"
+        return f"AwsCredentials(access_key_id={self.access_key_id[:4]!r}…, secret hidden)"
+
+
+class AwsConnection:
+    def __init__(self, config: AwsConfig, credentials: AwsCredentials, default_region: str) -> None:
+        self.config = config
+        self._credentials = credentials
+        self.default_region = default_region
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def __repr__(self) -> str:
+        where = self.config.endpoint_url or "AWS"
+        return f"AwsConnection({self._credentials!r} at {where})"
+
+    def _new_session(self) -> Any:
+        import boto3
+
+        creds = self._credentials
+        if creds.cli_profile:
+            return boto3.session.Session(profile_name=creds.cli_profile)
+        if creds.secret is None:
+            return boto3.session.Session()
+        return boto3.session.Session(
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret.secret_access_key,
+            aws_session_token=creds.secret.session_token,
+        )
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.default_region
+        key = (service, region)
+        with self._lock:
+            found = self._clients.get(key)
+            if found is not None:
+                return found
+            from botocore.config import Config
+
+            if self._session is None:
+                self._session = self._new_session()
+            config = Config(
+                region_name=region,
+                connect_timeout=self.config.connect_timeout_s,
+                read_timeout=self.config.read_timeout_s,
+                retries={"mode": "standard", "max_attempts": self.config.max_attempts},
+            )
+            client = self._session.client(
+                service,
+                region_name=region,
+                config=config,
+                endpoint_url=self.config.endpoint_url or None,
+            )
+            # botocore's standard mode retries LimitExceededException as throttling; in KMS
+            # it is a quota, so stop at once with an explanation instead.
+            client.meta.events.register_first(
+                f"needs-retry.{client.meta.service_model.service_id.hyphenize()}",
+                _refuse_quota_retry,
+                unique_id="byok-refuse-quota-retry",
+            )
+            if self.config.sandbox_account_id:
+                account = self.config.sandbox_account_id
+                client.meta.events.register(
+                    "before-sign.*.*",
+                    lambda request, **_: request.headers.__setitem__("x-moto-account-id", account),
+                )
+            self._clients[key] = client
+            log.debug("Created %s client for %s", service, region)
+            return client
+
+
+def _refuse_quota_retry(response: Any = None, operation: Any = None, **_: Any) -> None:
+    """A needs-retry handler that ends the call on a quota error instead of retrying it."""
+    parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+    if not isinstance(parsed, dict):
+        return
+    error = parsed.get("Error", {})
+    if error.get("Code") == "LimitExceededException":
+        action = f"kms:{operation.name}" if operation is not None else ""
+        raise AwsProblem(
+            AwsFault.QUOTA,
+            f"An AWS quota was reached for {action or 'the call'} ({error.get('Message', '')}). "
+            "This is not retried: raise the quota in the customer's account or free resources "
+            "first.",
+            action,
+            code="LimitExceededException",
+        )

@@ -1,0 +1,47 @@
+"""The built-in sandbox: a moto server on 127.0.0.1 in this process, for trying the
+whole flow without an AWS account. Needs the ``sandbox`` extra (moto, flask, flask-cors)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger("byok_desktop.sandbox")
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+class SandboxServer:
+    def __init__(self) -> None:
+        self._server: object | None = None
+        self._lock = threading.Lock()
+        self.endpoint_url = ""
+
+    def start(self) -> str:
+        with self._lock:
+            if self._server is not None:
+                return self.endpoint_url
+            try:
+                from moto.server import ThreadedMotoServer
+            except ImportError as exc:
+                raise SandboxUnavailable(
+                    "The sandbox needs the optional 'sandbox' packages (moto, flask, "
+                    "flask-cors): run `make run`, or pip install -e '.[sandbox]'."
+                ) from exc
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            host, port = server.get_host_and_port()
+            self._server = server
+            self.endpoint_url = f"http://{host}:{port}"
+            log.info("Sandbox AWS (moto) listening on %s", self.endpoint_url)
+            return self.endpoint_url
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()  # type: ignore[attr-defined]
+                self._server = None
+                log.info("Sandbox AWS stopped")

@@ -1,0 +1,1 @@
+"""AWS credential profiles: metadata in the database, secrets only in the OS keyring."""

@@ -1,0 +1,122 @@
+"""A credential profile's non-secret data and its state."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+
+REGION_PATTERN = re.compile(r"^([a-z]+-){2,3}\d+$")
+ACCESS_KEY_PATTERN = re.compile(r"^(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,124}$")
+PROFILE_NAME_MAX = 64
+
+
+class ProfileKind(Enum):
+    KEYS = "keys"  # access key + secret (and session token) in the OS keyring
+    CLI = "cli"  # an AWS CLI profile used by name; its secrets are never copied
+    SANDBOX = "sandbox"  # the built-in sandbox's fixed test keys
+
+
+class ProfileState(Enum):
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+    EXPIRED = "expired"
+    SECRET_MISSING = "secret_missing"
+    BACKEND_CHANGED = "backend_changed"
+    KEYRING_UNAVAILABLE = "keyring_unavailable"
+
+    @property
+    def display_name(self) -> str:
+        return {
+            ProfileState.VERIFIED: "Verified",
+            ProfileState.UNVERIFIED: "Not verified",
+            ProfileState.EXPIRED: "Session expired",
+            ProfileState.SECRET_MISSING: "Secret missing from keyring",
+            ProfileState.BACKEND_CHANGED: "Keyring changed",
+            ProfileState.KEYRING_UNAVAILABLE: "Keyring unavailable",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    account_id: str
+    arn: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: int
+    uid: str
+    version: int
+    name: str
+    kind: ProfileKind
+    access_key_id: str  # "" for CLI profiles
+    cli_profile: str  # "" unless kind is CLI
+    expected_account_id: str  # "" if not known
+    default_region: str
+    has_session_token: bool
+    session_expires_at: datetime | None
+    keyring_backend: str  # backend that held the secret when it was saved
+    verification: Verification | None
+
+    @property
+    def masked_access_key(self) -> str:
+        key = self.access_key_id
+        return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else ("…" if key else "")
+
+    def expired(self, now: datetime | None = None) -> bool:
+        if self.session_expires_at is None:
+            return False
+        return self.session_expires_at <= (now or datetime.now(UTC))
+
+    @property
+    def uses_keyring(self) -> bool:
+        return self.kind is ProfileKind.KEYS
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInput:
+    """What the user enters; secrets travel separately as an AwsSecret."""
+
+    name: str
+    kind: ProfileKind
+    access_key_id: str = ""
+    cli_profile: str = ""
+    expected_account_id: str = ""
+    default_region: str = "us-east-1"
+    session_expires_at: datetime | None = None
+
+
+def profile_problems(entry: ProfileInput, has_secret: bool, has_token: bool) -> list[str]:
+    """Everything wrong with a profile form, each with what to do."""
+    from byok_desktop.validation import account_id_problems, normalise_account_id
+
+    problems: list[str] = []
+    name = entry.name.strip()
+    if not name:
+        problems.append("Give the profile a name, e.g. the customer's name.")
+    elif len(name) > PROFILE_NAME_MAX or any(ord(c) < 32 for c in name):
+        problems.append(f"Profile names have at most {PROFILE_NAME_MAX} printable characters.")
+    if not REGION_PATTERN.match(entry.default_region.strip()):
+        problems.append("Enter an AWS region such as us-east-1 or eu-central-1.")
+    if entry.kind is ProfileKind.KEYS:
+        key = entry.access_key_id.strip()
+        if not ACCESS_KEY_PATTERN.match(key):
+            problems.append(
+                "Enter the access key ID as AWS shows it: 20 capital letters and digits "
+                "starting with AKIA (long-term) or ASIA (temporary)."
+            )
+        if not has_secret:
+            problems.append("Enter the secret access key.")
+        if key.startswith("ASIA") and not has_token:
+            problems.append("Temporary keys (ASIA…) need their session token.")
+        if has_token and entry.session_expires_at is None:
+            problems.append("Enter when the session token expires.")
+    elif entry.kind is ProfileKind.CLI and not entry.cli_profile.strip():
+        problems.append("Enter the name of the AWS CLI profile (from ~/.aws/config).")
+    account = normalise_account_id(entry.expected_account_id)
+    if account:
+        problems.extend(account_id_problems(account))
+    return problems

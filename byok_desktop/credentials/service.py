@@ -1,0 +1,225 @@
+"""Credential profiles end to end: save (keyring first), state, verify, connect.
+
+Every method may block (keyring prompts, network): the GUI calls them on worker threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from byok_desktop.aws.connection import AwsConfig, AwsConnection, AwsCredentials
+from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.aws.identity import CallerIdentity, caller_identity, require_account
+from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
+from byok_desktop.credentials.profile import (
+    Profile,
+    ProfileInput,
+    ProfileKind,
+    ProfileState,
+    profile_problems,
+)
+from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.store.profiles import ProfileStore
+
+log = logging.getLogger("byok_desktop.credentials")
+
+# The sandbox's moto server accepts any keys; these are not secrets.
+SANDBOX_ACCESS_KEY_ID = "AKIASANDBOX000000000"
+SANDBOX_SECRET = "sandbox-secret-not-a-real-key"
+
+
+class ProfileInvalid(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileStatus:
+    profile: Profile
+    state: ProfileState
+    detail: str  # one sentence for the user
+
+
+class CredentialService:
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        secrets: SecretStore,
+        aws_config: Callable[[Profile], AwsConfig],
+    ) -> None:
+        self.profiles = profiles
+        self.secrets = secrets
+        self._aws_config = aws_config
+
+    # --- saving -----------------------------------------------------------------
+
+    def save(self, uid: str | None, entry: ProfileInput, secret: AwsSecret | None) -> Profile:
+        """Create (uid None) or update a profile. ``secret`` None keeps the stored one.
+
+        The secret is written to the keyring before the database, so a keyring failure
+        leaves no half-made profile; a new profile whose row cannot be written has its
+        keyring item removed again.
+        """
+        existing = self.profiles.get(uid) if uid else None
+        keeps_secret = existing is not None and existing.has_session_token
+        has_secret = secret is not None or (existing is not None and existing.uses_keyring)
+        has_token = (secret.session_token is not None) if secret is not None else keeps_secret
+        problems = profile_problems(entry, has_secret, has_token)
+        if problems:
+            raise ProfileInvalid(problems)
+        target = uid or self.profiles.new_uid()
+        backend: str | None = None
+        if entry.kind is ProfileKind.KEYS and secret is not None:
+            backend = self.secrets.save(target, secret)
+        elif entry.kind is not ProfileKind.KEYS and existing is not None and existing.uses_keyring:
+            self.secrets.delete(target)  # switched to a CLI profile: drop the copy
+            backend = ""
+        try:
+            return self.profiles.upsert(
+                target,
+                entry,
+                keyring_backend=backend,
+                has_session_token=has_token if entry.kind is ProfileKind.KEYS else False,
+            )
+        except Exception:
+            if existing is None and backend:
+                self.secrets.delete(target)
+            raise
+
+    def delete(self, uid: str) -> None:
+        """Remove the keyring item first: a profile row without a secret is harmless,
+        a secret nobody can see or delete is not."""
+        profile = self.profiles.get(uid)
+        if profile.uses_keyring:
+            self.secrets.delete(uid)
+        self.profiles.delete(uid)
+        log.info("Deleted credential profile %s", profile.name)
+
+    def ensure_sandbox_profile(self, account_id: str = "123456789012") -> Profile:
+        for profile in self.profiles.list():
+            if profile.kind is ProfileKind.SANDBOX:
+                return profile
+        return self.profiles.upsert(
+            self.profiles.new_uid(),
+            ProfileInput(
+                name="Sandbox",
+                kind=ProfileKind.SANDBOX,
+                access_key_id=SANDBOX_ACCESS_KEY_ID,
+                expected_account_id=account_id,
+                default_region="us-east-1",
+            ),
+            keyring_backend=None,
+            has_session_token=False,
+        )
+
+    # --- state ------------------------------------------------------------------
+
+    def status(self, profile: Profile) -> ProfileStatus:
+        """State shown on the Credentials screen (reads the keyring: may block)."""
+        if profile.expired():
+            return ProfileStatus(
+                profile,
+                ProfileState.EXPIRED,
+                "The session token expired; enter fresh temporary credentials.",
+            )
+        if profile.uses_keyring:
+            try:
+                current = self.secrets.current_backend()
+                if profile.keyring_backend and current != profile.keyring_backend:
+                    return ProfileStatus(
+                        profile,
+                        ProfileState.BACKEND_CHANGED,
+                        f"The secret was saved in {profile.keyring_backend}, but the keyring "
+                        f"in use is now {current}. Switch back, or enter the secret again.",
+                    )
+                if self.secrets.load(profile.uid) is None:
+                    return ProfileStatus(
+                        profile,
+                        ProfileState.SECRET_MISSING,
+                        "The keyring has no secret for this profile (it was removed outside "
+                        "the app). Edit the profile and enter the secret again.",
+                    )
+            except KeyringProblem as exc:
+                return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+        if profile.verification is not None:
+            v = profile.verification
+            return ProfileStatus(
+                profile, ProfileState.VERIFIED, f"Opens account {v.account_id} as {v.arn}."
+            )
+        return ProfileStatus(
+            profile, ProfileState.UNVERIFIED, "Not verified yet: press Verify when online."
+        )
+
+    # --- AWS ---------------------------------------------------------------------
+
+    def credentials(self, profile: Profile) -> AwsCredentials:
+        if profile.kind is ProfileKind.CLI:
+            return AwsCredentials(cli_profile=profile.cli_profile)
+        if profile.kind is ProfileKind.SANDBOX:
+            return AwsCredentials(profile.access_key_id, AwsSecret(SANDBOX_SECRET))
+        if profile.expired():
+            raise AwsProblem(
+                AwsFault.EXPIRED_CREDENTIALS,
+                f"The session token of '{profile.name}' expired at "
+                f"{profile.session_expires_at:%Y-%m-%d %H:%M} UTC; enter fresh temporary "
+                "credentials before using it.",
+            )
+        secret = self.secrets.load(profile.uid)
+        if secret is None:
+            raise AwsProblem(
+                AwsFault.MISSING_CREDENTIALS,
+                f"The keyring has no secret for '{profile.name}'. Edit the profile and enter "
+                "the secret access key again.",
+            )
+        return AwsCredentials(profile.access_key_id, secret)
+
+    def connect(self, profile: Profile) -> AwsConnection:
+        return AwsConnection(
+            self._aws_config(profile), self.credentials(profile), profile.default_region
+        )
+
+    def verify(self, uid: str) -> tuple[Profile, CallerIdentity]:
+        """GetCallerIdentity with the profile; records the account and ARN it answers."""
+        profile = self.profiles.get(uid)
+        identity = caller_identity(self.connect(profile))
+        if profile.expected_account_id and identity.account_id != profile.expected_account_id:
+            raise AwsProblem(
+                AwsFault.ACCOUNT_MISMATCH,
+                f"'{profile.name}' opens AWS account {identity.account_id}, not the expected "
+                f"{profile.expected_account_id}. Check which account the keys belong to.",
+                "sts:GetCallerIdentity",
+            )
+        updated = self.profiles.record_verification(uid, identity.account_id, identity.arn)
+        log.info("Verified profile %s: account %s", profile.name, identity.account_id)
+        return updated, identity
+
+    def profile_for_account(self, account_id: str) -> Profile:
+        """The verified profile that may provision requests for ``account_id``."""
+        candidates = [p for p in self.profiles.list() if p.verification is not None]
+        for profile in candidates:
+            if profile.verification and profile.verification.account_id == account_id:
+                return profile
+        others = ", ".join(
+            f"'{p.name}' ({p.verification.account_id})" for p in candidates if p.verification
+        )
+        raise AwsProblem(
+            AwsFault.ACCOUNT_MISMATCH,
+            f"No verified profile opens account {account_id}"
+            + (f"; verified profiles open {others}." if others else "; no profile is verified.")
+            + " Add or verify a profile for this account under Credentials.",
+        )
+
+    def check_can_provision(self, uid: str, account_id: str) -> CallerIdentity:
+        """Online check before provisioning: the profile really opens the request's account."""
+        profile = self.profiles.get(uid)
+        if profile.verification is None:
+            raise AwsProblem(
+                AwsFault.ACCOUNT_MISMATCH,
+                f"'{profile.name}' is not verified; verify it under Credentials first.",
+            )
+        identity = caller_identity(self.connect(profile))
+        require_account(identity, account_id, profile.name)
+        return identity

@@ -1,0 +1,71 @@
+"""Workstation settings the core needs (GUI and headless alike), kept as JSON.
+
+Window layout and other view state stay in QSettings (ui/settings.py); this file holds
+what changes behaviour: where AWS is, sandbox mode, worker and timeout sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("byok_desktop.settings")
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    aws_endpoint_url: str = ""  # "" = real AWS
+    sandbox: bool = False
+    worker_threads: int = 4
+    aws_connect_timeout_s: float = 5.0
+    aws_read_timeout_s: float = 30.0
+    aws_max_attempts: int = 5
+    keyring_timeout_s: float = 10.0
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else default
+    if isinstance(default, int):
+        return value if type(value) is int and value > 0 else default
+    if isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        return float(value) if ok else default
+    return value if isinstance(value, str) else default
+
+
+def load_settings(path: Path) -> Settings:
+    """Unreadable or odd values fall back to defaults one by one (and are logged)."""
+    defaults = Settings()
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return defaults
+    except (OSError, ValueError) as exc:
+        log.warning("Settings file %s unreadable (%s); using defaults", path, exc)
+        return defaults
+    if not isinstance(raw, dict):
+        return defaults
+    values = {}
+    for f in fields(Settings):
+        default = getattr(defaults, f.name)
+        if f.name in raw:
+            values[f.name] = _coerce(f.name, raw[f.name], default)
+            if values[f.name] != raw[f.name]:
+                log.warning("Setting %s=%r is not valid; using %r", f.name, raw[f.name], default)
+    return replace(defaults, **values)
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
