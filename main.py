@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from byok_desktop import APP_NAME, __version__, cli
+from byok_desktop.context import ContextOverrides
 from byok_desktop.logging_setup import configure_logging
 from byok_desktop.paths import DATA_DIR_ENV, resolve_paths
 
@@ -30,6 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"keep the database, logs and settings in DIR (also ${DATA_DIR_ENV})",
     )
     parser.add_argument("--debug", action="store_true", help="log at DEBUG level")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=None,
+        help="use the built-in sandbox (a local simulated AWS with its own database)",
+    )
+    parser.add_argument(
+        "--aws-endpoint-url",
+        metavar="URL",
+        help="send AWS calls to URL (a local AWS emulator) instead of real AWS",
+    )
     cli.add_commands(parser)
     return parser
 
@@ -40,13 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths.ensure()
     level = logging.DEBUG if args.debug else logging.INFO
     configure_logging(paths.log_dir, level, console=args.command is not None)
+    overrides = ContextOverrides(sandbox=args.sandbox, aws_endpoint_url=args.aws_endpoint_url)
     if args.command is not None:
         if qt_args:
             build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")
-        return cli.run(args, paths)
+        return cli.run(args, paths, overrides)
     from ui.app import run_gui  # Qt is loaded only for the GUI
 
-    return run_gui(paths, [sys.argv[0], *qt_args])
+    return run_gui(paths, [sys.argv[0], *qt_args], overrides)
 
 
 if __name__ == "__main__":

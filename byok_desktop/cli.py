@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from byok_desktop.context import open_context
+from byok_desktop.context import ContextOverrides, open_context
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
@@ -45,10 +45,18 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     commands.add_parser("list", help="list requests with their status")
 
 
-def run(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.stdout) -> int:
+def run(
+    args: argparse.Namespace,
+    paths: AppPaths,
+    overrides: ContextOverrides | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
     if args.command == "check":
         return _check(args.files, paths, out)
-    context = open_context(paths)
+    overrides = overrides or ContextOverrides()
+    context = open_context(
+        paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
+    )
     try:
         store = context.database.requests
         if args.command == "export":

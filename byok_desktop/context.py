@@ -32,6 +32,14 @@ class WrongDatabaseMode(RuntimeError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class ContextOverrides:
+    """Command-line choices that beat the settings file for one run."""
+
+    sandbox: bool | None = None
+    aws_endpoint_url: str | None = None
+
+
 @dataclass
 class AppContext:
     paths: AppPaths

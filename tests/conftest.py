@@ -15,6 +15,7 @@ from byok_desktop.context import AppContext, open_context
 from byok_desktop.paths import AppPaths, resolve_paths
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable, builtin_tier_table
+from tests.helpers.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +46,8 @@ def paths(data_dir: Path) -> AppPaths:
 
 @pytest.fixture
 def context(paths: AppPaths) -> Iterator[AppContext]:
-    ctx = open_context(paths)
+    # Never the user's real keyring: an in-memory one unless a test asks otherwise.
+    ctx = open_context(paths, keyring_backend=MemoryKeyring())
     yield ctx
     ctx.close()
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
 from byok_desktop import APP_ID, APP_NAME, __version__
-from byok_desktop.context import AppContext, open_context
+from byok_desktop.context import AppContext, ContextOverrides, WrongDatabaseMode, open_context
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import AppPaths
 from ui.dialogs import Dialogs
@@ -48,18 +48,27 @@ def _show_crash(summary: str, details: str) -> None:
     )
 
 
-def build_main_window(paths: AppPaths) -> tuple[AppContext, MainWindow]:
-    context = open_context(paths)
+def build_main_window(
+    paths: AppPaths, overrides: ContextOverrides | None = None
+) -> tuple[AppContext, MainWindow]:
+    overrides = overrides or ContextOverrides()
+    context = open_context(
+        paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
+    )
     window = MainWindow(context, app_settings(paths), paths.log_dir / LOG_FILE)
     return context, window
 
 
-def run_gui(paths: AppPaths, argv: Sequence[str]) -> int:
+def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | None = None) -> int:
     install_qt_message_handler()
     app = create_application(argv)
     install_excepthook(_show_crash)
     try:
-        context, window = build_main_window(paths)
+        context, window = build_main_window(paths, overrides)
+    except WrongDatabaseMode as exc:
+        log.error("%s", exc)
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
     except (SQLAlchemyError, OSError) as exc:
         log.exception("Could not open the database")
         QMessageBox.critical(

@@ -8,12 +8,15 @@ from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -46,7 +49,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle(APP_NAME)
+        self.setProperty("sandbox", context.in_sandbox)
+        self.setWindowTitle(f"{APP_NAME} — SANDBOX" if context.in_sandbox else APP_NAME)
         self.setWindowIcon(icon("app"))
         self._context = context
         self._settings = settings
@@ -54,7 +58,20 @@ class MainWindow(QMainWindow):
 
         central = QWidget()
         central.setObjectName("content")
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.sandbox_banner = QLabel(
+            "SANDBOX — simulated AWS on this computer. Nothing here touches a real AWS "
+            "account, and sandbox records are kept apart from real ones."
+        )
+        self.sandbox_banner.setObjectName("sandboxBanner")
+        self.sandbox_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sandbox_banner.setVisible(context.in_sandbox)
+        outer.addWidget(self.sandbox_banner)
+        body = QWidget()
+        outer.addWidget(body, 1)
+        layout = QHBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.navigation = QListWidget()
@@ -90,8 +107,19 @@ class MainWindow(QMainWindow):
                 "AWS credential profiles for customers' BYOK accounts will be managed here; "
                 "their secrets are kept only in your operating system's keyring.",
             ),
-            "settings": SettingsPage(context, log_file),
+            "settings": SettingsPage(context, log_file, self.tasks),
         }
+        settings_page = pages["settings"]
+        assert isinstance(settings_page, SettingsPage)
+        settings_page.message.connect(self.show_message)
+        self.settings_page = settings_page
+        # Long pages scroll instead of raising the window's minimum height.
+        scroll = QScrollArea()
+        scroll.setObjectName("settingsScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(settings_page)
+        pages["settings"] = scroll
         for key, label, icon_name in SECTIONS:
             item = QListWidgetItem(icon(icon_name), label)
             item.setData(Qt.ItemDataRole.UserRole, key)
@@ -102,7 +130,10 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
-        self.data_label = QLabel(f"Data: {context.paths.data_dir}")
+        where = context.database.path.parent
+        self.data_label = QLabel(
+            f"Sandbox data: {where}" if context.in_sandbox else f"Data: {where}"
+        )
         self.data_label.setObjectName("dataDirLabel")
         self.statusBar().addPermanentWidget(self.data_label)
         self._restore_state()
