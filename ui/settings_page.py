@@ -50,7 +50,9 @@ class SettingsPage(QWidget):
         paths = context.paths
         form.addRow("Data folder", self._path_row(paths.data_dir, "openDataFolder"))
         form.addRow("Database", self._path_label(context.database.path))
-        form.addRow("Backups before upgrades", self._path_label(paths.backups))
+        form.addRow(
+            "Backups before upgrades", self._path_label(context.database.path.parent / "backups")
+        )
         form.addRow("Log file", self._path_row(log_file, "openLogFolder", open_parent=True))
         mode = (
             "Portable: settings are kept in the data folder (--data-dir or BYOK_DESKTOP_DATA_DIR)."
