@@ -1,0 +1,352 @@
+"""The provisioning steps. Each first looks for what already exists and adopts it, so a
+job run twice, or resumed after any interruption, never creates a second key, role or
+alias. Each returns the resource IDs it established, for the journal."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from byok_desktop.aws.connection import AwsConnection
+from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.aws.identity import caller_identity, require_account
+from byok_desktop.provisioning.naming import (
+    TAG_FAMILY,
+    TAG_MANAGED_BY,
+    TAG_SITE,
+    KeyTarget,
+)
+from byok_desktop.provisioning.policies import (
+    key_policy,
+    provider_access_allowed,
+    role_permission_policy,
+    trust_policy,
+)
+
+log = logging.getLogger("byok_desktop.jobs")
+
+PERMISSION_POLICY_NAME = "byok-key-use"
+
+
+class Cancelled(Exception):
+    """The user cancelled; raised between polls so the job stays resumable."""
+
+
+@dataclass
+class StepContext:
+    connection: AwsConnection
+    target: KeyTarget
+    account_id: str
+    profile_name: str
+    role_name: str
+    provider_principal: str
+    resources: dict[str, str] = field(default_factory=dict)  # from earlier steps
+    wait_timeout_s: float = 300.0
+    poll_interval_s: float = 2.0
+    cancelled: Callable[[], bool] = lambda: False
+
+    @property
+    def primary_region(self) -> str:
+        return self.target.location.regions[0].code
+
+    @property
+    def replica_region(self) -> str:
+        return self.target.location.regions[1].code
+
+    def kms(self, region: str) -> Any:
+        return self.connection.client("kms", region)
+
+
+def _call(action: str, resource: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    try:
+        return fn(**kwargs)
+    except AwsProblem:
+        raise
+    except Exception as exc:
+        raise classify(exc, action, resource) from exc
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+# --- 1. identity --------------------------------------------------------------------
+
+
+def check_identity(ctx: StepContext) -> dict[str, str]:
+    identity = caller_identity(ctx.connection)
+    require_account(identity, ctx.account_id, ctx.profile_name)
+    return {"caller_arn": identity.arn}
+
+
+# --- 2. role ----------------------------------------------------------------------------
+
+
+def ensure_role(ctx: StepContext) -> dict[str, str]:
+    iam = ctx.connection.client("iam", ctx.primary_region)
+    role_ref = f"role/{ctx.role_name}"
+    try:
+        role = iam.get_role(RoleName=ctx.role_name)["Role"]
+    except Exception as exc:
+        if _error_code(exc) != "NoSuchEntity":
+            raise classify(exc, "iam:GetRole", role_ref) from exc
+        role = _call(
+            "iam:CreateRole",
+            role_ref,
+            iam.create_role,
+            RoleName=ctx.role_name,
+            AssumeRolePolicyDocument=json.dumps(trust_policy(ctx.provider_principal)),
+            Description="Lets the SaaS provider use this account's BYOK keys",
+            Tags=[{"Key": TAG_MANAGED_BY, "Value": "byok-desktop"}],
+        )["Role"]
+        log.info("Created role %s", role["Arn"])
+    else:
+        document = role.get("AssumeRolePolicyDocument", {})
+        if isinstance(document, str):
+            document = json.loads(document)
+        if provider_access_allowed(document, ctx.provider_principal) is False:
+            raise AwsProblem(
+                AwsFault.INVALID_STATE,
+                f"The role {ctx.role_name} denies the key provider (access was revoked). "
+                "Restore access before provisioning more keys.",
+                "iam:GetRole",
+                role_ref,
+            )
+    _call(
+        "iam:PutRolePolicy",
+        role_ref,
+        iam.put_role_policy,
+        RoleName=ctx.role_name,
+        PolicyName=PERMISSION_POLICY_NAME,
+        PolicyDocument=json.dumps(role_permission_policy(ctx.account_id)),
+    )
+    return {"role_arn": str(role["Arn"])}
+
+
+# --- 3. primary key ----------------------------------------------------------------------
+
+
+def _alias_target(kms: Any, alias: str) -> str | None:
+    paginator = kms.get_paginator("list_aliases")
+    for page in paginator.paginate():
+        for entry in page.get("Aliases", []):
+            if entry.get("AliasName") == alias and entry.get("TargetKeyId"):
+                return str(entry["TargetKeyId"])
+    return None
+
+
+def _tags(kms: Any, key_id: str) -> dict[str, str]:
+    listed = kms.list_resource_tags(KeyId=key_id).get("Tags", [])
+    return {t["TagKey"]: t["TagValue"] for t in listed}
+
+
+def _is_ours(kms: Any, key_id: str, target: KeyTarget) -> bool:
+    tags = _tags(kms, key_id)
+    return tags.get(TAG_SITE) == target.site and tags.get(TAG_FAMILY) == target.family.value
+
+
+def _find_tagged_key(kms: Any, target: KeyTarget) -> str | None:
+    """A key created earlier whose alias was never made (interrupted between the two)."""
+    paginator = kms.get_paginator("list_keys")
+    for page in paginator.paginate():
+        for entry in page.get("Keys", []):
+            key_id = str(entry["KeyId"])
+            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+            if meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
+                continue
+            if _is_ours(kms, key_id, target):
+                return key_id
+    return None
+
+
+def _ensure_alias(kms: Any, alias: str, key_id: str, region: str) -> None:
+    existing = _alias_target(kms, alias)
+    if existing is not None:
+        if existing != key_id:
+            raise AwsProblem(
+                AwsFault.INVALID_STATE,
+                f"The alias {alias} in {region} points to another key ({existing}); "
+                "it was not made by this request. Remove or rename it, then retry.",
+                "kms:CreateAlias",
+                alias,
+            )
+        return
+    try:
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    except Exception as exc:
+        if _error_code(exc) != "AlreadyExistsException":
+            raise classify(exc, "kms:CreateAlias", f"{alias} in {region}") from exc
+
+
+def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
+    kms = ctx.kms(ctx.primary_region)
+    alias = ctx.target.alias
+    policy = json.dumps(key_policy(ctx.account_id, ctx.resources["role_arn"]))
+    where = f"{alias} in {ctx.primary_region}"
+    try:
+        key_id = _alias_target(kms, alias)
+        if key_id is not None and not _is_ours(kms, key_id, ctx.target):
+            raise AwsProblem(
+                AwsFault.INVALID_STATE,
+                f"The alias {alias} in {ctx.primary_region} points to another key ({key_id}) "
+                "that this app did not make for this site. Remove or rename that alias, then "
+                "retry.",
+                "kms:CreateAlias",
+                alias,
+            )
+        key_id = key_id or _find_tagged_key(kms, ctx.target)
+    except AwsProblem:
+        raise
+    except Exception as exc:
+        raise classify(exc, "kms:ListAliases", where) from exc
+    if key_id is None:
+        meta = _call(
+            "kms:CreateKey",
+            where,
+            kms.create_key,
+            Description=ctx.target.description,
+            KeyUsage="ENCRYPT_DECRYPT",
+            KeySpec="SYMMETRIC_DEFAULT",
+            MultiRegion=True,
+            Policy=policy,
+            Tags=ctx.target.kms_tags(),
+        )["KeyMetadata"]
+        key_id = str(meta["KeyId"])
+        log.info("Created key %s in %s", key_id, ctx.primary_region)
+    else:
+        _call(
+            "kms:PutKeyPolicy",
+            where,
+            kms.put_key_policy,
+            KeyId=key_id,
+            PolicyName="default",
+            Policy=policy,
+        )
+        _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
+    _ensure_alias(kms, alias, key_id, ctx.primary_region)
+    arn = _call("kms:DescribeKey", where, kms.describe_key, KeyId=key_id)["KeyMetadata"]["Arn"]
+    return {"key_id": key_id, f"key_arn:{ctx.primary_region}": str(arn)}
+
+
+# --- 4. replica -------------------------------------------------------------------------
+
+
+def ensure_replica(ctx: StepContext) -> dict[str, str]:
+    key_id = ctx.resources["key_id"]  # mrk- IDs are the same in every region
+    region = ctx.replica_region
+    kms = ctx.kms(region)
+    where = f"{ctx.target.alias} in {region}"
+    policy = json.dumps(key_policy(ctx.account_id, ctx.resources["role_arn"]))
+    try:
+        meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    except Exception as exc:
+        if _error_code(exc) != "NotFoundException":
+            raise classify(exc, "kms:DescribeKey", where) from exc
+        primary = ctx.kms(ctx.primary_region)
+        meta = _call(
+            "kms:ReplicateKey",
+            where,
+            primary.replicate_key,
+            KeyId=key_id,
+            ReplicaRegion=region,
+            Policy=policy,
+            Description=ctx.target.description,
+            Tags=ctx.target.kms_tags(),
+        )["ReplicaKeyMetadata"]
+        log.info("Replicated key %s to %s", key_id, region)
+    # Key policy and tags are per region: make sure this region's are right (an adopted
+    # replica may predate them, and not every AWS emulator applies them on replication).
+    _call(
+        "kms:PutKeyPolicy",
+        where,
+        kms.put_key_policy,
+        KeyId=key_id,
+        PolicyName="default",
+        Policy=policy,
+    )
+    _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
+    _ensure_alias(kms, ctx.target.alias, key_id, region)
+    return {f"key_arn:{region}": str(meta["Arn"])}
+
+
+# --- 5. rotation ------------------------------------------------------------------------
+
+
+def enable_rotation(ctx: StepContext) -> dict[str, str]:
+    kms = ctx.kms(ctx.primary_region)
+    _call(
+        "kms:EnableKeyRotation",
+        ctx.resources["key_id"],
+        kms.enable_key_rotation,
+        KeyId=ctx.resources["key_id"],
+    )
+    return {"rotation": "enabled"}
+
+
+# --- 6. wait until Enabled ----------------------------------------------------------------
+
+
+def wait_enabled(
+    ctx: StepContext,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, str]:
+    """Real AWS shows a new replica as Creating for a while."""
+    deadline = clock() + ctx.wait_timeout_s
+    key_id = ctx.resources["key_id"]
+    while True:
+        states = {}
+        for region in (ctx.primary_region, ctx.replica_region):
+            meta = _call(
+                "kms:DescribeKey",
+                f"{key_id} in {region}",
+                ctx.kms(region).describe_key,
+                KeyId=key_id,
+            )["KeyMetadata"]
+            states[region] = str(meta["KeyState"])
+        if all(state == "Enabled" for state in states.values()):
+            return {f"state:{r}": s for r, s in states.items()}
+        stuck = {r: s for r, s in states.items() if s not in ("Enabled", "Creating", "Updating")}
+        if stuck:
+            listed = ", ".join(f"{r}: {s}" for r, s in stuck.items())
+            raise AwsProblem(
+                AwsFault.INVALID_STATE,
+                f"The key is not usable ({listed}); enable it or cancel its deletion, then retry.",
+                "kms:DescribeKey",
+                key_id,
+            )
+        if clock() >= deadline:
+            raise AwsProblem(
+                AwsFault.INVALID_STATE,
+                f"The key was still being created after {ctx.wait_timeout_s:.0f} s "
+                f"({states}); resume the job later.",
+                "kms:DescribeKey",
+                key_id,
+            )
+        if ctx.cancelled():
+            raise Cancelled()
+        sleep(ctx.poll_interval_s)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    title: str
+    run: Callable[[StepContext], dict[str, str]]
+
+
+PROVISIONING_STEPS: tuple[Step, ...] = (
+    Step("identity", "Check the caller identity matches the request's account", check_identity),
+    Step("role", "Ensure the key-management IAM role and its policies", ensure_role),
+    Step("primary_key", "Create the multi-Region key and its alias", ensure_primary_key),
+    Step("replica", "Replicate the key to the second region", ensure_replica),
+    Step("rotation", "Enable automatic key rotation", enable_rotation),
+    Step("wait", "Wait until the key is Enabled in both regions", wait_enabled),
+)
