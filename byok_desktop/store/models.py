@@ -100,3 +100,64 @@ class AppMetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class JobRow(Base):
+    """A provisioning (later also revoke/restore) job; its steps are the journal."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("requests.id", ondelete="RESTRICT"), nullable=True
+    )
+    profile_uid: Mapped[str] = mapped_column(String(36), default="")
+    site_key: Mapped[str] = mapped_column(String(63), index=True)
+    family: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(10))
+    account_id: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    steps_total: Mapped[int] = mapped_column(Integer)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    current_step: Mapped[str] = mapped_column(String(40), default="")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(100), default="")
+    error_fault: Mapped[str] = mapped_column(String(40), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class JobStepRow(Base):
+    __tablename__ = "job_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    resources: Mapped[str] = mapped_column(Text, default="{}")  # JSON of resource IDs
+    error_fault: Mapped[str] = mapped_column(String(40), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FamilyKeyRow(Base):
+    """The multi-Region key of one product family on one site, per region."""
+
+    __tablename__ = "family_keys"
+    __table_args__ = (
+        Index("ix_family_keys_site_family_region", "site_key", "family", "region", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_key: Mapped[str] = mapped_column(String(63))
+    family: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(100))
+    key_arn: Mapped[str] = mapped_column(Text)
+    alias: Mapped[str] = mapped_column(String(256))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -430,6 +430,12 @@ class RequestStore:
         self._changed()
         return ids
 
+    def products_on_site(self, site_name: str) -> set[Product]:
+        key = site_key(site_name)
+        with self._sessions() as session:
+            found = session.scalars(select(ProductRow.product).where(ProductRow.site_key == key))
+            return {Product(p) for p in found}
+
     def record_product(
         self,
         site_name: str,

@@ -1,0 +1,66 @@
+"""Plain job data handed to the GUI and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class JobStatus(Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # was running when the app closed or crashed
+
+    @property
+    def display_name(self) -> str:
+        return self.name.capitalize()
+
+    @property
+    def resumable(self) -> bool:
+        return self in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+
+
+class StepStatus(Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    request_id: int | None
+    profile_uid: str
+    site_key: str
+    family: str
+    location: str
+    account_id: str
+    status: JobStatus
+    steps_total: int
+    steps_done: int
+    current_step: str
+    cancel_requested: bool
+    error_fault: str
+    error_message: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobStep:
+    id: int
+    job_id: int
+    step: str
+    status: StepStatus
+    resources: dict[str, str]
+    error_fault: str
+    error_message: str
+    started_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,118 @@
+"""Run a provisioning job step by step, journaling each step; resumable from the last
+completed step after a failure, a cancel or a crash. Blocking: call from a worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credentials.service import CredentialService
+from byok_desktop.jobs.model import Job, JobStatus, StepStatus
+from byok_desktop.locations import Location
+from byok_desktop.products import Product, ProductFamily
+from byok_desktop.provisioning.naming import (
+    DEFAULT_PROVIDER_PRINCIPAL,
+    DEFAULT_ROLE_NAME,
+    KeyTarget,
+)
+from byok_desktop.provisioning.steps import PROVISIONING_STEPS, Cancelled, StepContext
+from byok_desktop.store.jobs import JobStore
+from byok_desktop.store.requests import RequestStore
+
+log = logging.getLogger("byok_desktop.jobs")
+
+PROVISION = "provision"
+Progress = Callable[[Job], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisioningSettings:
+    role_name: str = DEFAULT_ROLE_NAME
+    provider_principal: str = DEFAULT_PROVIDER_PRINCIPAL
+    wait_timeout_s: float = 300.0
+    poll_interval_s: float = 2.0
+
+
+class JobRunner:
+    def __init__(
+        self,
+        jobs: JobStore,
+        requests: RequestStore,
+        credentials: CredentialService,
+        settings: ProvisioningSettings | None = None,
+    ) -> None:
+        self.jobs = jobs
+        self.requests = requests
+        self.credentials = credentials
+        self.settings = settings or ProvisioningSettings()
+
+    def run(self, job_id: int, owner: str, on_progress: Progress | None = None) -> Job:
+        job = self.jobs.claim(job_id, owner)
+        notify = on_progress or (lambda _job: None)
+        notify(job)
+        step_id: int | None = None
+        try:
+            if job.request_id is None:
+                raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
+            request = self.requests.get(job.request_id)
+            profile = self.credentials.profiles.get(job.profile_uid)
+            family = ProductFamily(job.family)
+            ctx = StepContext(
+                connection=self.credentials.connect(profile),
+                target=KeyTarget(job.site_key, family, Location(job.location), request.draft.uid),
+                account_id=job.account_id,
+                profile_name=profile.name,
+                role_name=self.settings.role_name,
+                provider_principal=self.settings.provider_principal,
+                wait_timeout_s=self.settings.wait_timeout_s,
+                poll_interval_s=self.settings.poll_interval_s,
+                cancelled=lambda: self.jobs.cancel_requested(job_id),
+            )
+            done, ctx.resources = self.jobs.completed(job_id)
+            for step in PROVISIONING_STEPS:
+                if step.key in done:
+                    continue
+                if self.jobs.cancel_requested(job_id):
+                    raise Cancelled()
+                step_id = self.jobs.step_started(job_id, step.key)
+                notify(self.jobs.get(job_id))
+                established = step.run(ctx)
+                ctx.resources.update(established)
+                self.jobs.step_finished(step_id, established)
+                step_id = None
+                notify(self.jobs.get(job_id))
+            self._record(job, ctx, [p for p in request.draft.products if p.family is family])
+            finished = self.jobs.finish(job_id, JobStatus.SUCCEEDED)
+        except Cancelled:
+            if step_id is not None:
+                self.jobs.step_failed(step_id, StepStatus.CANCELLED, "", "cancelled")
+            finished = self.jobs.finish(
+                job_id, JobStatus.CANCELLED, "", "Cancelled; resume to continue where it stopped."
+            )
+        except AwsProblem as exc:
+            if step_id is not None:
+                self.jobs.step_failed(step_id, StepStatus.FAILED, exc.fault.value, str(exc))
+            finished = self.jobs.finish(job_id, JobStatus.FAILED, exc.fault.value, str(exc))
+            log.warning("Job %s failed: %s", job_id, exc)
+        except Exception as exc:  # a bug: keep the journal, tell the user, log the traceback
+            log.exception("Job %s failed unexpectedly", job_id)
+            message = f"Unexpected error ({type(exc).__name__}); details are in the log."
+            if step_id is not None:
+                self.jobs.step_failed(step_id, StepStatus.FAILED, "bug", message)
+            finished = self.jobs.finish(job_id, JobStatus.FAILED, "bug", message)
+        notify(finished)
+        return finished
+
+    def _record(self, job: Job, ctx: StepContext, products: list[Product]) -> None:
+        arns = {k.split(":", 1)[1]: v for k, v in ctx.resources.items() if k.startswith("key_arn:")}
+        self.jobs.record_keys(
+            job.id, job.site_key, job.family, ctx.resources["key_id"], ctx.target.alias, arns
+        )
+        existing = self.requests.products_on_site(job.site_key)
+        for product in products:
+            if product not in existing:
+                self.requests.record_product(
+                    job.site_key, product, Location(job.location), job.request_id
+                )
