@@ -97,16 +97,19 @@ def ensure_role(ctx: StepContext) -> dict[str, str]:
     except Exception as exc:
         if _error_code(exc) != "NoSuchEntity":
             raise classify(exc, "iam:GetRole", role_ref) from exc
-        role = _call(
-            "iam:CreateRole",
-            role_ref,
-            iam.create_role,
-            RoleName=ctx.role_name,
-            AssumeRolePolicyDocument=json.dumps(trust_policy(ctx.provider_principal)),
-            Description="Lets the SaaS provider use this account's BYOK keys",
-            Tags=[{"Key": TAG_MANAGED_BY, "Value": "byok-desktop"}],
-        )["Role"]
-        log.info("Created role %s", role["Arn"])
+        try:
+            role = iam.create_role(
+                RoleName=ctx.role_name,
+                AssumeRolePolicyDocument=json.dumps(trust_policy(ctx.provider_principal)),
+                Description="Lets the SaaS provider use this account's BYOK keys",
+                Tags=[{"Key": TAG_MANAGED_BY, "Value": "byok-desktop"}],
+            )["Role"]
+            log.info("Created role %s", role["Arn"])
+        except Exception as create_exc:
+            # Another site's job in the same account created it a moment ago: adopt it.
+            if _error_code(create_exc) != "EntityAlreadyExists":
+                raise classify(create_exc, "iam:CreateRole", role_ref) from create_exc
+            role = _call("iam:GetRole", role_ref, iam.get_role, RoleName=ctx.role_name)["Role"]
     else:
         document = role.get("AssumeRolePolicyDocument", {})
         if isinstance(document, str):

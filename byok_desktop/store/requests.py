@@ -430,6 +430,14 @@ class RequestStore:
         self._changed()
         return ids
 
+    def site_location(self, key: str) -> Location | None:
+        """The location a site is pinned to by its BYOK products, if it has any."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(ProductRow.location).where(ProductRow.site_key == key).limit(1)
+            )
+            return Location(found) if found else None
+
     def products_on_site(self, site_name: str) -> set[Product]:
         key = site_key(site_name)
         with self._sessions() as session:

@@ -1,0 +1,87 @@
+"""Turning a Ready request into provisioning jobs, refusing before any AWS call when the
+request cannot be provisioned."""
+
+from __future__ import annotations
+
+from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credentials.service import CredentialService
+from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.jobs.runner import PROVISION
+from byok_desktop.provisioning.steps import PROVISIONING_STEPS
+from byok_desktop.request import RequestStatus
+from byok_desktop.store.jobs import JobStore
+from byok_desktop.store.requests import RequestStore, site_key
+
+
+class CannotSubmit(ValueError):
+    pass
+
+
+def submit_request(
+    request_id: int, requests: RequestStore, jobs: JobStore, credentials: CredentialService
+) -> list[Job]:
+    """One job per product family of the request (the Jira family shares one key)."""
+    stored = requests.get(request_id)
+    draft = stored.draft
+    result = requests.validate(draft, request_id)
+    if result.status is not RequestStatus.READY:
+        raise CannotSubmit(
+            f"Request #{request_id} is not Ready: fix its {result.problem_count} problem(s) first."
+        )
+    assert draft.location is not None
+    key = site_key(draft.site_name)
+    pinned = requests.site_location(key)
+    if pinned is not None and pinned is not draft.location:
+        raise CannotSubmit(
+            f"'{key}' is pinned to {pinned.display_name}; this request asks for "
+            f"{draft.location.display_name}. Data can never move between locations."
+        )
+    open_jobs = [
+        j
+        for j in jobs.all_jobs()
+        if j.request_id == request_id and j.status is not JobStatus.SUCCEEDED
+    ]
+    if open_jobs:
+        raise CannotSubmit(
+            f"Request #{request_id} already has job(s) {', '.join(f'#{j.id}' for j in open_jobs)}"
+            "; resume or retry them on the Jobs screen."
+        )
+    try:
+        profile = credentials.profile_for_account(draft.aws_account_id)
+    except AwsProblem as exc:
+        # A profile meant for this account but not verified yet: verify it now (online).
+        candidates = [
+            p
+            for p in credentials.profiles.list()
+            if p.expected_account_id == draft.aws_account_id and p.verification is None
+        ]
+        if not candidates:
+            raise CannotSubmit(str(exc)) from exc
+        try:
+            profile, _identity = credentials.verify(candidates[0].uid)
+        except AwsProblem as verify_exc:
+            raise CannotSubmit(
+                f"'{candidates[0].name}' could not be verified: {verify_exc}"
+            ) from verify_exc
+    if profile.expired():
+        raise CannotSubmit(
+            str(
+                AwsProblem(
+                    AwsFault.EXPIRED_CREDENTIALS, f"The session of '{profile.name}' expired."
+                )
+            )
+        )
+    created = [
+        jobs.create(
+            kind=PROVISION,
+            request_id=request_id,
+            profile_uid=profile.uid,
+            site_key=key,
+            family=family.value,
+            location=draft.location.value,
+            account_id=draft.aws_account_id,
+            steps_total=len(PROVISIONING_STEPS),
+        )
+        for family in sorted(draft.families, key=lambda f: f.value)
+    ]
+    return created
