@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 
 from byok_desktop import APP_NAME
 from byok_desktop.context import AppContext
+from byok_desktop.jobs.model import Job
 from ui.dialogs import Dialogs
 from ui.empty_page import EmptyStatePage
+from ui.jobs.bridge import JobsBridge
+from ui.jobs.page import JobsPage
 from ui.requests.page import RequestsPage
 from ui.resources import icon
 from ui.settings_page import SettingsPage
@@ -85,8 +88,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
+        self.jobs = JobsBridge(context, self.tasks, self)
+        self.jobs.submit_failed.connect(self._submit_failed)
         self.requests_page = RequestsPage(context.database.requests, self.tasks, settings)
         self.requests_page.message.connect(self.show_message)
+        self.requests_page.submit_requested.connect(self._submit)
+        self.jobs_page = JobsPage(self.jobs, self.tasks)
+        self.jobs_page.message.connect(self.show_message)
+        self.jobs_page.running_changed.connect(self._running_changed)
+        self.jobs_page.job_finished.connect(self._job_finished)
         pages: dict[str, QWidget] = {
             "requests": self.requests_page,
             "security": EmptyStatePage(
@@ -95,12 +105,7 @@ class MainWindow(QMainWindow):
                 "Products appear here once a Ready request has been provisioned: the health of "
                 "the keys in both regions of each site, suspension and revocation.",
             ),
-            "jobs": EmptyStatePage(
-                "Jobs",
-                "No provisioning jobs yet",
-                "Provisioning jobs will be listed here with their progress, step journal and "
-                "Retry, Cancel and Resume.",
-            ),
+            "jobs": self.jobs_page,
             "credentials": EmptyStatePage(
                 "Credentials",
                 "No AWS credentials yet",
@@ -130,6 +135,9 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self.status = QLabel()
         self.statusBar().addWidget(self.status, 1)
+        self.running_label = QLabel()
+        self.running_label.setObjectName("runningJobs")
+        self.statusBar().addPermanentWidget(self.running_label)
         where = context.database.path.parent
         self.data_label = QLabel(
             f"Sandbox data: {where}" if context.in_sandbox else f"Data: {where}"
@@ -157,6 +165,8 @@ class MainWindow(QMainWindow):
         edit_menu = self.menuBar().addMenu("&Edit")
         for act in (page.duplicate_action, page.delete_action, page.find_action):
             edit_menu.addAction(act)
+        jobs_menu = self.menuBar().addMenu("&Jobs")
+        jobs_menu.addAction(page.submit_action)
         go_menu = self.menuBar().addMenu("&Go")
         for row, (key, label, _icon) in enumerate(SECTIONS):
             act = QAction(label, self)
@@ -167,6 +177,7 @@ class MainWindow(QMainWindow):
             self.addAction(act)
         # Section shortcuts must work wherever focus is.
         for act in (
+            page.submit_action,
             page.new_action,
             page.save_action,
             page.import_action,
@@ -185,7 +196,7 @@ class MainWindow(QMainWindow):
         ):
             act.triggered.connect(self._show_requests)
         self._shortcut_priority = ShortcutPriority(
-            [page.export_action, page.duplicate_action], self
+            [page.export_action, page.duplicate_action, page.submit_action], self
         )
         QApplication.instance().installEventFilter(self._shortcut_priority)  # type: ignore[union-attr]
 
@@ -207,6 +218,31 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.status.setText(text)
 
+    @Slot(int)
+    def _submit(self, request_id: int) -> None:
+        self.show_message(f"Checking request #{request_id} and its AWS profile…")
+        self.jobs.submit(request_id)
+
+    @Slot(str)
+    def _submit_failed(self, text: str) -> None:
+        self.show_message("Not submitted.")
+        Dialogs.error(self, "Cannot provision this request", text)
+
+    @Slot(int)
+    def _running_changed(self, running: int) -> None:
+        self.running_label.setText(
+            f"{running} job{'s' if running != 1 else ''} running" if running else ""
+        )
+
+    @Slot(object)
+    def _job_finished(self, job: Job) -> None:
+        text = f"Job #{job.id} ({job.site_key}, {job.family}) {job.status.display_name.lower()}"
+        if job.error_message:
+            text += f": {job.error_message}"
+        self.show_message(text)
+        # Flashes the taskbar entry when the window is in the background.
+        QApplication.alert(self)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.requests_page.editor.flush():
             keep_open = not Dialogs.confirm(
@@ -224,6 +260,16 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/section", self.navigation.currentRow())
         self.requests_page.save_state()
         self._settings.sync()
+        if self.jobs.active and not Dialogs.confirm(
+            self,
+            "Jobs are running",
+            f"{self.jobs.active} job(s) are running. Quit anyway? They stop at the next step "
+            "boundary and can be resumed from the Jobs screen next time.",
+            "Quit",
+        ):
+            event.ignore()
+            return
+        self.jobs.shutdown()
         self.tasks.wait()
         QApplication.instance().removeEventFilter(self._shortcut_priority)  # type: ignore[union-attr]
         event.accept()

@@ -39,6 +39,7 @@ SEARCH_DELAY_MS = 150
 
 class RequestsPage(QWidget):
     message = Signal(str)  # for the status bar
+    submit_requested = Signal(int)  # a Ready request to provision
 
     def __init__(
         self,
@@ -184,6 +185,13 @@ class RequestsPage(QWidget):
         self.import_action = action(
             "importRequests", "&Import…", "import", "Ctrl+I", self.import_files
         )
+        self.submit_action = action(
+            "submitRequest",
+            "Submit for &provisioning",
+            "jobs",
+            "Ctrl+Return",
+            self.submit_selected,
+        )
         self.find_action = action(
             "findRequests", "&Find", "search", QKeySequence.StandardKey.Find, self.focus_search
         )
@@ -193,6 +201,7 @@ class RequestsPage(QWidget):
             self.delete_action,
             self.export_action,
             self.import_action,
+            self.submit_action,
         ):
             button = QToolButton()
             button.setDefaultAction(act)
@@ -267,6 +276,16 @@ class RequestsPage(QWidget):
             self.editor.load(None)
         self._update_actions()
 
+    @Slot()
+    def submit_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1 or not self.editor.flush():
+            return
+        if self.editor.validation is None or self.editor.validation.problems():
+            self.message.emit("Only a Ready request can be provisioned: fix its problems first.")
+            return
+        self.submit_requested.emit(ids[0])
+
     def _update_actions(self) -> None:
         self.editor_stack.setCurrentWidget(
             self.editor if self.editor.request_id is not None else self.no_selection
@@ -275,6 +294,7 @@ class RequestsPage(QWidget):
         self.duplicate_action.setEnabled(len(ids) == 1)
         self.delete_action.setEnabled(bool(ids))
         self.export_action.setEnabled(bool(ids))
+        self.submit_action.setEnabled(len(ids) == 1)
         self.save_action.setEnabled(self.editor.request_id is not None)
 
     @Slot()

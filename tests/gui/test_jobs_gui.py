@@ -1,0 +1,103 @@
+"""Provisioning from the GUI in the sandbox: submit, watch the jobs, products recorded,
+and the event loop keeps running meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+
+from byok_desktop.context import AppContext, open_context
+from byok_desktop.jobs.model import JobStatus
+from byok_desktop.logging_setup import LOG_FILE
+from byok_desktop.paths import resolve_paths
+from byok_desktop.products import Product
+from tests.helpers.factories import ready_draft
+from tests.helpers.memory_keyring import MemoryKeyring
+from ui.app import create_application
+from ui.dialogs import Dialogs
+from ui.main_window import MainWindow
+from ui.settings import app_settings
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[AppContext]:
+    context = open_context(
+        resolve_paths(tmp_path / "d"), sandbox=True, keyring_backend=MemoryKeyring()
+    )
+    yield context
+    context.close()
+
+
+def _window(qtbot: QtBot, context: AppContext) -> MainWindow:
+    create_application([])
+    window = MainWindow(context, app_settings(context.paths), context.paths.log_dir / LOG_FILE)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+def _statuses(window: MainWindow) -> list[JobStatus]:
+    model = window.jobs_page.model
+    return [model.job(r).status for r in range(model.rowCount())]  # type: ignore[union-attr]
+
+
+def test_submit_provisions_on_workers_while_the_ui_keeps_running(
+    qtbot: QtBot, sandbox: AppContext
+) -> None:
+    store = sandbox.database.requests
+    acme = store.create(
+        ready_draft(
+            aws_account_id="123456789012",
+            products=frozenset({Product.JIRA_SOFTWARE, Product.CONFLUENCE}),
+        )
+    )
+    window = _window(qtbot, sandbox)
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(acme.id)
+    ticks: list[int] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: ticks.append(1))
+    heartbeat.start()
+    assert page.submit_action.shortcut().toString() == "Ctrl+Return"
+    page.submit_action.trigger()
+    qtbot.waitUntil(lambda: len(_statuses(window)) == 2, timeout=15000)
+    qtbot.waitUntil(
+        lambda: _statuses(window) == [JobStatus.SUCCEEDED, JobStatus.SUCCEEDED], timeout=30000
+    )
+    heartbeat.stop()
+    assert len(ticks) >= 5  # the event loop ran throughout
+    assert store.products_on_site("acme") == {Product.JIRA_SOFTWARE, Product.CONFLUENCE}
+    assert "succeeded" in window.status.text()
+    # The journal of a job is shown when it is selected.
+    window.navigation.setCurrentRow(2)
+    window.jobs_page.view.selectRow(0)
+    qtbot.waitUntil(
+        lambda: "Wait until the key is Enabled" in window.jobs_page.journal.toPlainText()
+    )
+    assert "key_arn:eu-west-1" in window.jobs_page.journal.toPlainText()
+
+
+def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
+    qtbot: QtBot, sandbox: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sandbox.database.requests
+    other = store.create(ready_draft(aws_account_id="222233334444"))
+    window = _window(qtbot, sandbox)
+    errors: list[str] = []
+    monkeypatch.setattr(
+        Dialogs, "error", classmethod(lambda cls, p, title, text, d="": errors.append(text))
+    )
+    window.requests_page.model.refresh()
+    window.requests_page.select_request(other.id)
+    window.requests_page.submit_action.trigger()
+    qtbot.waitUntil(lambda: bool(errors), timeout=15000)
+    assert "222233334444" in errors[0]
+    assert _statuses(window) == []

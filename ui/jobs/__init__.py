@@ -1,0 +1,1 @@
+"""The Jobs section: provisioning jobs, their progress and step journal."""

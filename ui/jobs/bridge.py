@@ -1,0 +1,84 @@
+"""Connects the Qt-free scheduler to the GUI: job updates arrive as a queued signal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from PySide6.QtCore import QObject, Signal
+
+from byok_desktop.context import AppContext
+from byok_desktop.jobs.model import Job
+from byok_desktop.jobs.runner import JobRunner
+from byok_desktop.jobs.scheduler import JobScheduler
+from byok_desktop.jobs.submit import submit_request
+from byok_desktop.store.jobs import JobStore
+from ui.tasks import TaskRunner
+
+log = logging.getLogger("ui.jobs")
+
+
+class JobsBridge(QObject):
+    # Emitted from worker threads; Qt queues it to receivers on the GUI thread.
+    job_updated = Signal(object)
+    submit_failed = Signal(str)
+
+    def __init__(
+        self, context: AppContext, tasks: TaskRunner, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._tasks = tasks
+        self.store = JobStore(context.database.engine)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.interrupted = self.store.mark_interrupted()
+        runner = JobRunner(self.store, context.database.requests, context.credentials)
+        self._scheduler = JobScheduler(
+            runner, context.settings.worker_threads, self.owner, self.job_updated.emit
+        )
+
+    def submit(self, request_id: int) -> None:
+        """Check and create the jobs on a worker (it may verify the profile online)."""
+
+        def work() -> list[Job]:
+            return submit_request(
+                request_id,
+                self._context.database.requests,
+                self.store,
+                self._context.credentials,
+            )
+
+        self._tasks.run(work, self._submitted, self._submit_error, what="submit")
+
+    def _submitted(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.job_updated.emit(job)
+            self._scheduler.submit(job.id, job.site_key)
+
+    def _submit_error(self, exc: BaseException) -> None:
+        self.submit_failed.emit(str(exc))
+
+    def resume(self, job: Job) -> None:
+        """Retry a failed job or resume an interrupted or cancelled one."""
+        self._scheduler.submit(job.id, job.site_key)
+
+    def cancel(self, job: Job) -> None:
+        def work() -> Job:
+            self.store.request_cancel(job.id)
+            return self.store.get(job.id)
+
+        self._tasks.run(work, self.job_updated.emit, what="cancel")
+
+    @property
+    def active(self) -> int:
+        return self._scheduler.active
+
+    def shutdown(self, wait_s: float = 5.0) -> None:
+        """On quit: ask running jobs to stop at the next step boundary (they stay
+        resumable), wait a little, and leave the rest to be marked Interrupted."""
+        for job in self.store.all_jobs():
+            if job.status.value in ("running", "queued"):
+                self.store.request_cancel(job.id)
+        self._scheduler.wait_idle(wait_s)
+        self._scheduler.shutdown(wait=False)

@@ -1,0 +1,227 @@
+"""Jobs screen: every job with its progress, the step journal, Retry, Resume, Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from byok_desktop.jobs.model import Job, JobStatus
+from ui.jobs.bridge import JobsBridge
+from ui.jobs.model import PROGRESS_COLUMN, STEP_TITLES, JobsModel, Role
+from ui.tasks import TaskRunner
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Draws "step i of n" as a progress bar."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        progress = index.data(Role.PROGRESS)
+        if not progress:
+            super().paint(painter, option, index)
+            return
+        done, total = progress
+        bar = QStyleOptionProgressBar()
+        bar.rect = QRect(option.rect.adjusted(4, 5, -4, -5))
+        bar.minimum = 0
+        bar.maximum = max(total, 1)
+        bar.progress = done
+        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole))
+        bar.textVisible = True
+        style = QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+
+
+class JobsPage(QWidget):
+    message = Signal(str)
+    running_changed = Signal(int)
+    job_finished = Signal(object)
+
+    def __init__(
+        self, bridge: JobsBridge, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("jobsPage")
+        self._bridge = bridge
+        self._tasks = tasks
+        self.model = JobsModel(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        title = QLabel("Jobs")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.empty_hint = QLabel(
+            "No provisioning jobs yet. Select a Ready request and choose Submit for "
+            "provisioning (Ctrl+Return); its jobs appear here step by step."
+        )
+        self.empty_hint.setObjectName("emptyState")
+        self.empty_hint.setWordWrap(True)
+        layout.addWidget(self.empty_hint)
+
+        buttons = QHBoxLayout()
+        self.resume_button = QPushButton("Resume / Retry")
+        self.resume_button.setObjectName("resumeJob")
+        self.resume_button.setShortcut("Ctrl+R")
+        self.resume_button.clicked.connect(self.resume_selected)
+        self.cancel_button = QPushButton("Cancel job")
+        self.cancel_button.setObjectName("cancelJob")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        buttons.addWidget(self.resume_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.view = QTableView()
+        self.view.setObjectName("jobsTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(30)
+        self.view.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.view))
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((110, 120, 120, 120, 160, 380, 70)):
+            self.view.setColumnWidth(column, width)
+        self.view.selectionModel().selectionChanged.connect(self._show_detail)
+        splitter.addWidget(self.view)
+        self.journal = QPlainTextEdit()
+        self.journal.setObjectName("jobJournal")
+        self.journal.setReadOnly(True)
+        self.journal.setPlaceholderText("Select a job to see its step journal.")
+        splitter.addWidget(self.journal)
+        splitter.setSizes([400, 220])
+        layout.addWidget(splitter, 1)
+
+        bridge.job_updated.connect(self._job_updated)
+        self._tick = QTimer(self)  # elapsed time of running jobs
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._refresh_running)
+        self.reload()
+
+    # --- data ------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._tasks.run(self._bridge.store.all_jobs, self._loaded, what="load jobs")
+
+    def _loaded(self, jobs: list[Job]) -> None:
+        self.model.set_jobs(jobs)
+        self._after_change()
+        if self._bridge.interrupted:
+            self.message.emit(
+                f"{len(self._bridge.interrupted)} job(s) were interrupted when the app closed; "
+                "select one on the Jobs screen and press Resume."
+            )
+
+    @Slot(object)
+    def _job_updated(self, job: Job) -> None:
+        before = self.model.row_of(job.id)
+        old = self.model.job(before) if before is not None else None
+        self.model.update_job(job)
+        if (
+            old is not None
+            and old.status is JobStatus.RUNNING
+            and job.status is not JobStatus.RUNNING
+        ):
+            self.job_finished.emit(job)
+        self._after_change()
+        if self.selected() is not None and self.selected().id == job.id:  # type: ignore[union-attr]
+            self._show_detail()
+
+    def _after_change(self) -> None:
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
+        running = self.model.running()
+        self.running_changed.emit(running)
+        if running and not self._tick.isActive():
+            self._tick.start()
+        elif not running:
+            self._tick.stop()
+        self._update_buttons()
+
+    @Slot()
+    def _refresh_running(self) -> None:
+        for row in range(self.model.rowCount()):
+            job = self.model.job(row)
+            if job is not None and job.status is JobStatus.RUNNING:
+                self.model.dataChanged.emit(self.model.index(row, 6), self.model.index(row, 6))
+
+    # --- selection and commands ---------------------------------------------------------
+
+    def selected(self) -> Job | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.job(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        job = self.selected()
+        self.resume_button.setEnabled(job is not None and job.status.resumable)
+        self.cancel_button.setEnabled(
+            job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        )
+
+    @Slot()
+    def _show_detail(self) -> None:
+        self._update_buttons()
+        job = self.selected()
+        if job is None:
+            self.journal.clear()
+            return
+        self._tasks.run(
+            lambda: (job, self._bridge.store.steps(job.id)), self._show_journal, what="load journal"
+        )
+
+    def _show_journal(self, loaded: tuple[Job, list[object]]) -> None:
+        job, steps = loaded
+        lines = [
+            f"Job #{job.id}: provision {job.family} keys for {job.site_key} "
+            f"({job.location.upper()}), account {job.account_id}",
+            f"Status: {job.status.display_name}",
+        ]
+        if job.error_message:
+            lines.append(f"Why: {job.error_message}")
+        lines.append("")
+        for step in steps:
+            started = step.started_at.astimezone().strftime("%H:%M:%S")  # type: ignore[attr-defined]
+            ended = step.finished_at.astimezone().strftime("%H:%M:%S") if step.finished_at else "…"  # type: ignore[attr-defined]
+            title = STEP_TITLES.get(step.step, step.step)  # type: ignore[attr-defined]
+            lines.append(f"{started}–{ended}  {step.status.value:<9}  {title}")  # type: ignore[attr-defined]
+            for key, value in sorted(step.resources.items()):  # type: ignore[attr-defined]
+                lines.append(f"        {key}: {value}")
+            if step.error_message:  # type: ignore[attr-defined]
+                lines.append(f"        error: {step.error_message}")  # type: ignore[attr-defined]
+        self.journal.setPlainText("\n".join(lines))
+
+    @Slot()
+    def resume_selected(self) -> None:
+        job = self.selected()
+        if job is not None and job.status.resumable:
+            self._bridge.resume(job)
+            self.message.emit(f"Resuming job #{job.id} from its last completed step.")
+
+    @Slot()
+    def cancel_selected(self) -> None:
+        job = self.selected()
+        if job is not None:
+            self._bridge.cancel(job)
+            self.message.emit(f"Job #{job.id} stops at the next step boundary; resume it later.")
