@@ -83,7 +83,8 @@ class AwsConnection:
                 region_name=region,
                 connect_timeout=self.config.connect_timeout_s,
                 read_timeout=self.config.read_timeout_s,
-                retries={"mode": "standard", "max_attempts": self.config.max_attempts},
+                # total_max_attempts counts the first try; botocore's max_attempts would not.
+                retries={"mode": "standard", "total_max_attempts": self.config.max_attempts},
             )
             client = self._session.client(
                 service,

@@ -72,7 +72,10 @@ class CredentialService:
             raise ProfileInvalid(problems)
         target = uid or self.profiles.new_uid()
         backend: str | None = None
+        previous: AwsSecret | None = None
         if entry.kind is ProfileKind.KEYS and secret is not None:
+            if existing is not None and existing.uses_keyring:
+                previous = self.secrets.load(target)  # put back if the row cannot be saved
             backend = self.secrets.save(target, secret)
         elif entry.kind is not ProfileKind.KEYS and existing is not None and existing.uses_keyring:
             self.secrets.delete(target)  # switched to a CLI profile: drop the copy
@@ -85,8 +88,10 @@ class CredentialService:
                 has_session_token=has_token if entry.kind is ProfileKind.KEYS else False,
             )
         except Exception:
-            if existing is None and backend:
+            if backend and existing is None:
                 self.secrets.delete(target)
+            elif backend and previous is not None:
+                self.secrets.save(target, previous)
             raise
 
     def delete(self, uid: str) -> None:

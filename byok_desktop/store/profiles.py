@@ -114,7 +114,11 @@ class ProfileStore:
             row.cli_profile = entry.cli_profile.strip()
             row.expected_account_id = normalise_account_id(entry.expected_account_id)
             row.default_region = entry.default_region.strip()
-            row.session_expires_at = entry.session_expires_at
+            expires = entry.session_expires_at
+            # SQLite keeps no offset: store the instant in UTC (naive input counts as UTC).
+            row.session_expires_at = (
+                expires.astimezone(UTC) if expires is not None and expires.tzinfo else expires
+            )
             if keyring_backend is not None:
                 row.keyring_backend = keyring_backend
             if has_session_token is not None:

@@ -1,0 +1,196 @@
+"""Core settings (settings.json): round trip, per-field fallback, command-line overrides."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from byok_desktop.context import open_context
+from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.paths import AppPaths
+from byok_desktop.settings import Settings, load_settings, save_settings
+from tests.helpers.memory_keyring import MemoryKeyring
+
+CUSTOM = Settings(
+    aws_endpoint_url="http://127.0.0.1:4566",
+    sandbox=True,
+    worker_threads=8,
+    aws_connect_timeout_s=2.5,
+    aws_read_timeout_s=12.0,
+    aws_max_attempts=3,
+    keyring_timeout_s=4.0,
+)
+
+
+def write(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "settings.json"
+
+    save_settings(path, CUSTOM)
+
+    assert load_settings(path) == CUSTOM
+    assert json.loads(path.read_text("utf-8"))["aws_endpoint_url"] == "http://127.0.0.1:4566"
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp file left
+
+
+def test_saving_again_replaces_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, CUSTOM)
+
+    save_settings(path, Settings())
+
+    assert load_settings(path) == Settings()
+
+
+def test_a_missing_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "nope.json") == Settings()
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '"text"', "null", ""])
+def test_an_unusable_file_gives_defaults(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(text, encoding="utf-8")
+
+    assert load_settings(path) == Settings()
+
+
+def test_invalid_values_fall_back_one_field_at_a_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "settings.json"
+    write(
+        path,
+        {
+            "aws_endpoint_url": 4566,  # not text
+            "sandbox": "yes",  # not a boolean
+            "worker_threads": 0,  # not positive
+            "aws_connect_timeout_s": "fast",
+            "aws_read_timeout_s": 7,  # an int is a fine number of seconds
+            "aws_max_attempts": 2,
+            "keyring_timeout_s": True,  # a bool is not a number here
+            "unknown_setting": 1,
+        },
+    )
+
+    with caplog.at_level(logging.WARNING, logger="byok_desktop.settings"):
+        settings = load_settings(path)
+
+    assert settings == Settings(aws_read_timeout_s=7.0, aws_max_attempts=2)
+    assert isinstance(settings.aws_read_timeout_s, float)
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    for name in (
+        "aws_endpoint_url",
+        "sandbox",
+        "worker_threads",
+        "aws_connect_timeout_s",
+        "keyring_timeout_s",
+    ):
+        assert name in warned
+    assert "aws_max_attempts" not in warned
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("worker_threads", -1),
+        ("worker_threads", 2.5),
+        ("worker_threads", True),
+        ("worker_threads", "4"),
+        ("aws_max_attempts", None),
+        ("aws_read_timeout_s", 0),
+        ("aws_read_timeout_s", -3.0),
+        ("keyring_timeout_s", "10"),
+        ("sandbox", 1),
+        ("aws_endpoint_url", None),
+    ],
+)
+def test_each_invalid_value_is_replaced_by_its_default(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    path = tmp_path / "settings.json"
+    write(
+        path,
+        {field: value, "aws_max_attempts": 3} if field != "aws_max_attempts" else {field: value},
+    )
+
+    settings = load_settings(path)
+
+    assert getattr(settings, field) == getattr(Settings(), field)
+    if field != "aws_max_attempts":
+        assert settings.aws_max_attempts == 3  # the valid neighbour is kept
+
+
+def test_with_changes_returns_a_new_settings() -> None:
+    changed = Settings().with_changes(sandbox=True)
+
+    assert changed.sandbox is True
+    assert Settings().sandbox is False
+
+
+# --- the context applies settings and overrides ------------------------------------------------
+
+
+def test_the_context_reads_the_settings_file(paths: AppPaths) -> None:
+    save_settings(paths.core_settings_file, Settings(aws_endpoint_url="http://from-file:1"))
+    context = open_context(paths, keyring_backend=MemoryKeyring())
+    try:
+        assert context.settings.aws_endpoint_url == "http://from-file:1"
+        assert not context.in_sandbox
+    finally:
+        context.close()
+
+
+def test_command_line_overrides_beat_the_file(paths: AppPaths) -> None:
+    save_settings(
+        paths.core_settings_file,
+        Settings(aws_endpoint_url="http://from-file:1", sandbox=True, aws_max_attempts=2),
+    )
+    before = paths.core_settings_file.read_bytes()
+
+    context = open_context(
+        paths, sandbox=False, aws_endpoint_url="http://cli:2", keyring_backend=MemoryKeyring()
+    )
+    try:
+        assert context.settings.sandbox is False
+        assert not context.in_sandbox
+        assert context.settings.aws_endpoint_url == "http://cli:2"
+        assert context.settings.aws_max_attempts == 2  # not overridden: from the file
+        profile = context.credentials.save(
+            None, ProfileInput(name="CLI", kind=ProfileKind.CLI, cli_profile="c"), None
+        )
+        config = context.aws_config(profile)
+        assert config.endpoint_url == "http://cli:2"
+        assert config.max_attempts == 2
+        assert config.sandbox_account_id == ""
+    finally:
+        context.close()
+    # Overrides are for this run only.
+    assert paths.core_settings_file.read_bytes() == before
+
+
+def test_a_sandbox_override_opens_the_sandbox(paths: AppPaths) -> None:
+    context = open_context(paths, sandbox=True, keyring_backend=MemoryKeyring())
+    try:
+        assert context.in_sandbox
+        assert context.settings.sandbox is True
+        assert context.database.path.parent == paths.sandbox_dir
+    finally:
+        context.close()
+    assert load_settings(paths.core_settings_file) == Settings()
+
+
+def test_an_empty_endpoint_override_means_real_aws(paths: AppPaths) -> None:
+    save_settings(paths.core_settings_file, Settings(aws_endpoint_url="http://from-file:1"))
+
+    context = open_context(paths, aws_endpoint_url="", keyring_backend=MemoryKeyring())
+    try:
+        assert context.settings.aws_endpoint_url == ""
+    finally:
+        context.close()
