@@ -48,3 +48,44 @@ def test_refresh_keeps_persistent_indexes_on_the_same_request(store: RequestStor
     model.refresh()
     assert model.data(model.index(pinned.row(), 0), Role.REQUEST_ID) == first.id
     assert model.data(model.index(0, 0), Role.REQUEST_ID) == second.id
+
+
+def test_jobs_model_passes_qtmodeltester_and_keeps_newest_first(
+    qtmodeltester: ModelTester,
+) -> None:
+    from datetime import UTC, datetime
+
+    from byok_desktop.jobs.model import Job, JobStatus
+    from ui.jobs.model import JobsModel
+
+    def job(job_id: int, status: JobStatus = JobStatus.QUEUED) -> Job:
+        return Job(
+            job_id,
+            "provision",
+            1,
+            "p",
+            f"site{job_id}",
+            "jira",
+            "eu",
+            "123456789012",
+            status,
+            6,
+            0,
+            "",
+            False,
+            "",
+            "",
+            datetime.now(UTC),
+            None,
+            None,
+        )
+
+    model = JobsModel()
+    model.set_jobs([job(5), job(3)])
+    qtmodeltester.check(model, force_py=True)
+    model.update_job(job(4))
+    model.update_job(job(9))
+    model.update_job(job(3, JobStatus.RUNNING))
+    assert [model.job(r).id for r in range(model.rowCount())] == [9, 5, 4, 3]  # type: ignore[union-attr]
+    assert model.running() == 1
+    qtmodeltester.check(model, force_py=True)

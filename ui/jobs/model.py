@@ -77,8 +77,10 @@ class JobsModel(QAbstractTableModel):
                 self._jobs[row] = job
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self._jobs.insert(0, job)
+        # Newest first, as the store lists them.
+        row = next((r for r, j in enumerate(self._jobs) if j.id < job.id), len(self._jobs))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._jobs.insert(row, job)
         self.endInsertRows()
 
     def job(self, row: int) -> Job | None:
@@ -129,7 +131,7 @@ class JobsModel(QAbstractTableModel):
     @staticmethod
     def _display(job: Job, column: int) -> str:
         if column == 0:
-            return f"#{job.id} {job.kind}"
+            return f"#{job.id} {job.kind.capitalize()}"
         if column == 1:
             return job.site_key
         if column == 2:
