@@ -88,10 +88,11 @@ class CredentialService:
                 has_session_token=has_token if entry.kind is ProfileKind.KEYS else False,
             )
         except Exception:
-            if backend and existing is None:
-                self.secrets.delete(target)
-            elif backend and previous is not None:
+            # Leave the keyring as it was before this save.
+            if backend and previous is not None:
                 self.secrets.save(target, previous)
+            elif backend:
+                self.secrets.delete(target)
             raise
 
     def delete(self, uid: str) -> None:
