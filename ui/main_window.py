@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from byok_desktop import APP_NAME
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job
+from ui.credentials import CredentialsPage
 from ui.dialogs import Dialogs
 from ui.empty_page import EmptyStatePage
 from ui.jobs.bridge import JobsBridge
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         self.requests_page = RequestsPage(context.database.requests, self.tasks, settings)
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
+        self.credentials_page = CredentialsPage(context, self.tasks)
+        self.credentials_page.message.connect(self.show_message)
         self.jobs_page = JobsPage(self.jobs, self.tasks)
         self.jobs_page.message.connect(self.show_message)
         self.jobs_page.running_changed.connect(self._running_changed)
@@ -106,12 +109,7 @@ class MainWindow(QMainWindow):
                 "the keys in both regions of each site, suspension and revocation.",
             ),
             "jobs": self.jobs_page,
-            "credentials": EmptyStatePage(
-                "Credentials",
-                "No AWS credentials yet",
-                "AWS credential profiles for customers' BYOK accounts will be managed here; "
-                "their secrets are kept only in your operating system's keyring.",
-            ),
+            "credentials": self.credentials_page,
             "settings": SettingsPage(context, log_file, self.tasks),
         }
         settings_page = pages["settings"]

@@ -77,11 +77,13 @@ class CredentialService:
             if existing is not None and existing.uses_keyring:
                 previous = self.secrets.load(target)  # put back if the row cannot be saved
             backend = self.secrets.save(target, secret)
-        elif entry.kind is not ProfileKind.KEYS and existing is not None and existing.uses_keyring:
-            self.secrets.delete(target)  # switched to a CLI profile: drop the copy
-            backend = ""
+        drop_secret = (
+            entry.kind is not ProfileKind.KEYS and existing is not None and existing.uses_keyring
+        )
+        if drop_secret:
+            backend = ""  # switched to a CLI profile: the copy goes once the row is saved
         try:
-            return self.profiles.upsert(
+            saved = self.profiles.upsert(
                 target,
                 entry,
                 keyring_backend=backend,
@@ -94,6 +96,9 @@ class CredentialService:
             elif backend:
                 self.secrets.delete(target)
             raise
+        if drop_secret:
+            self.secrets.delete(target)
+        return saved
 
     def delete(self, uid: str) -> None:
         """Remove the keyring item first: a profile row without a secret is harmless,

@@ -1,0 +1,5 @@
+"""Credentials section: AWS credential profiles, their secrets in the OS keyring."""
+
+from ui.credentials.page import CredentialsPage
+
+__all__ = ["CredentialsPage"]

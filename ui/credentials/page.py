@@ -1,0 +1,531 @@
+"""Credentials section: AWS credential profiles with their state; add, edit, verify, delete.
+
+Everything that touches the keyring or AWS runs through the TaskRunner: the keyring may
+wait for an unlock prompt, and AWS for the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from byok_desktop.aws.errors import AwsProblem
+from byok_desktop.aws.identity import CallerIdentity
+from byok_desktop.context import AppContext
+from byok_desktop.credentials.keyring_store import KeyringProblem
+from byok_desktop.credentials.profile import Profile, ProfileKind, ProfileState
+from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
+from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound
+from ui.credentials.dialog import ProfileDialog
+from ui.credentials.model import CredentialsModel
+from ui.dialogs import Dialogs
+from ui.resources import icon
+from ui.tasks import TaskRunner
+
+log = logging.getLogger("ui.credentials")
+
+SANDBOX_LOCKED = (
+    "The built-in sandbox profile cannot be edited or deleted; it can only be verified."
+)
+
+
+class CredentialsPage(QWidget):
+    message = Signal(str)  # for the status bar
+
+    def __init__(
+        self, context: AppContext, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("credentialsPage")
+        self._service = context.credentials
+        self._tasks = tasks
+        self.model = CredentialsModel(self)
+        self.profile_dialog: ProfileDialog | None = None
+        self._keyring_problem: str | None = None
+        self._checks: dict[str, int] = {}  # uid -> latest status request
+        self._check_serial = 0
+        self._verifying: set[str] = set()
+        self._build()
+        self._make_actions()
+        self.refresh(recheck=True)
+
+    # --- construction ----------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(8)
+        title = QLabel("Credentials")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        intro = QLabel(
+            "AWS credential profiles for customers' BYOK accounts. Secrets are kept only in "
+            "your operating system's keyring; this app's database holds names, key IDs and "
+            "verification results."
+        )
+        intro.setObjectName("fieldHint")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        self.keyring_banner = QFrame()
+        self.keyring_banner.setObjectName("warningBanner")
+        banner_layout = QHBoxLayout(self.keyring_banner)
+        banner_layout.setContentsMargins(10, 6, 10, 6)
+        banner_icon = QLabel()
+        banner_icon.setPixmap(icon("status-warning").pixmap(18, 18))
+        banner_layout.addWidget(banner_icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.keyring_banner_label = QLabel()
+        self.keyring_banner_label.setObjectName("keyringProblem")
+        self.keyring_banner_label.setWordWrap(True)
+        self.keyring_banner_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        banner_layout.addWidget(self.keyring_banner_label, 1)
+        self.check_again_button = QPushButton("Check again")
+        self.check_again_button.setObjectName("checkKeyringAgain")
+        self.check_again_button.clicked.connect(self.check_again)
+        banner_layout.addWidget(self.check_again_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.keyring_banner.hide()
+        layout.addWidget(self.keyring_banner)
+
+        self._tool_bar = QHBoxLayout()
+        self._tool_bar.setSpacing(6)
+        layout.addLayout(self._tool_bar)
+
+        self.view = QTableView()
+        self.view.setObjectName("credentialsTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(28)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((140, 150, 95, 170, 100, 215, 130)):
+            self.view.setColumnWidth(column, width)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.doubleClicked.connect(self.edit_selected)
+        self.model.dataChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        layout.addWidget(self.view, 1)
+
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("profileDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail_label)
+        self.empty_hint = QLabel(
+            "No AWS credentials yet. Press Insert (or Ctrl+Shift+N) to add access keys or an "
+            "AWS CLI profile for a customer's account."
+        )
+        self.empty_hint.setObjectName("emptyState")
+        self.empty_hint.setWordWrap(True)
+        layout.addWidget(self.empty_hint)
+        self.backend_label = QLabel()
+        self.backend_label.setObjectName("keyringBackend")
+        self.backend_label.setStyleSheet("QLabel { color: #626f86; }")
+        layout.addWidget(self.backend_label)
+
+    def _make_actions(self) -> None:
+        def action(
+            name: str,
+            text: str,
+            icon_name: str,
+            shortcuts: list[QKeySequence],
+            slot: Callable[[], None],
+            on_table: bool = False,
+        ) -> QAction:
+            act = QAction(icon(icon_name), text, self)
+            act.setObjectName(name)
+            act.setShortcuts(shortcuts)
+            if on_table:
+                # Only while the table has focus: Delete or Enter in a field is not a command.
+                act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                self.view.addAction(act)
+            else:
+                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                self.addAction(act)
+            act.triggered.connect(slot)
+            return act
+
+        key = QKeySequence
+        self.add_action = action(
+            "addProfile",
+            "&Add…",
+            "new",
+            [key(Qt.Key.Key_Insert), key("Ctrl+Shift+N")],
+            self.add_profile,
+        )
+        self.edit_action = action(
+            "editProfile",
+            "&Edit…",
+            "credentials",
+            [key(Qt.Key.Key_Return), key(Qt.Key.Key_Enter), key(Qt.Key.Key_F2)],
+            self.edit_selected,
+            on_table=True,
+        )
+        self.verify_action = action(
+            "verifyProfile", "&Verify", "status-ready", [key("Ctrl+R")], self.verify_selected
+        )
+        self.delete_action = action(
+            "deleteProfile",
+            "De&lete…",
+            "delete",
+            [key(QKeySequence.StandardKey.Delete)],
+            self.delete_selected,
+            on_table=True,
+        )
+        self._base_tips: dict[QAction, str] = {}
+        for act in (self.add_action, self.edit_action, self.verify_action, self.delete_action):
+            button = QToolButton()
+            button.setObjectName(f"{act.objectName()}Button")
+            button.setDefaultAction(act)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            keys = ", ".join(
+                s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts()[:2]
+            )
+            tip = f"{act.text().replace('&', '').rstrip('…')} ({keys})"
+            self._base_tips[act] = tip
+            act.setToolTip(tip)
+            self._tool_bar.addWidget(button)
+        self._tool_bar.addStretch(1)
+        self._update_actions()
+
+    # --- selection -------------------------------------------------------------------
+
+    def selected_profile(self) -> Profile | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.profile(rows[0].row()) if rows else None
+
+    def select_profile(self, uid: str) -> None:
+        row = self.model.row_of(uid)
+        if row is None:
+            return
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.scrollTo(index)
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        profile = self.selected_profile()
+        sandbox = profile is not None and profile.kind is ProfileKind.SANDBOX
+        for act in (self.edit_action, self.delete_action):
+            act.setEnabled(profile is not None and not sandbox)
+            act.setToolTip(SANDBOX_LOCKED if sandbox else self._base_tips[act])
+        self.verify_action.setEnabled(profile is not None and profile.uid not in self._verifying)
+        empty = self.model.rowCount() == 0
+        self.empty_hint.setVisible(empty)
+        if profile is None:
+            self.detail_label.setText("" if empty else "Select a profile to see its state.")
+            return
+        status = self.model.status(profile.uid)
+        text = f"{profile.name}: {status.detail if status else 'checking the OS keyring…'}"
+        if sandbox:
+            text += " " + SANDBOX_LOCKED
+        self.detail_label.setText(text)
+
+    # --- loading and states -------------------------------------------------------------
+
+    def refresh(self, recheck: bool = False) -> None:
+        """Re-read the profiles; work out the states of those without a current one
+        (all of them with ``recheck``) on workers, and check the keyring itself."""
+        selected = self.selected_profile()
+        try:
+            profiles = self._service.profiles.list()
+        except SQLAlchemyError as exc:
+            log.error("Could not read credential profiles: %s", exc)
+            self.message.emit(f"Could not read the credential profiles: {exc}")
+            return
+        self.model.set_profiles(profiles)
+        if selected is not None:
+            self.select_profile(selected.uid)
+        if self.selected_profile() is None and profiles:
+            self.select_profile(profiles[0].uid)
+        for profile in profiles:
+            if recheck or self.model.status(profile.uid) is None:
+                self._check_status(profile)
+        if recheck:
+            self._tasks.run(
+                self._service.secrets.current_backend,
+                self._keyring_ok,
+                self._keyring_failed,
+                what="keyring check",
+            )
+        self._update_actions()
+
+    def _check_status(self, profile: Profile) -> None:
+        self._check_serial += 1
+        serial = self._check_serial
+        self._checks[profile.uid] = serial
+        service = self._service
+        # One task per profile: states arrive as they are known, and a stuck keyring
+        # costs one timeout, not one per profile.
+        self._tasks.run(
+            lambda: service.status(profile),
+            lambda status: self._status_arrived(serial, status),
+            lambda exc: self._status_failed(serial, profile, exc),
+            what="profile state",
+        )
+
+    def _status_arrived(self, serial: int, status: ProfileStatus) -> None:
+        uid = status.profile.uid
+        if self._checks.get(uid) != serial:
+            return  # a newer check is on its way
+        self._checks.pop(uid, None)
+        if not self.model.set_status(status):
+            return
+        if status.state is ProfileState.KEYRING_UNAVAILABLE:
+            self._show_keyring_problem(status.detail)
+        elif status.profile.uses_keyring and status.state is not ProfileState.EXPIRED:
+            self._show_keyring_problem(None)  # the keyring answered
+        self._update_actions()
+
+    def _status_failed(self, serial: int, profile: Profile, exc: BaseException) -> None:
+        if self._checks.get(profile.uid) == serial:
+            self._checks.pop(profile.uid, None)
+        log.error("Could not work out the state of profile %s", profile.name, exc_info=exc)
+        self.model.set_busy(profile.uid, "State unknown")
+        self.message.emit(f"Could not check '{profile.name}': {type(exc).__name__}")
+
+    def _keyring_ok(self, backend: object) -> None:
+        self.backend_label.setText(f"Secrets are stored in the OS keyring ({backend}).")
+        if not any(s.state is ProfileState.KEYRING_UNAVAILABLE for s in self.model.statuses()):
+            self._show_keyring_problem(None)
+
+    def _keyring_failed(self, exc: BaseException) -> None:
+        self.backend_label.setText("No usable OS keyring: secrets cannot be stored right now.")
+        if isinstance(exc, KeyringProblem):
+            self._show_keyring_problem(str(exc))
+        else:
+            log.error("Keyring check failed", exc_info=exc)
+            self._show_keyring_problem(f"The OS keyring could not be checked ({exc}).")
+
+    def _show_keyring_problem(self, text: str | None) -> None:
+        self._keyring_problem = text
+        if text:
+            if "Drafting" not in text:
+                text += " Drafting requests works without it."
+            self.keyring_banner_label.setText(text)
+        self.keyring_banner.setVisible(bool(text))
+
+    @Slot()
+    def check_again(self) -> None:
+        self.refresh(recheck=True)
+        self.message.emit("Checking the OS keyring and every profile again…")
+
+    # --- add and edit -------------------------------------------------------------------
+
+    @Slot()
+    def add_profile(self) -> None:
+        self._open_dialog(None)
+
+    @Slot()
+    def edit_selected(self) -> None:
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        if profile.kind is ProfileKind.SANDBOX:
+            self.message.emit(SANDBOX_LOCKED)
+            return
+        self._open_dialog(profile)
+
+    def _open_dialog(self, profile: Profile | None) -> None:
+        if self.profile_dialog is not None:
+            self.profile_dialog.raise_()
+            self.profile_dialog.activateWindow()
+            return
+        dialog = ProfileDialog(profile, self)
+        dialog.submitted.connect(self._save_dialog)
+        dialog.finished.connect(self._dialog_closed)
+        self.profile_dialog = dialog
+        dialog.open()  # window-modal, without a nested event loop
+        dialog.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def _dialog_closed(self) -> None:
+        dialog = self.profile_dialog
+        self.profile_dialog = None
+        if dialog is not None:
+            dialog.deleteLater()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def _save_dialog(self) -> None:
+        dialog = self.profile_dialog
+        if dialog is None:
+            return
+        uid, entry, secret = dialog.uid, dialog.entry(), dialog.secret()
+        new_secret = secret is not None  # callbacks must not hold the secret
+        dialog.set_busy(True)
+        service = self._service
+        self._tasks.run(
+            lambda: service.save(uid, entry, secret),
+            lambda profile: self._saved(dialog, profile, new_secret),
+            lambda exc: self._save_failed(dialog, exc),
+            what="profile save",
+        )
+
+    def _saved(self, dialog: ProfileDialog, profile: Profile, new_secret: bool) -> None:
+        if dialog is self.profile_dialog:
+            dialog.finish()
+        self.refresh()
+        self.select_profile(profile.uid)
+        if new_secret:
+            self._show_keyring_problem(None)
+        stored = " Its secret is in the OS keyring." if new_secret else ""
+        self.message.emit(f"Saved profile '{profile.name}'.{stored} Press Ctrl+R to verify it.")
+
+    def _save_failed(self, dialog: ProfileDialog, exc: BaseException) -> None:
+        if isinstance(exc, ProfileInvalid):
+            text = "Not saved:\n" + "\n".join(f"• {p}" for p in exc.problems)
+        elif isinstance(exc, KeyringProblem):
+            text = f"Not saved: {exc}"
+            self._show_keyring_problem(str(exc))
+        elif isinstance(exc, ProfileNameTaken | ProfileNotFound):
+            text = f"Not saved: {exc}"
+        elif isinstance(exc, SQLAlchemyError | OSError):
+            text = f"Not saved: the database refused the profile ({type(exc).__name__})."
+            log.error("Could not save a credential profile: %s", type(exc).__name__)
+        else:
+            log.error("Saving a credential profile failed", exc_info=exc)
+            text = f"Not saved: unexpected {type(exc).__name__}; see the log file."
+        if dialog is self.profile_dialog:
+            dialog.show_error(text)
+        else:
+            Dialogs.error(self, "Profile not saved", text)
+
+    # --- verify -------------------------------------------------------------------------
+
+    @Slot()
+    def verify_selected(self) -> None:
+        profile = self.selected_profile()
+        if profile is None or profile.uid in self._verifying:
+            return
+        uid, name = profile.uid, profile.name
+        self._verifying.add(uid)
+        self.model.set_busy(uid, "Verifying…")
+        self._update_actions()
+        self.message.emit(f"Verifying '{name}' with AWS…")
+        service = self._service
+        self._tasks.run(
+            lambda: service.verify(uid),
+            lambda result: self._verified(uid, result),
+            lambda exc: self._verify_failed(uid, name, exc),
+            what="profile verification",
+        )
+
+    def _verify_done(self, uid: str) -> None:
+        self._verifying.discard(uid)
+        self.model.set_busy(uid, None)
+        self.refresh()
+
+    def _verified(self, uid: str, result: tuple[Profile, CallerIdentity]) -> None:
+        profile, identity = result
+        self._verify_done(uid)
+        self.message.emit(
+            f"'{profile.name}' verified: it opens AWS account {identity.account_id} "
+            f"as {identity.arn}."
+        )
+
+    def _verify_failed(self, uid: str, name: str, exc: BaseException) -> None:
+        self._verify_done(uid)
+        if isinstance(exc, AwsProblem):
+            self.message.emit(f"'{name}' could not be verified.")
+            Dialogs.error(self, "Verification failed", str(exc))
+        elif isinstance(exc, KeyringProblem):
+            self._show_keyring_problem(str(exc))
+            Dialogs.error(self, "Verification failed", str(exc))
+        elif isinstance(exc, ProfileNotFound):
+            self.message.emit(str(exc))
+        else:
+            log.error("Verifying profile %s failed", name, exc_info=exc)
+            Dialogs.error(
+                self,
+                "Verification failed",
+                f"'{name}' could not be verified: unexpected {type(exc).__name__}. "
+                "The details are in the log file.",
+            )
+
+    # --- delete -------------------------------------------------------------------------
+
+    @Slot()
+    def delete_selected(self) -> None:
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        if profile.kind is ProfileKind.SANDBOX:
+            self.message.emit(SANDBOX_LOCKED)
+            return
+        where = (
+            " Its secret is removed from the OS keyring too."
+            if profile.uses_keyring
+            else " The AWS CLI profile itself (in ~/.aws) is not touched."
+        )
+        if not Dialogs.confirm(
+            self,
+            "Delete profile",
+            f"Delete the credential profile '{profile.name}'?{where} This cannot be undone.",
+            "Delete",
+        ):
+            return
+        uid, name = profile.uid, profile.name
+        service = self._service
+        self.message.emit(f"Deleting '{name}'…")
+        self._tasks.run(
+            lambda: service.delete(uid),
+            lambda _result: self._deleted(name),
+            lambda exc: self._delete_failed(name, exc),
+            what="profile delete",
+        )
+
+    def _deleted(self, name: str) -> None:
+        self.refresh()
+        self.message.emit(f"Deleted profile '{name}'.")
+
+    def _delete_failed(self, name: str, exc: BaseException) -> None:
+        self.refresh()
+        if isinstance(exc, KeyringProblem):
+            self._show_keyring_problem(str(exc))
+            Dialogs.error(
+                self,
+                "Profile not deleted",
+                f"'{name}' was not deleted, because its secret could not be removed from "
+                f"the OS keyring: {exc}",
+            )
+        elif isinstance(exc, ProfileNotFound):
+            self.message.emit(str(exc))
+        else:
+            log.error("Deleting profile %s failed", name, exc_info=exc)
+            Dialogs.error(
+                self,
+                "Profile not deleted",
+                f"'{name}' could not be deleted: {type(exc).__name__}. See the log file.",
+            )
