@@ -15,12 +15,6 @@ from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
 log = logging.getLogger("byok_desktop.jobs")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _job(row: JobRow) -> Job:
     return Job(
         id=row.id,
@@ -38,9 +32,9 @@ def _job(row: JobRow) -> Job:
         cancel_requested=row.cancel_requested,
         error_fault=row.error_fault,
         error_message=row.error_message,
-        created_at=_utc(row.created_at),  # type: ignore[arg-type]
-        started_at=_utc(row.started_at),
-        finished_at=_utc(row.finished_at),
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
     )
 
 
@@ -53,8 +47,8 @@ def _step(row: JobStepRow) -> JobStep:
         resources=json.loads(row.resources or "{}"),
         error_fault=row.error_fault,
         error_message=row.error_message,
-        started_at=_utc(row.started_at),  # type: ignore[arg-type]
-        finished_at=_utc(row.finished_at),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
     )
 
 

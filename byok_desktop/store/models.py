@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -13,7 +13,28 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores instants in UTC and returns them timezone-aware. SQLite keeps no offset, so
+    without this a non-UTC time would be written as its local clock time and read back
+    as UTC; naive values are taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
 
 
 class Base(DeclarativeBase):
@@ -27,8 +48,8 @@ class RequestRow(Base):
     uid: Mapped[str] = mapped_column(String(36), unique=True)
     # Optimistic concurrency: every save must name the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(20), index=True)
     problem_count: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -64,7 +85,7 @@ class ProductRow(Base):
     family: Mapped[str] = mapped_column(String(20))
     location: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CredentialProfileRow(Base):
@@ -82,15 +103,13 @@ class CredentialProfileRow(Base):
     expected_account_id: Mapped[str] = mapped_column(String(12), default="")
     default_region: Mapped[str] = mapped_column(String(32))
     has_session_token: Mapped[bool] = mapped_column(Boolean, default=False)
-    session_expires_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
+    session_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     keyring_backend: Mapped[str] = mapped_column(String(200), default="")
     verified_account_id: Mapped[str] = mapped_column(String(12), default="")
     verified_arn: Mapped[str] = mapped_column(Text, default="")
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AppMetaRow(Base):
@@ -125,9 +144,9 @@ class JobRow(Base):
     owner: Mapped[str] = mapped_column(String(100), default="")
     error_fault: Mapped[str] = mapped_column(String(40), default="")
     error_message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class JobStepRow(Base):
@@ -140,8 +159,8 @@ class JobStepRow(Base):
     resources: Mapped[str] = mapped_column(Text, default="{}")  # JSON of resource IDs
     error_fault: Mapped[str] = mapped_column(String(40), default="")
     error_message: Mapped[str] = mapped_column(Text, default="")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class FamilyKeyRow(Base):
@@ -160,4 +179,4 @@ class FamilyKeyRow(Base):
     key_arn: Mapped[str] = mapped_column(Text)
     alias: Mapped[str] = mapped_column(String(256))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

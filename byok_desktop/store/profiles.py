@@ -24,14 +24,8 @@ class ProfileNameTaken(ValueError):
         super().__init__(f"A profile named '{name}' already exists; choose another name.")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _profile(row: CredentialProfileRow) -> Profile:
-    verified_at = _utc(row.verified_at)
+    verified_at = row.verified_at
     return Profile(
         id=row.id,
         uid=row.uid,
@@ -43,7 +37,7 @@ def _profile(row: CredentialProfileRow) -> Profile:
         expected_account_id=row.expected_account_id,
         default_region=row.default_region,
         has_session_token=row.has_session_token,
-        session_expires_at=_utc(row.session_expires_at),
+        session_expires_at=row.session_expires_at,
         keyring_backend=row.keyring_backend,
         verification=Verification(row.verified_account_id, row.verified_arn, verified_at)
         if verified_at is not None
@@ -114,11 +108,7 @@ class ProfileStore:
             row.cli_profile = entry.cli_profile.strip()
             row.expected_account_id = normalise_account_id(entry.expected_account_id)
             row.default_region = entry.default_region.strip()
-            expires = entry.session_expires_at
-            # SQLite keeps no offset: store the instant in UTC (naive input counts as UTC).
-            row.session_expires_at = (
-                expires.astimezone(UTC) if expires is not None and expires.tzinfo else expires
-            )
+            row.session_expires_at = entry.session_expires_at
             if keyring_backend is not None:
                 row.keyring_backend = keyring_backend
             if has_session_token is not None:

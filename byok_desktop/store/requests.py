@@ -128,11 +128,6 @@ _TEXT_SORTS = frozenset({SortKey.SITE, SortKey.CUSTOMER, SortKey.ACCOUNT})
 ChangeListener = Callable[[], None]
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _draft_of(row: RequestRow) -> RequestDraft:
     return RequestDraft(
         uid=row.uid,
@@ -156,8 +151,8 @@ def _stored(row: RequestRow) -> StoredRequest:
         status=RequestStatus(row.status),
         problem_count=row.problem_count,
         tier_name=row.tier_name,
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         draft=_draft_of(row),
     )
 
@@ -372,7 +367,10 @@ class RequestStore:
     ) -> list[int]:
         column = _SORT_COLUMNS[sort]
         # Empty values sort last in either direction; id breaks ties stably.
-        empty_last = case((or_(column.is_(None), column == ""), 1), else_=0)
+        empty = column.is_(None)
+        if column.type.python_type is str:
+            empty = or_(empty, column == "")
+        empty_last = case((empty, 1), else_=0)
         key = func.casefold(column) if sort in _TEXT_SORTS else column
         order = key.desc() if descending else key.asc()
         query = self._filtered(select(RequestRow.id), search).order_by(
@@ -396,7 +394,7 @@ class RequestStore:
                     location=Location(row.location) if row.location else None,
                     desired_users=row.desired_users,
                     tier_name=row.tier_name,
-                    updated_at=_utc(row.updated_at),
+                    updated_at=row.updated_at,
                 )
                 for row in found
             }
