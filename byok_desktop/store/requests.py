@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
-from sqlalchemy import Engine, Select, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from byok_desktop.locations import Location
@@ -367,7 +367,7 @@ class RequestStore:
     ) -> list[int]:
         column = _SORT_COLUMNS[sort]
         # Empty values sort last in either direction; id breaks ties stably.
-        empty = column.is_(None)
+        empty: ColumnElement[bool] = column.is_(None)
         if column.type.python_type is str:
             empty = or_(empty, column == "")
         empty_last = case((empty, 1), else_=0)
