@@ -157,15 +157,14 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
     import socket
 
     from byok_desktop.jobs.model import Job, JobStatus
-    from byok_desktop.jobs.runner import JobRunner
+    from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
     from byok_desktop.jobs.scheduler import JobScheduler
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
     from byok_desktop.provisioning.steps import PROVISIONING_STEPS
     from byok_desktop.request import RequestStatus
-    from byok_desktop.store.jobs import JobStore
 
     requests = context.database.requests
-    jobs = JobStore(context.database.engine)
+    jobs = context.database.jobs
     if args.all_ready:
         rows = requests.rows(requests.list_ids(sort=SortKey.SITE, descending=False))
         ids = [rid for rid, row in rows.items() if row.status is RequestStatus.READY]
@@ -200,7 +199,9 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
         out.flush()
 
     owner = f"{socket.gethostname()}:{os.getpid()}:cli"
-    runner = JobRunner(jobs, requests, context.credentials)
+    runner = JobRunner(
+        context.database, context.credentials, ProvisioningSettings.from_settings(context.settings)
+    )
     scheduler = JobScheduler(runner, context.settings.worker_threads, owner, progress)
     try:
         for job in created:

@@ -13,10 +13,17 @@ from byok_desktop.products import Product, ProductFamily, families_of
 class RequestStatus(Enum):
     DRAFT = "draft"  # incomplete or breaks a rule
     READY = "ready"  # every rule passes
+    SUBMITTED = "submitted"  # provisioning jobs exist; read-only from now on
+    PROVISIONED = "provisioned"  # every product of the request is BYOK-enabled
 
     @property
     def display_name(self) -> str:
         return self.name.capitalize()
+
+    @property
+    def locked(self) -> bool:
+        """Submitted requests are the record of what was provisioned: never edited."""
+        return self in (RequestStatus.SUBMITTED, RequestStatus.PROVISIONED)
 
 
 class Field(Enum):

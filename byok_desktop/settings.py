@@ -12,6 +12,13 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from byok_desktop.provisioning.naming import (
+    DEFAULT_PROVIDER_PRINCIPAL,
+    DEFAULT_ROLE_NAME,
+    principal_problem,
+    role_name_problem,
+)
+
 log = logging.getLogger("byok_desktop.settings")
 
 SETTINGS_FILE = "settings.json"
@@ -26,19 +33,36 @@ class Settings:
     aws_read_timeout_s: float = 30.0
     aws_max_attempts: int = 5
     keyring_timeout_s: float = 10.0
+    # Provisioning: the role in the customer's account and the provider it trusts.
+    role_name: str = DEFAULT_ROLE_NAME
+    provider_principal: str = DEFAULT_PROVIDER_PRINCIPAL
+    # How long after a revocation access can still be restored (vendor docs: 3, now 15).
+    restore_window_days: int = 15
+    # Periodic key health check; 0 = off. Off in the sandbox unless set there.
+    health_check_minutes: int = 60
+    sandbox_health_check_minutes: int = 0
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+# Integer settings where 0 means "off".
+_ZERO_MEANS_OFF = frozenset({"health_check_minutes", "sandbox_health_check_minutes"})
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         return value if isinstance(value, bool) else default
     if isinstance(default, int):
-        return value if type(value) is int and value > 0 else default
+        lowest = 0 if name in _ZERO_MEANS_OFF else 1
+        return value if type(value) is int and value >= lowest else default
     if isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
         return float(value) if ok else default
+    if name == "role_name":
+        return value if isinstance(value, str) and role_name_problem(value) is None else default
+    if name == "provider_principal":
+        return value if isinstance(value, str) and principal_problem(value) is None else default
     return value if isinstance(value, str) else default
 
 

@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QStackedWidget,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
 
 from byok_desktop import APP_NAME
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job
+from byok_desktop.jobs.model import Job, JobStatus
 from ui.credentials import CredentialsPage
 from ui.dialogs import Dialogs
 from ui.empty_page import EmptyStatePage
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self._context = context
         self._settings = settings
         self.tasks = TaskRunner(self)
+        self._tray: QSystemTrayIcon | None = None  # made when first needed
 
         central = QWidget()
         central.setObjectName("content")
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self.jobs = JobsBridge(context, self.tasks, self)
         self.jobs.submit_failed.connect(self._submit_failed)
+        self.jobs.submitted.connect(self._submitted)
         self.requests_page = RequestsPage(context.database.requests, self.tasks, settings)
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
@@ -115,6 +118,7 @@ class MainWindow(QMainWindow):
         settings_page = pages["settings"]
         assert isinstance(settings_page, SettingsPage)
         settings_page.message.connect(self.show_message)
+        settings_page.settings_changed.connect(self.jobs.apply_settings)
         self.settings_page = settings_page
         # Long pages scroll instead of raising the window's minimum height.
         scroll = QScrollArea()
@@ -221,6 +225,14 @@ class MainWindow(QMainWindow):
         self.show_message(f"Checking request #{request_id} and its AWS profile…")
         self.jobs.submit(request_id)
 
+    @Slot(int, int)
+    def _submitted(self, request_id: int, count: int) -> None:
+        self.requests_page.refresh_statuses()
+        self.show_message(
+            f"Request #{request_id} submitted: {count} job{'s' if count != 1 else ''} queued; "
+            "follow them on the Jobs screen."
+        )
+
     @Slot(str)
     def _submit_failed(self, text: str) -> None:
         self.show_message("Not submitted.")
@@ -238,8 +250,32 @@ class MainWindow(QMainWindow):
         if job.error_message:
             text += f": {job.error_message}"
         self.show_message(text)
-        # Flashes the taskbar entry when the window is in the background.
+        self.requests_page.refresh_statuses()
+        # Flashes the taskbar entry when the window is in the background, and where the
+        # desktop has a notification area, says what happened there too.
         QApplication.alert(self)
+        if not self.isActiveWindow() and QSystemTrayIcon.isSystemTrayAvailable():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(icon("app"), self)
+                self._tray.setToolTip("BYOK Desktop")
+                self._tray.messageClicked.connect(self._show_jobs)
+            self._tray.show()
+            severity = (
+                QSystemTrayIcon.MessageIcon.Information
+                if job.status is JobStatus.SUCCEEDED
+                else QSystemTrayIcon.MessageIcon.Warning
+            )
+            self._tray.showMessage("BYOK Desktop", text, severity, 10_000)
+
+    @Slot()
+    def _show_jobs(self) -> None:
+        self.showNormal()
+        self.activateWindow()
+        self.show_section("jobs")
+
+    def show_section(self, key: str) -> None:
+        keys = [k for k, _label, _icon in SECTIONS]
+        self.navigation.setCurrentRow(keys.index(key))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.requests_page.editor.flush():

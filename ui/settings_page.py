@@ -1,4 +1,4 @@
-"""Settings: where the app keeps its files, and the user tier table in force."""
+"""Settings: where the app keeps its files, the user tiers, AWS, provisioning and health."""
 
 from __future__ import annotations
 
@@ -15,18 +15,25 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from byok_desktop.context import AppContext
-from byok_desktop.settings import load_settings, save_settings
+from byok_desktop.provisioning.naming import (
+    DEFAULT_ROLE_NAME,
+    principal_problem,
+    role_name_problem,
+)
+from byok_desktop.settings import Settings, load_settings, save_settings
 from byok_desktop.tiers import TIER_FILE_NAME
 from ui.tasks import TaskRunner
 
 
 class SettingsPage(QWidget):
     message = Signal(str)
+    settings_changed = Signal(object)  # Settings, after the user saved a change
 
     def __init__(
         self,
@@ -84,15 +91,121 @@ class SettingsPage(QWidget):
         layout.addWidget(tiers)
 
         layout.addWidget(self._aws_group(context))
-
-        later = QLabel(
-            "Worker threads, health checks and the restore window are configured here once "
-            "those features arrive."
-        )
-        later.setObjectName("fieldHint")
-        later.setWordWrap(True)
-        layout.addWidget(later)
+        layout.addWidget(self._provisioning_group(context))
         layout.addStretch(1)
+
+    def _provisioning_group(self, context: AppContext) -> QGroupBox:
+        group = QGroupBox("Provisioning and key health")
+        form = QFormLayout(group)
+        current = context.settings
+        self.role_edit = QLineEdit(current.role_name)
+        self.role_edit.setObjectName("roleName")
+        self.role_edit.setToolTip(
+            "The IAM role in the customer's account that the key provider assumes; "
+            f"the vendor's guide calls it {DEFAULT_ROLE_NAME}."
+        )
+        form.addRow("Key-management &role name", self.role_edit)
+        self.principal_edit = QLineEdit(current.provider_principal)
+        self.principal_edit.setObjectName("providerPrincipal")
+        self.principal_edit.setToolTip("The provider's role that the key-management role trusts.")
+        form.addRow("&Provider principal (ARN)", self.principal_edit)
+        self.workers_spin = QSpinBox()
+        self.workers_spin.setObjectName("workerThreads")
+        self.workers_spin.setRange(1, 32)
+        self.workers_spin.setValue(current.worker_threads)
+        self.workers_spin.setToolTip(
+            "How many jobs run at once (jobs for one site always run one after the other)."
+        )
+        form.addRow("&Worker threads", self.workers_spin)
+        self.window_spin = QSpinBox()
+        self.window_spin.setObjectName("restoreWindowDays")
+        self.window_spin.setRange(1, 90)
+        self.window_spin.setSuffix(" days")
+        self.window_spin.setValue(current.restore_window_days)
+        self.window_spin.setToolTip(
+            "How long after revoking key access it can still be restored (vendor's docs: 15)."
+        )
+        form.addRow("Restore &window", self.window_spin)
+        self.health_spin = self._minutes_spin("healthCheckMinutes", current.health_check_minutes)
+        form.addRow("Periodic &health check", self.health_spin)
+        self.sandbox_health_spin = self._minutes_spin(
+            "sandboxHealthCheckMinutes", current.sandbox_health_check_minutes
+        )
+        form.addRow("… in the &sandbox", self.sandbox_health_spin)
+        self.provisioning_error = QLabel()
+        self.provisioning_error.setObjectName("fieldError")
+        self.provisioning_error.setWordWrap(True)
+        self.provisioning_error.hide()
+        form.addRow(self.provisioning_error)
+        buttons = QWidget()
+        row = QHBoxLayout(buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        save = QPushButton("Save provisioning settings")
+        save.setObjectName("saveProvisioningSettings")
+        save.clicked.connect(self.save_provisioning_settings)
+        row.addWidget(save)
+        defaults = QPushButton("Restore defaults")
+        defaults.setObjectName("provisioningDefaults")
+        defaults.clicked.connect(self._provisioning_defaults)
+        row.addWidget(defaults)
+        row.addStretch(1)
+        form.addRow(buttons)
+        return group
+
+    @staticmethod
+    def _minutes_spin(name: str, value: int) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(0, 24 * 60)
+        spin.setSingleStep(15)
+        spin.setSuffix(" min")
+        spin.setSpecialValueText("Off")
+        spin.setValue(value)
+        return spin
+
+    @Slot()
+    def _provisioning_defaults(self) -> None:
+        defaults = Settings()
+        self.role_edit.setText(defaults.role_name)
+        self.principal_edit.setText(defaults.provider_principal)
+        self.workers_spin.setValue(defaults.worker_threads)
+        self.window_spin.setValue(defaults.restore_window_days)
+        self.health_spin.setValue(defaults.health_check_minutes)
+        self.sandbox_health_spin.setValue(defaults.sandbox_health_check_minutes)
+
+    @Slot()
+    def save_provisioning_settings(self) -> None:
+        role = self.role_edit.text().strip()
+        principal = self.principal_edit.text().strip()
+        problems = [p for p in (role_name_problem(role), principal_problem(principal)) if p]
+        if problems:
+            self.provisioning_error.setText("\n".join(problems))
+            self.provisioning_error.show()
+            return
+        self.provisioning_error.hide()
+        changes = {
+            "role_name": role,
+            "provider_principal": principal,
+            "worker_threads": self.workers_spin.value(),
+            "restore_window_days": self.window_spin.value(),
+            "health_check_minutes": self.health_spin.value(),
+            "sandbox_health_check_minutes": self.sandbox_health_spin.value(),
+        }
+        on_disk = load_settings(self._context.paths.core_settings_file)
+        try:
+            save_settings(self._context.paths.core_settings_file, on_disk.with_changes(**changes))
+        except OSError as exc:
+            self.provisioning_error.setText(f"Could not save the settings: {exc}")
+            self.provisioning_error.show()
+            return
+        before = self._context.settings
+        self._context.settings = before.with_changes(**changes)
+        self.settings_changed.emit(self._context.settings)
+        restart = self._context.settings.worker_threads != before.worker_threads
+        self.message.emit(
+            "Saved. Jobs started from now on use these settings"
+            + ("; the new number of worker threads applies after a restart." if restart else ".")
+        )
 
     def _aws_group(self, context: AppContext) -> QGroupBox:
         group = QGroupBox("AWS connection")

@@ -14,6 +14,7 @@ class JobStatus(Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"  # was running when the app closed or crashed
+    WITHDRAWN = "withdrawn"  # its request was taken back for editing; never resumed
 
     @property
     def display_name(self) -> str:
@@ -22,6 +23,11 @@ class JobStatus(Enum):
     @property
     def resumable(self) -> bool:
         return self in (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+
+    @property
+    def open(self) -> bool:
+        """Queued, running or waiting for the user to resume it."""
+        return self is JobStatus.QUEUED or self is JobStatus.RUNNING or self.resumable
 
 
 class StepStatus(Enum):

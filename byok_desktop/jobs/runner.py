@@ -18,8 +18,8 @@ from byok_desktop.provisioning.naming import (
     KeyTarget,
 )
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS, Cancelled, StepContext
-from byok_desktop.store.jobs import JobStore
-from byok_desktop.store.requests import RequestStore
+from byok_desktop.settings import Settings
+from byok_desktop.store.database import Database
 
 log = logging.getLogger("byok_desktop.jobs")
 
@@ -34,17 +34,21 @@ class ProvisioningSettings:
     wait_timeout_s: float = 300.0
     poll_interval_s: float = 2.0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProvisioningSettings:
+        return cls(role_name=settings.role_name, provider_principal=settings.provider_principal)
+
 
 class JobRunner:
     def __init__(
         self,
-        jobs: JobStore,
-        requests: RequestStore,
+        database: Database,
         credentials: CredentialService,
         settings: ProvisioningSettings | None = None,
     ) -> None:
-        self.jobs = jobs
-        self.requests = requests
+        self.jobs = database.jobs
+        self.requests = database.requests
+        self.products = database.products
         self.credentials = credentials
         self.settings = settings or ProvisioningSettings()
 
@@ -53,6 +57,7 @@ class JobRunner:
         notify = on_progress or (lambda _job: None)
         notify(job)
         step_id: int | None = None
+        self.products.provisioning_started(job.site_key, job.family)
         try:
             if job.request_id is None:
                 raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
@@ -91,10 +96,12 @@ class JobRunner:
             finished = self.jobs.finish(
                 job_id, JobStatus.CANCELLED, "", "Cancelled; resume to continue where it stopped."
             )
+            self.products.provisioning_failed(job.site_key, job.family, "Cancelled; resume it")
         except AwsProblem as exc:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, exc.fault.value, str(exc))
             finished = self.jobs.finish(job_id, JobStatus.FAILED, exc.fault.value, str(exc))
+            self.products.provisioning_failed(job.site_key, job.family, str(exc))
             log.warning("Job %s failed: %s", job_id, exc)
         except Exception as exc:  # a bug: keep the journal, tell the user, log the traceback
             log.exception("Job %s failed unexpectedly", job_id)
@@ -102,6 +109,7 @@ class JobRunner:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, "bug", message)
             finished = self.jobs.finish(job_id, JobStatus.FAILED, "bug", message)
+            self.products.provisioning_failed(job.site_key, job.family, message)
         notify(finished)
         return finished
 
@@ -110,9 +118,15 @@ class JobRunner:
         self.jobs.record_keys(
             job.id, job.site_key, job.family, ctx.resources["key_id"], ctx.target.alias, arns
         )
+        # Jobs submitted before products were recorded at submission add them now.
         existing = self.requests.products_on_site(job.site_key)
         for product in products:
             if product not in existing:
                 self.requests.record_product(
                     job.site_key, product, Location(job.location), job.request_id
                 )
+        location = Location(job.location)
+        states = tuple(ctx.resources.get(f"state:{region.code}", "") for region in location.regions)
+        self.products.provisioning_succeeded(job.site_key, job.family, (states[0], states[1]))
+        if job.request_id is not None:
+            self.requests.update_lifecycle(job.request_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.jobs.model import Job
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.request import RequestStatus
-from byok_desktop.store.jobs import JobStore
-from byok_desktop.store.requests import RequestStore, site_key
+from byok_desktop.store.jobs import JobStore, new_job_row
+from byok_desktop.store.requests import RequestLocked, RequestStore, VersionConflict, site_key
 
 
 class CannotSubmit(ValueError):
@@ -23,6 +23,11 @@ def submit_request(
     """One job per product family of the request (the Jira family shares one key)."""
     stored = requests.get(request_id)
     draft = stored.draft
+    if stored.status.locked:
+        raise CannotSubmit(
+            f"Request #{request_id} is already {stored.status.display_name}; its jobs are on "
+            "the Jobs screen."
+        )
     result = requests.validate(draft, request_id)
     if result.status is not RequestStatus.READY:
         raise CannotSubmit(
@@ -36,11 +41,7 @@ def submit_request(
             f"'{key}' is pinned to {pinned.display_name}; this request asks for "
             f"{draft.location.display_name}. Data can never move between locations."
         )
-    open_jobs = [
-        j
-        for j in jobs.all_jobs()
-        if j.request_id == request_id and j.status is not JobStatus.SUCCEEDED
-    ]
+    open_jobs = [j for j in jobs.all_jobs() if j.request_id == request_id and j.status.open]
     if open_jobs:
         raise CannotSubmit(
             f"Request #{request_id} already has job(s) {', '.join(f'#{j.id}' for j in open_jobs)}"
@@ -71,8 +72,8 @@ def submit_request(
                 )
             )
         )
-    created = [
-        jobs.create(
+    rows = [
+        new_job_row(
             kind=PROVISION,
             request_id=request_id,
             profile_uid=profile.uid,
@@ -84,4 +85,8 @@ def submit_request(
         )
         for family in sorted(draft.families, key=lambda f: f.value)
     ]
-    return created
+    try:
+        ids = requests.submit(request_id, stored.version, rows)
+    except (VersionConflict, RequestLocked) as exc:
+        raise CannotSubmit(f"{exc} Nothing was submitted.") from exc
+    return [jobs.get(job_id) for job_id in ids]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from byok_desktop.locations import Location
@@ -12,6 +13,30 @@ DEFAULT_ROLE_NAME = "atlassian-key-management"
 DEFAULT_PROVIDER_PRINCIPAL = "arn:aws:iam::279766244153:role/Cryptor-OSB-Provider"
 KEY_PREFIX = "cryptor"
 MANAGED_BY = "byok-desktop"
+
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]{1,512})$", re.ASCII)
+
+
+def role_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an IAM role name (None when it can)."""
+    if _ROLE_NAME.match(name):
+        return None
+    return (
+        "An IAM role name has 1 to 64 characters: letters, digits and + = , . @ _ - "
+        f"(got {name!r})."
+    )
+
+
+def principal_problem(arn: str) -> str | None:
+    """Why ``arn`` cannot be the provider principal the role trusts."""
+    if _PRINCIPAL.match(arn):
+        return None
+    return (
+        "The provider principal is an IAM role or account ARN, e.g. "
+        f"{DEFAULT_PROVIDER_PRINCIPAL} (got {arn!r})."
+    )
+
 
 TAG_SITE = "byok:site"
 TAG_FAMILY = "byok:family"

@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from byok_desktop.store.engine import sqlite_engine
+from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
+from byok_desktop.store.products import ProductStore
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable
 
@@ -21,6 +23,8 @@ class Database:
     engine: Engine
     path: Path
     requests: RequestStore
+    jobs: JobStore
+    products: ProductStore
     backup: Path | None  # copy taken before this start's schema upgrade
 
     def close(self) -> None:
@@ -36,4 +40,11 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         engine.dispose()
         raise
     log.info("Opened database %s", path)
-    return Database(engine=engine, path=path, requests=RequestStore(engine, tiers), backup=backup)
+    return Database(
+        engine=engine,
+        path=path,
+        requests=RequestStore(engine, tiers),
+        jobs=JobStore(engine),
+        products=ProductStore(engine),
+        backup=backup,
+    )

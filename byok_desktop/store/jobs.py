@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 
@@ -56,41 +57,46 @@ class JobNotClaimable(RuntimeError):
     pass
 
 
+def new_job_row(
+    *,
+    kind: str,
+    request_id: int | None,
+    profile_uid: str,
+    site_key: str,
+    family: str,
+    location: str,
+    account_id: str,
+    steps_total: int,
+) -> JobRow:
+    """A Queued job, for callers that add it in their own transaction."""
+    return JobRow(
+        kind=kind,
+        request_id=request_id,
+        profile_uid=profile_uid,
+        site_key=site_key,
+        family=family,
+        location=location,
+        account_id=account_id,
+        status=JobStatus.QUEUED.value,
+        steps_total=steps_total,
+        steps_done=0,
+        current_step="",
+        cancel_requested=False,
+        owner="",
+        error_fault="",
+        error_message="",
+        created_at=datetime.now(UTC),
+    )
+
+
 class JobStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = session_factory(engine)
 
-    def create(
-        self,
-        *,
-        kind: str,
-        request_id: int | None,
-        profile_uid: str,
-        site_key: str,
-        family: str,
-        location: str,
-        account_id: str,
-        steps_total: int,
-    ) -> Job:
+    def create(self, **fields: Any) -> Job:
+        """A new Queued job; ``fields`` as for :func:`new_job_row`."""
         with self._sessions.begin() as session:
-            row = JobRow(
-                kind=kind,
-                request_id=request_id,
-                profile_uid=profile_uid,
-                site_key=site_key,
-                family=family,
-                location=location,
-                account_id=account_id,
-                status=JobStatus.QUEUED.value,
-                steps_total=steps_total,
-                steps_done=0,
-                current_step="",
-                cancel_requested=False,
-                owner="",
-                error_fault="",
-                error_message="",
-                created_at=datetime.now(UTC),
-            )
+            row = new_job_row(**fields)
             session.add(row)
             session.flush()
             return _job(row)

@@ -70,8 +70,10 @@ class RequestRow(Base):
 
 
 class ProductRow(Base):
-    """A BYOK-enabled product on a site. Rows are created by provisioning and never
-    deleted: a BYOK product cannot become a non-BYOK one."""
+    """A BYOK product on a site. Submitting a request records its products as
+    Provisioning; once one is Active it is never deleted (a BYOK product cannot become a
+    non-BYOK one). Status, reason and per-region key states are derived from the journal
+    and the last health check, and kept here so the view filters and sorts in SQL."""
 
     __tablename__ = "products"
     __table_args__ = (Index("ix_products_site_product", "site_key", "product", unique=True),)
@@ -81,11 +83,22 @@ class ProductRow(Base):
         ForeignKey("requests.id", ondelete="RESTRICT"), nullable=True
     )
     site_key: Mapped[str] = mapped_column(String(63))
-    product: Mapped[str] = mapped_column(String(40))
+    product: Mapped[str] = mapped_column(String(40), index=True)
     family: Mapped[str] = mapped_column(String(20))
-    location: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(10), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    # Key state in the location's first and second region ("" = never seen).
+    primary_state: Mapped[str] = mapped_column(String(30), default="")
+    secondary_state: Mapped[str] = mapped_column(String(30), default="")
+    tier_name: Mapped[str] = mapped_column(Text, default="")
+    provisioned_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), nullable=True, index=True
+    )
+    health_checked_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), nullable=True, index=True
+    )
 
 
 class CredentialProfileRow(Base):
@@ -180,3 +193,46 @@ class FamilyKeyRow(Base):
     alias: Mapped[str] = mapped_column(String(256))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # What the last health check saw in this region.
+    key_state: Mapped[str] = mapped_column(String(30), default="")
+    health: Mapped[str] = mapped_column(String(30), default="")
+    health_detail: Mapped[str] = mapped_column(Text, default="")
+    deletion_date: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class FamilyAccessRow(Base):
+    """Access of the key provider to one product family's keys on one site: what the last
+    check saw of the role's trust policy and the key policy, and revocation times."""
+
+    __tablename__ = "family_access"
+    __table_args__ = (Index("ix_family_access_site_family", "site_key", "family", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_key: Mapped[str] = mapped_column(String(63))
+    family: Mapped[str] = mapped_column(String(20))
+    trust_allowed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    key_policy_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    rotation_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    key_policy: Mapped[str] = mapped_column(Text, default="")  # JSON as last read
+    trust_policy: Mapped[str] = mapped_column(Text, default="")  # JSON as last read
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    restore_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    restored_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    check_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class FamilyEventRow(Base):
+    """Actions and health changes on a site's product family, for the product timeline."""
+
+    __tablename__ = "family_events"
+    __table_args__ = (Index("ix_family_events_site_family", "site_key", "family"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_key: Mapped[str] = mapped_column(String(63))
+    family: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)

@@ -15,7 +15,9 @@ from enum import Enum
 from sqlalchemy import ColumnElement, Engine, Select, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from byok_desktop.jobs.model import JobStatus
 from byok_desktop.locations import Location
+from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import (
     Product,
     ProductFamily,
@@ -24,7 +26,7 @@ from byok_desktop.products import (
 )
 from byok_desktop.request import RequestDraft, RequestStatus
 from byok_desktop.store.engine import session_factory
-from byok_desktop.store.models import ProductRow, RequestRow
+from byok_desktop.store.models import JobRow, ProductRow, RequestRow
 from byok_desktop.tiers import TierTable
 from byok_desktop.validation import (
     USERS_MAX,
@@ -53,10 +55,29 @@ class RequestProvisioned(RuntimeError):
     def __init__(self, request_ids: Sequence[int]) -> None:
         listed = ", ".join(f"#{i}" for i in request_ids)
         super().__init__(
-            f"Request {listed} has BYOK products and is kept as their record; it cannot be "
-            "deleted (a BYOK product can never be turned back into a non-BYOK one)."
+            f"Request {listed} has provisioning jobs or BYOK products and is kept as their "
+            "record; it cannot be deleted (a BYOK product can never be turned back into a "
+            "non-BYOK one)."
         )
         self.request_ids = list(request_ids)
+
+
+class RequestLocked(RuntimeError):
+    """Submitted requests are the record of what was provisioned: they are not edited."""
+
+    def __init__(self, request_id: int, status: RequestStatus) -> None:
+        hint = (
+            "Withdraw it first if nothing was provisioned yet, or duplicate it to start a new one."
+            if status is RequestStatus.SUBMITTED
+            else "Duplicate it to start a new request."
+        )
+        super().__init__(f"Request #{request_id} is {status.display_name} and read-only. {hint}")
+        self.request_id = request_id
+        self.status = status
+
+
+class CannotWithdraw(RuntimeError):
+    pass
 
 
 class VersionConflict(RuntimeError):
@@ -265,6 +286,8 @@ class RequestStore:
         for row in session.scalars(
             select(RequestRow).where(RequestRow.site_key.in_(wanted), RequestRow.id != skip)
         ):
+            if RequestStatus(row.status).locked:
+                continue  # submitted requests keep the status they were submitted with
             result = validate(
                 _draft_of(row), self.tiers, self._site_claims(session, row.site_key, row.id)
             )
@@ -303,6 +326,8 @@ class RequestStore:
                 raise RequestNotFound(request_id)
             if row.version != expected_version:
                 raise VersionConflict(request_id, expected_version, row.version)
+            if RequestStatus(row.status).locked:
+                raise RequestLocked(request_id, RequestStatus(row.status))
             old_key = row.site_key
             self._apply(session, row, draft)
             row.version += 1
@@ -318,6 +343,14 @@ class RequestStore:
                 rid
                 for rid in session.scalars(
                     select(ProductRow.request_id).where(ProductRow.request_id.in_(request_ids))
+                )
+                if rid is not None
+            }
+            # A request with jobs is the record of what they did in AWS: keep it.
+            provisioned |= {
+                rid
+                for rid in session.scalars(
+                    select(JobRow.request_id).where(JobRow.request_id.in_(request_ids))
                 )
                 if rid is not None
             }
@@ -448,7 +481,7 @@ class RequestStore:
         product: Product,
         location: Location,
         request_id: int | None,
-        status: str = "active",
+        status: ProductStatus = ProductStatus.ACTIVE,
     ) -> None:
         """Record a BYOK-enabled product (provisioning does this when a job succeeds)."""
         key = site_key(site_name)
@@ -462,10 +495,135 @@ class RequestStore:
                     product=product.value,
                     family=product.family.value,
                     location=location.value,
-                    status=status,
+                    status=status.value,
                     created_at=datetime.now(UTC),
+                    provisioned_at=datetime.now(UTC) if status.provisioned else None,
                 )
             )
             session.flush()
             self._revalidate_site(session, [key], -1)
         self._changed()
+
+    # --- submission lifecycle ---------------------------------------------------------
+
+    def submit(self, request_id: int, expected_version: int, jobs: Sequence[JobRow]) -> list[int]:
+        """In one transaction: add the request's jobs, record its products as
+        Provisioning (they claim the site from now on) and lock the request."""
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            if row.version != expected_version:
+                raise VersionConflict(request_id, expected_version, row.version)
+            if RequestStatus(row.status).locked:
+                raise RequestLocked(request_id, RequestStatus(row.status))
+            draft = _draft_of(row)
+            assert draft.location is not None, "only Ready requests are submitted"
+            existing = set(
+                session.scalars(
+                    select(ProductRow.product).where(ProductRow.site_key == row.site_key)
+                )
+            )
+            for product in sorted(draft.products, key=lambda p: p.value):
+                if product.value in existing:
+                    continue
+                session.add(
+                    ProductRow(
+                        request_id=request_id,
+                        site_key=row.site_key,
+                        product=product.value,
+                        family=product.family.value,
+                        location=draft.location.value,
+                        status=ProductStatus.PROVISIONING.value,
+                        status_reason="Waiting for its provisioning job",
+                        tier_name=row.tier_name,
+                        created_at=now,
+                    )
+                )
+            session.add_all(jobs)
+            row.status = RequestStatus.SUBMITTED.value
+            row.version += 1
+            row.updated_at = now
+            session.flush()
+            ids = [job.id for job in jobs]
+        log.info("Submitted request %s as job(s) %s", request_id, ids)
+        self._changed()
+        return ids
+
+    def withdraw(self, request_id: int) -> StoredRequest:
+        """Take a submitted request back for editing when nothing of it was provisioned:
+        its unfinished jobs become Withdrawn (never resumed) and its products are released."""
+        with self._sessions.begin() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            if row.status != RequestStatus.SUBMITTED.value:
+                raise CannotWithdraw(
+                    f"Request #{request_id} is {RequestStatus(row.status).display_name}; only a "
+                    "Submitted request can be withdrawn."
+                )
+            jobs = list(session.scalars(select(JobRow).where(JobRow.request_id == request_id)))
+            busy = [
+                j.id for j in jobs if j.status in (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+            ]
+            if busy:
+                raise CannotWithdraw(
+                    f"Job(s) {', '.join(f'#{i}' for i in busy)} of request #{request_id} are "
+                    "queued or running; cancel them on the Jobs screen first."
+                )
+            products = list(
+                session.scalars(select(ProductRow).where(ProductRow.request_id == request_id))
+            )
+            done = [p for p in products if ProductStatus(p.status).provisioned]
+            if done:
+                raise CannotWithdraw(
+                    f"Part of request #{request_id} is already BYOK-enabled "
+                    f"({', '.join(Product(p.product).display_name for p in done)}); a BYOK "
+                    "product can never be undone. Retry the remaining job instead."
+                )
+            now = datetime.now(UTC)
+            for job in jobs:
+                if job.status != JobStatus.SUCCEEDED.value:
+                    job.status = JobStatus.WITHDRAWN.value
+                    job.finished_at = now
+                    job.error_message = "Withdrawn: the request was taken back for editing."
+            for product in products:
+                session.delete(product)
+            session.flush()
+            self._apply(session, row, _draft_of(row))
+            row.version += 1
+            row.updated_at = now
+            self._revalidate_site(session, [row.site_key], row.id)
+            stored = _stored(row)
+        log.info("Withdrew request %s", request_id)
+        self._changed()
+        return stored
+
+    def update_lifecycle(self, request_id: int) -> RequestStatus:
+        """A submitted request becomes Provisioned once all its products are."""
+        with self._sessions.begin() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(request_id)
+            statuses = [
+                ProductStatus(s)
+                for s in session.scalars(
+                    select(ProductRow.status).where(ProductRow.request_id == request_id)
+                )
+            ]
+            if (
+                row.status == RequestStatus.SUBMITTED.value
+                and statuses
+                and all(s.provisioned for s in statuses)
+            ):
+                row.status = RequestStatus.PROVISIONED.value
+                row.updated_at = datetime.now(UTC)
+                row.version += 1
+                changed = True
+            else:
+                changed = False
+            status = RequestStatus(row.status)
+        if changed:
+            self._changed()
+        return status

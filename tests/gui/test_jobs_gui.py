@@ -7,14 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.jobs.model import JobStatus
+from byok_desktop.jobs.submit import submit_request
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
+from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 from ui.app import create_application
@@ -69,6 +71,10 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
     assert page.submit_action.shortcut().toString() == "Ctrl+Return"
     page.submit_action.trigger()
     qtbot.waitUntil(lambda: len(_statuses(window)) == 2, timeout=15000)
+    # Submitted: the request is read-only now and cannot be submitted twice.
+    qtbot.waitUntil(lambda: page.editor.locked_banner.isVisible())
+    assert not page.editor._body.isEnabled()
+    assert not page.submit_action.isEnabled()
     qtbot.waitUntil(
         lambda: _statuses(window) == [JobStatus.SUCCEEDED, JobStatus.SUCCEEDED], timeout=30000
     )
@@ -76,6 +82,9 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
     assert len(ticks) >= 5  # the event loop ran throughout
     assert store.products_on_site("acme") == {Product.JIRA_SOFTWARE, Product.CONFLUENCE}
     assert "succeeded" in window.status.text()
+    qtbot.waitUntil(lambda: store.get(acme.id).status is RequestStatus.PROVISIONED)
+    qtbot.waitUntil(lambda: page.editor.status_label.text().startswith("Provisioned"))
+    assert not page.editor.withdraw_button.isVisible()
     # The journal of a job is shown when it is selected.
     window.navigation.setCurrentRow(2)
     window.jobs_page.view.selectRow(0)
@@ -101,3 +110,31 @@ def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
     qtbot.waitUntil(lambda: bool(errors), timeout=15000)
     assert "222233334444" in errors[0]
     assert _statuses(window) == []
+    assert store.get(other.id).status is RequestStatus.READY  # still editable
+
+
+def test_a_submitted_request_can_be_withdrawn_for_editing(
+    qtbot: QtBot, sandbox: AppContext
+) -> None:
+    store = sandbox.database.requests
+    acme = store.create(ready_draft(aws_account_id="123456789012"))
+    [job] = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
+    sandbox.database.jobs.request_cancel(job.id)  # queued, so cancelled at once
+    window = _window(qtbot, sandbox)
+    page = window.requests_page
+    page.model.refresh()
+    page.select_request(acme.id)
+    editor = page.editor
+    assert editor.locked_banner.isVisible()
+    assert editor.withdraw_button.isVisible()
+    assert "Submitted" in editor.status_label.text()
+    assert not editor.site_edit.isEnabled()
+
+    qtbot.mouseClick(editor.withdraw_button, Qt.MouseButton.LeftButton)
+
+    assert not editor.locked_banner.isVisible()
+    assert editor.site_edit.isEnabled()
+    assert editor.status_label.text().startswith("Ready")
+    assert store.get(acme.id).status is RequestStatus.READY
+    assert sandbox.database.jobs.get(job.id).status is JobStatus.WITHDRAWN
+    assert page.submit_action.isEnabled()

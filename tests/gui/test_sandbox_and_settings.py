@@ -71,3 +71,43 @@ def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: App
     assert load_settings(context.paths.core_settings_file).sandbox is True
     assert "Restart" in window.status.text()
     qtbot.waitUntil(lambda: window.tasks.pending == 0)
+
+
+def test_provisioning_settings_are_checked_saved_and_used(
+    qtbot: QtBot, context: AppContext
+) -> None:
+    window = _window(qtbot, context)
+    page = window.settings_page
+    page.role_edit.setText("bad role name!")
+    page.principal_edit.setText("Cryptor-OSB-Provider")
+    page.save_provisioning_settings()
+    assert page.provisioning_error.isVisibleTo(page)
+    assert "IAM role name" in page.provisioning_error.text()
+    assert "role or account ARN" in page.provisioning_error.text()
+    assert not context.paths.core_settings_file.exists()
+
+    page.role_edit.setText("byok-keys")
+    page.principal_edit.setText("arn:aws:iam::111122223333:role/Provider")
+    page.workers_spin.setValue(8)
+    page.window_spin.setValue(3)
+    page.health_spin.setValue(0)
+    page.save_provisioning_settings()
+
+    assert not page.provisioning_error.isVisibleTo(page)
+    saved = load_settings(context.paths.core_settings_file)
+    assert (saved.role_name, saved.provider_principal) == (
+        "byok-keys",
+        "arn:aws:iam::111122223333:role/Provider",
+    )
+    assert (saved.worker_threads, saved.restore_window_days, saved.health_check_minutes) == (
+        8,
+        3,
+        0,
+    )
+    assert page.health_spin.text() == "Off"
+    # Jobs started from now on use the new role.
+    assert window.jobs._runner.settings.role_name == "byok-keys"
+    assert "restart" in window.status.text()
+    page._provisioning_defaults()
+    assert page.role_edit.text() == "atlassian-key-management"
+    qtbot.waitUntil(lambda: window.tasks.pending == 0)

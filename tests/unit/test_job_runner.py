@@ -50,7 +50,7 @@ def _setup(ctx: AppContext) -> tuple[JobRunner, JobStore, int, str]:
             products=frozenset({Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT}),
         )
     )
-    jobs = JobStore(ctx.database.engine)
+    jobs = ctx.database.jobs
     job = jobs.create(
         kind=PROVISION,
         request_id=request.id,
@@ -61,9 +61,7 @@ def _setup(ctx: AppContext) -> tuple[JobRunner, JobStore, int, str]:
         account_id=ACCOUNT,
         steps_total=len(PROVISIONING_STEPS),
     )
-    runner = JobRunner(
-        jobs, ctx.database.requests, service, ProvisioningSettings(poll_interval_s=0)
-    )
+    runner = JobRunner(ctx.database, service, ProvisioningSettings(poll_interval_s=0))
     return runner, jobs, job.id, profile.uid
 
 

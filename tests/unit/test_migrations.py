@@ -160,10 +160,20 @@ def test_upgrade_from_an_older_revision_takes_a_backup(
 ) -> None:
     command.upgrade(_config(engine, newer_migrations), "0001")
     assert migrate.current_revision(engine) == "0001"
-    # Put a request in the old schema through a store that does not migrate.
-    from byok_desktop.store.requests import RequestStore
-
-    created = RequestStore(engine, tiers).create(ready_draft())
+    # Put a request in the old schema with plain SQL: today's models may not fit it.
+    uid = ready_draft().uid
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO requests (uid, version, created_at, updated_at, status, "
+                "problem_count, aws_account_id, site_name, site_key, desired_users, tier_name, "
+                "products, customer_org, requester_name, requester_email, "
+                "requester_is_org_admin, notes) VALUES (:uid, 1, '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00', 'ready', 0, '123456789012', 'acme', 'acme', '100', "
+                "'', 'jira-software', 'Acme', 'Ann', 'ann@acme.test', 1, '')"
+            ),
+            {"uid": uid},
+        )
     backups = tmp_path / "backups"
 
     backup = migrate.upgrade(engine, db_path, backups)
@@ -177,7 +187,7 @@ def test_upgrade_from_an_older_revision_takes_a_backup(
     copy = sqlite3.connect(backup)
     try:
         assert copy.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
-        assert copy.execute("SELECT uid FROM requests").fetchall() == [(created.draft.uid,)]
+        assert copy.execute("SELECT uid FROM requests").fetchall() == [(uid,)]
         tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "test_extra" not in tables
     finally:

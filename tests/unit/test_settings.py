@@ -109,6 +109,14 @@ def test_invalid_values_fall_back_one_field_at_a_time(
         ("keyring_timeout_s", "10"),
         ("sandbox", 1),
         ("aws_endpoint_url", None),
+        ("role_name", ""),
+        ("role_name", "has space"),
+        ("role_name", "x" * 65),
+        ("provider_principal", "Cryptor-OSB-Provider"),
+        ("provider_principal", "arn:aws:iam::27976624415:role/Cryptor-OSB-Provider"),
+        ("restore_window_days", 0),
+        ("health_check_minutes", -5),
+        ("sandbox_health_check_minutes", 1.5),
     ],
 )
 def test_each_invalid_value_is_replaced_by_its_default(
@@ -194,3 +202,26 @@ def test_an_empty_endpoint_override_means_real_aws(paths: AppPaths) -> None:
         assert context.settings.aws_endpoint_url == ""
     finally:
         context.close()
+
+
+def test_zero_turns_the_periodic_health_check_off_and_names_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    principal = "arn:aws:iam::111122223333:role/Provider"
+    write(
+        path,
+        {
+            "health_check_minutes": 0,
+            "sandbox_health_check_minutes": 5,
+            "role_name": "byok.keys@team",
+            "provider_principal": principal,
+            "restore_window_days": 3,
+        },
+    )
+
+    settings = load_settings(path)
+
+    assert settings.health_check_minutes == 0
+    assert settings.sandbox_health_check_minutes == 5
+    assert settings.role_name == "byok.keys@team"
+    assert settings.provider_principal == principal
+    assert settings.restore_window_days == 3

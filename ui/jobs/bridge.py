@@ -10,10 +10,10 @@ from PySide6.QtCore import QObject, Signal
 
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job
-from byok_desktop.jobs.runner import JobRunner
+from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
-from byok_desktop.store.jobs import JobStore
+from byok_desktop.settings import Settings
 from ui.tasks import TaskRunner
 
 log = logging.getLogger("ui.jobs")
@@ -23,6 +23,7 @@ class JobsBridge(QObject):
     # Emitted from worker threads; Qt queues it to receivers on the GUI thread.
     job_updated = Signal(object)
     submit_failed = Signal(str)
+    submitted = Signal(int, int)  # request id, number of jobs queued
 
     def __init__(
         self, context: AppContext, tasks: TaskRunner, parent: QObject | None = None
@@ -30,13 +31,21 @@ class JobsBridge(QObject):
         super().__init__(parent)
         self._context = context
         self._tasks = tasks
-        self.store = JobStore(context.database.engine)
+        self.store = context.database.jobs
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.interrupted = self.store.mark_interrupted()
-        runner = JobRunner(self.store, context.database.requests, context.credentials)
+        self._runner = runner = JobRunner(
+            context.database,
+            context.credentials,
+            ProvisioningSettings.from_settings(context.settings),
+        )
         self._scheduler = JobScheduler(
             runner, context.settings.worker_threads, self.owner, self.job_updated.emit
         )
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Jobs that start from now on use the new role name and provider principal."""
+        self._runner.settings = ProvisioningSettings.from_settings(settings)
 
     def submit(self, request_id: int) -> None:
         """Check and create the jobs on a worker (it may verify the profile online)."""
@@ -55,6 +64,8 @@ class JobsBridge(QObject):
         for job in jobs:
             self.job_updated.emit(job)
             self._scheduler.submit(job.id, job.site_key)
+        if jobs and jobs[0].request_id is not None:
+            self.submitted.emit(jobs[0].request_id, len(jobs))
 
     def _submit_error(self, exc: BaseException) -> None:
         self.submit_failed.emit(str(exc))

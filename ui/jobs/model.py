@@ -28,6 +28,7 @@ _ICONS = {
     JobStatus.FAILED: "status-error",
     JobStatus.CANCELLED: "status-warning",
     JobStatus.INTERRUPTED: "status-warning",
+    JobStatus.WITHDRAWN: "status-info",
 }
 _COLOURS = {
     JobStatus.SUCCEEDED: QColor("#1f845a"),

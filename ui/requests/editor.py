@@ -31,12 +31,15 @@ from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
 from byok_desktop.store.requests import (
+    CannotWithdraw,
+    RequestLocked,
     RequestNotFound,
     RequestStore,
     StoredRequest,
     VersionConflict,
 )
 from byok_desktop.validation import Validation
+from ui.requests.model import STATUS_ICONS
 from ui.resources import icon
 
 log = logging.getLogger("ui.requests")
@@ -113,6 +116,7 @@ class RequestEditor(QWidget):
 
     saved = Signal(int)  # request id
     request_copied = Signal(int)  # a conflict was resolved by saving a copy
+    withdrawn = Signal(int)  # a submitted request was taken back for editing
 
     def __init__(self, store: RequestStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,6 +189,16 @@ class RequestEditor(QWidget):
         self.error_banner.hide()
         outer.addWidget(self.error_banner)
 
+        self.locked_banner = _Banner("infoBanner")
+        self.withdraw_button = self.locked_banner.add_button("Withdraw for editing", "withdraw")
+        self.withdraw_button.setToolTip(
+            "Take the request back while nothing of it is provisioned: its unfinished jobs "
+            "are withdrawn and its products released."
+        )
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.locked_banner.hide()
+        outer.addWidget(self.locked_banner)
+
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -193,6 +207,7 @@ class RequestEditor(QWidget):
         outer.addWidget(scroll, 1)
         body = QWidget()
         body.setObjectName("content")
+        self._body = body
         scroll.setWidget(body)
         form = QVBoxLayout(body)
         form.setContentsMargins(16, 4, 16, 16)
@@ -411,6 +426,7 @@ class RequestEditor(QWidget):
         self.conflict_banner.hide()
         self.error_banner.hide()
         self.setEnabled(stored is not None)
+        self._show_lock(stored)
         draft = stored.draft if stored else RequestDraft(uid="")
         self._loading = True
         try:
@@ -432,6 +448,53 @@ class RequestEditor(QWidget):
             self._loading = False
         self._update_saved_label()
         self.revalidate()
+
+    def _show_lock(self, stored: StoredRequest | None) -> None:
+        """Submitted requests are the record of what was provisioned: shown, not edited."""
+        locked = stored is not None and stored.status.locked
+        self._body.setEnabled(not locked)
+        self.locked_banner.setVisible(locked)
+        if stored is None or not locked:
+            return
+        when = stored.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if stored.status is RequestStatus.SUBMITTED:
+            self.locked_banner.label.setText(
+                f"Submitted for provisioning (last change {when}); read-only while its jobs "
+                "run. Follow them on the Jobs screen. If nothing was provisioned yet you can "
+                "withdraw it to edit it."
+            )
+        else:
+            self.locked_banner.label.setText(
+                f"Provisioned ({when}): this request is the record of its BYOK products and "
+                "cannot change. Duplicate it (Ctrl+D) to start a new request."
+            )
+        self.withdraw_button.setVisible(stored.status is RequestStatus.SUBMITTED)
+
+    @Slot()
+    def withdraw(self) -> None:
+        if self._stored is None:
+            return
+        try:
+            stored = self._store.withdraw(self._stored.id)
+        except (CannotWithdraw, RequestNotFound, SQLAlchemyError, OSError) as exc:
+            self.error_banner.label.setText(f"Could not withdraw: {exc}")
+            self.error_banner.show()
+            return
+        self._stored = None
+        self._show(stored)
+        self.withdrawn.emit(stored.id)
+
+    def reload(self) -> None:
+        """Show the stored request again (its status may have changed elsewhere)."""
+        if self._stored is None or self._dirty:
+            return
+        try:
+            stored = self._store.get(self._stored.id)
+        except RequestNotFound:
+            return
+        if stored.version != self._stored.version:
+            self._stored = None
+            self._show(stored)
 
     # --- editing --------------------------------------------------------------------
 
@@ -504,7 +567,17 @@ class RequestEditor(QWidget):
         site = draft.site_name.strip() or "new request"
         self.title.setText(f"#{self._stored.id} · {site}")
         count = result.problem_count
-        if result.status is RequestStatus.READY:
+        if self._stored.status.locked:
+            self.status_icon.setPixmap(
+                icon(STATUS_ICONS[self._stored.status]).pixmap(QSize(18, 18))
+            )
+            self.status_label.setText(
+                "Submitted: being provisioned"
+                if self._stored.status is RequestStatus.SUBMITTED
+                else "Provisioned: its products are BYOK-encrypted"
+            )
+            self.show_all_button.hide()
+        elif result.status is RequestStatus.READY:
             self.status_icon.setPixmap(icon("status-ready").pixmap(QSize(18, 18)))
             self.status_label.setText("Ready: every rule passes")
             self.show_all_button.hide()
@@ -552,6 +625,14 @@ class RequestEditor(QWidget):
             )
             self.conflict_banner.show()
             log.warning("Version conflict on request %s", exc.request_id)
+            return False
+        except RequestLocked as exc:
+            self._conflict = VersionConflict(self._stored.id, self._stored.version, -1)
+            self.conflict_banner.label.setText(
+                f"{exc} It was submitted elsewhere; your edits here are not saved. Keep them "
+                "as a new request, or load the submitted version."
+            )
+            self.conflict_banner.show()
             return False
         except RequestNotFound:
             self._conflict = VersionConflict(self._stored.id, self._stored.version, -1)
@@ -601,6 +682,10 @@ class RequestEditor(QWidget):
         self._stored = None
         self._show(stored)
         self.request_copied.emit(stored.id)
+
+    @property
+    def current(self) -> StoredRequest | None:
+        return self._stored
 
     def stamp(self) -> datetime | None:
         return self._stored.updated_at if self._stored else None

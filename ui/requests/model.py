@@ -41,8 +41,18 @@ COLUMNS: tuple[tuple[str, SortKey], ...] = (
     ("Updated", SortKey.UPDATED),
 )
 
-_STATUS_COLOURS = {RequestStatus.DRAFT: QColor("#a54800"), RequestStatus.READY: QColor("#1f845a")}
-_STATUS_ICONS = {RequestStatus.DRAFT: "status-draft", RequestStatus.READY: "status-ready"}
+_STATUS_COLOURS = {
+    RequestStatus.DRAFT: QColor("#a54800"),
+    RequestStatus.READY: QColor("#1f845a"),
+    RequestStatus.SUBMITTED: QColor("#0c66e4"),
+    RequestStatus.PROVISIONED: QColor("#1f845a"),
+}
+STATUS_ICONS = {
+    RequestStatus.DRAFT: "status-draft",
+    RequestStatus.READY: "status-ready",
+    RequestStatus.SUBMITTED: "status-submitted",
+    RequestStatus.PROVISIONED: "status-provisioned",
+}
 
 
 def status_text(row: RequestListRow) -> str:
@@ -162,7 +172,7 @@ class RequestsModel(QAbstractTableModel):
             return row.status.value
         if column == 0:
             if role == Qt.ItemDataRole.DecorationRole:
-                return icon(_STATUS_ICONS[row.status])
+                return icon(STATUS_ICONS[row.status])
             if role == Qt.ItemDataRole.ForegroundRole:
                 return _STATUS_COLOURS[row.status]
         if role == Qt.ItemDataRole.ToolTipRole:

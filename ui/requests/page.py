@@ -128,6 +128,7 @@ class RequestsPage(QWidget):
         self.editor = RequestEditor(self._store)
         self.editor.saved.connect(self._editor_saved)
         self.editor.request_copied.connect(self.select_request)
+        self.editor.withdrawn.connect(self._editor_saved)
         self.editor_stack = QStackedWidget()
         self.editor_stack.setObjectName("editorStack")
         self.no_selection = QLabel(
@@ -294,7 +295,10 @@ class RequestsPage(QWidget):
         self.duplicate_action.setEnabled(len(ids) == 1)
         self.delete_action.setEnabled(bool(ids))
         self.export_action.setEnabled(bool(ids))
-        self.submit_action.setEnabled(len(ids) == 1)
+        current = self.editor.current
+        self.submit_action.setEnabled(
+            len(ids) == 1 and current is not None and not current.status.locked
+        )
         self.save_action.setEnabled(self.editor.request_id is not None)
 
     @Slot()
@@ -317,6 +321,14 @@ class RequestsPage(QWidget):
         self.model.refresh()
         if self.model.row_of(request_id) is not None and request_id not in self.selected_ids():
             self.select_request(request_id)
+        self._update_actions()
+
+    @Slot()
+    def refresh_statuses(self) -> None:
+        """Requests change status when they are submitted or their jobs finish."""
+        self.model.refresh()
+        self.editor.reload()
+        self._update_actions()
 
     # --- commands ---------------------------------------------------------------------
 
