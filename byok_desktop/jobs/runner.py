@@ -1,29 +1,42 @@
-"""Run a provisioning job step by step, journaling each step; resumable from the last
-completed step after a failure, a cancel or a crash. Blocking: call from a worker."""
+"""Run a job step by step, journaling each step; resumable from the last completed step
+after a failure, a cancel or a crash. Blocking: call from a worker.
+
+Three kinds of job share this: provisioning a product family's keys, revoking the key
+provider's access to them, and restoring it.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.jobs.model import Job, JobStatus, StepStatus
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, ProductFamily
+from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
 from byok_desktop.provisioning.naming import (
     DEFAULT_PROVIDER_PRINCIPAL,
     DEFAULT_ROLE_NAME,
     KeyTarget,
 )
-from byok_desktop.provisioning.steps import PROVISIONING_STEPS, Cancelled, StepContext
+from byok_desktop.provisioning.steps import PROVISIONING_STEPS, Cancelled, Step, StepContext
 from byok_desktop.settings import Settings
 from byok_desktop.store.database import Database
 
 log = logging.getLogger("byok_desktop.jobs")
 
 PROVISION = "provision"
+REVOKE = "revoke"
+RESTORE = "restore"
+STEPS: dict[str, tuple[Step, ...]] = {
+    PROVISION: PROVISIONING_STEPS,
+    REVOKE: REVOKE_STEPS,
+    RESTORE: RESTORE_STEPS,
+}
 Progress = Callable[[Job], None]
 
 
@@ -33,10 +46,15 @@ class ProvisioningSettings:
     provider_principal: str = DEFAULT_PROVIDER_PRINCIPAL
     wait_timeout_s: float = 300.0
     poll_interval_s: float = 2.0
+    restore_window_days: int = 15
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ProvisioningSettings:
-        return cls(role_name=settings.role_name, provider_principal=settings.provider_principal)
+        return cls(
+            role_name=settings.role_name,
+            provider_principal=settings.provider_principal,
+            restore_window_days=settings.restore_window_days,
+        )
 
 
 class JobRunner:
@@ -57,26 +75,12 @@ class JobRunner:
         notify = on_progress or (lambda _job: None)
         notify(job)
         step_id: int | None = None
-        self.products.provisioning_started(job.site_key, job.family)
+        self._started(job)
         try:
-            if job.request_id is None:
-                raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
-            request = self.requests.get(job.request_id)
-            profile = self.credentials.profiles.get(job.profile_uid)
-            family = ProductFamily(job.family)
-            ctx = StepContext(
-                connection=self.credentials.connect(profile),
-                target=KeyTarget(job.site_key, family, Location(job.location), request.draft.uid),
-                account_id=job.account_id,
-                profile_name=profile.name,
-                role_name=self.settings.role_name,
-                provider_principal=self.settings.provider_principal,
-                wait_timeout_s=self.settings.wait_timeout_s,
-                poll_interval_s=self.settings.poll_interval_s,
-                cancelled=lambda: self.jobs.cancel_requested(job_id),
-            )
-            done, ctx.resources = self.jobs.completed(job_id)
-            for step in PROVISIONING_STEPS:
+            ctx = self._context(job)
+            done, resources = self.jobs.completed(job_id)
+            ctx.resources.update(resources)
+            for step in STEPS[job.kind]:
                 if step.key in done:
                     continue
                 if self.jobs.cancel_requested(job_id):
@@ -88,20 +92,19 @@ class JobRunner:
                 self.jobs.step_finished(step_id, established)
                 step_id = None
                 notify(self.jobs.get(job_id))
-            self._record(job, ctx, [p for p in request.draft.products if p.family is family])
+            self._succeeded(job, ctx)
             finished = self.jobs.finish(job_id, JobStatus.SUCCEEDED)
         except Cancelled:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.CANCELLED, "", "cancelled")
-            finished = self.jobs.finish(
-                job_id, JobStatus.CANCELLED, "", "Cancelled; resume to continue where it stopped."
-            )
-            self.products.provisioning_failed(job.site_key, job.family, "Cancelled; resume it")
+            message = "Cancelled; resume to continue where it stopped."
+            finished = self.jobs.finish(job_id, JobStatus.CANCELLED, "", message)
+            self._stopped(job, message)
         except AwsProblem as exc:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, exc.fault.value, str(exc))
             finished = self.jobs.finish(job_id, JobStatus.FAILED, exc.fault.value, str(exc))
-            self.products.provisioning_failed(job.site_key, job.family, str(exc))
+            self._stopped(job, str(exc))
             log.warning("Job %s failed: %s", job_id, exc)
         except Exception as exc:  # a bug: keep the journal, tell the user, log the traceback
             log.exception("Job %s failed unexpectedly", job_id)
@@ -109,11 +112,74 @@ class JobRunner:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, "bug", message)
             finished = self.jobs.finish(job_id, JobStatus.FAILED, "bug", message)
-            self.products.provisioning_failed(job.site_key, job.family, message)
+            self._stopped(job, message)
         notify(finished)
         return finished
 
-    def _record(self, job: Job, ctx: StepContext, products: list[Product]) -> None:
+    def _context(self, job: Job) -> StepContext:
+        request_uid = ""
+        if job.request_id is not None:
+            request_uid = self.requests.get(job.request_id).draft.uid
+        elif job.kind == PROVISION:
+            raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
+        profile = self.credentials.profiles.get(job.profile_uid)
+        ctx = StepContext(
+            connection=self.credentials.connect(profile),
+            target=KeyTarget(
+                job.site_key, ProductFamily(job.family), Location(job.location), request_uid
+            ),
+            account_id=job.account_id,
+            profile_name=profile.name,
+            role_name=self.settings.role_name,
+            provider_principal=self.settings.provider_principal,
+            wait_timeout_s=self.settings.wait_timeout_s,
+            poll_interval_s=self.settings.poll_interval_s,
+            cancelled=lambda: self.jobs.cancel_requested(job.id),
+        )
+        if job.kind != PROVISION:
+            keys = self.products.family_keys(job.site_key, job.family)
+            if not keys:
+                raise AwsProblem(
+                    AwsFault.NOT_FOUND,
+                    f"No keys are recorded for {job.site_key} ({job.family}); nothing to "
+                    f"{job.kind}.",
+                )
+            ctx.resources["key_id"] = keys[0].key_id
+            for key in keys:
+                ctx.resources[f"key_arn:{key.region}"] = key.key_arn
+        return ctx
+
+    # --- what each kind of job means for the products ------------------------------------
+
+    def _started(self, job: Job) -> None:
+        if job.kind == PROVISION:
+            self.products.provisioning_started(job.site_key, job.family)
+        elif job.kind == RESTORE:
+            self.products.restore_started(job.site_key, job.family)
+
+    def _stopped(self, job: Job, reason: str) -> None:
+        if job.kind == PROVISION:
+            self.products.provisioning_failed(job.site_key, job.family, reason)
+        elif job.kind == RESTORE:
+            self.products.restore_stopped(job.site_key, job.family, reason)
+        else:
+            self.products.add_event(job.site_key, job.family, job.kind, f"Stopped: {reason}")
+
+    def _succeeded(self, job: Job, ctx: StepContext) -> None:
+        now = datetime.now(UTC)
+        if job.kind == REVOKE:
+            until = now + timedelta(days=self.settings.restore_window_days)
+            self.products.access_revoked(job.site_key, job.family, now, until)
+        elif job.kind == RESTORE:
+            self.products.access_restored(job.site_key, job.family, now)
+        else:
+            self._record_provisioned(job, ctx)
+
+    def _record_provisioned(self, job: Job, ctx: StepContext) -> None:
+        assert job.request_id is not None
+        request = self.requests.get(job.request_id)
+        family = ProductFamily(job.family)
+        products: list[Product] = [p for p in request.draft.products if p.family is family]
         arns = {k.split(":", 1)[1]: v for k, v in ctx.resources.items() if k.startswith("key_arn:")}
         self.jobs.record_keys(
             job.id, job.site_key, job.family, ctx.resources["key_id"], ctx.target.alias, arns
@@ -126,7 +192,6 @@ class JobRunner:
                     job.site_key, product, Location(job.location), job.request_id
                 )
         location = Location(job.location)
-        states = tuple(ctx.resources.get(f"state:{region.code}", "") for region in location.regions)
+        states = [ctx.resources.get(f"state:{region.code}", "") for region in location.regions]
         self.products.provisioning_succeeded(job.site_key, job.family, (states[0], states[1]))
-        if job.request_id is not None:
-            self.requests.update_lifecycle(job.request_id)
+        self.requests.update_lifecycle(job.request_id)

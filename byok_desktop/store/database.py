@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from byok_desktop.store.engine import sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
-from byok_desktop.store.products import ProductStore
+from byok_desktop.store.products import ProductStore, ProductView
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable
 
@@ -25,6 +25,7 @@ class Database:
     requests: RequestStore
     jobs: JobStore
     products: ProductStore
+    view: ProductView
     backup: Path | None  # copy taken before this start's schema upgrade
 
     def close(self) -> None:
@@ -46,5 +47,6 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         requests=RequestStore(engine, tiers),
         jobs=JobStore(engine),
         products=ProductStore(engine),
+        view=ProductView(engine),
         backup=backup,
     )

@@ -112,6 +112,21 @@ class JobStore:
         with self._sessions() as session:
             return [_job(r) for r in session.scalars(select(JobRow).order_by(JobRow.id.desc()))]
 
+    def open_jobs(self, site_key: str, family: str) -> list[Job]:
+        """Jobs on a site's product family that are queued, running or resumable."""
+        wanted = [s.value for s in JobStatus if s.open]
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(JobRow)
+                .where(
+                    JobRow.site_key == site_key,
+                    JobRow.family == family,
+                    JobRow.status.in_(wanted),
+                )
+                .order_by(JobRow.id)
+            )
+            return [_job(r) for r in rows]
+
     def steps(self, job_id: int) -> list[JobStep]:
         with self._sessions() as session:
             rows = session.scalars(

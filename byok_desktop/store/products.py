@@ -7,16 +7,30 @@ change that a user would want to read back later is also added to the family's e
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, case, func, or_, select, update
+from sqlalchemy.orm import Session
 
+from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
+from byok_desktop.health.status import AccessState, Derived, derive
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
 from byok_desktop.store.engine import session_factory
-from byok_desktop.store.models import FamilyEventRow, ProductRow
+from byok_desktop.store.models import (
+    FamilyAccessRow,
+    FamilyEventRow,
+    FamilyKeyRow,
+    JobRow,
+    JobStepRow,
+    ProductRow,
+    RequestRow,
+)
 
 log = logging.getLogger("byok_desktop.db")
 
@@ -133,3 +147,524 @@ class ProductStore:
                     message=f"Provisioned: keys {states[0]} and {states[1]}",
                 )
             )
+
+    # --- health, revoke and restore ------------------------------------------------------
+
+    def family_keys(self, site_key: str, family: str) -> list[KeyRecord]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(FamilyKeyRow).where(
+                    FamilyKeyRow.site_key == site_key, FamilyKeyRow.family == family
+                )
+            )
+            return [_key(r) for r in rows]
+
+    def access(self, site_key: str, family: str) -> FamilyAccess:
+        with self._sessions() as session:
+            row = session.scalar(_access_query(site_key, family))
+            return _access(row)
+
+    def provisioned_families(self) -> list[tuple[str, str]]:
+        """(site, family) of every provisioned product family, for periodic checks."""
+        with self._sessions() as session:
+            found = session.execute(
+                select(ProductRow.site_key, ProductRow.family)
+                .where(ProductRow.status.notin_(_NOT_YET))
+                .distinct()
+                .order_by(ProductRow.site_key, ProductRow.family)
+            )
+            return [(site, family) for site, family in found]
+
+    def record_finding(self, site_key: str, family: str, finding: FamilyFinding) -> ProductStatus:
+        """Store what a check saw, with its time, and the status it implies (a change of
+        status is added to the family's events). Returns the family's status."""
+        with self._sessions.begin() as session:
+            keys = {
+                k.region: k
+                for k in session.scalars(
+                    select(FamilyKeyRow).where(
+                        FamilyKeyRow.site_key == site_key, FamilyKeyRow.family == family
+                    )
+                )
+            }
+            for region in finding.regions:
+                key = keys.get(region.region)
+                if key is None:
+                    continue
+                key.health = region.health.value
+                key.health_detail = region.detail
+                key.checked_at = finding.checked_at
+                if region.health is not KeyHealth.UNKNOWN:  # keep the last state seen
+                    key.key_state = region.key_state
+                    key.deletion_date = region.deletion_date
+                    key.seen_at = finding.checked_at
+            access = _access_row(session, site_key, family)
+            if finding.trust_policy or finding.trust_detail:
+                access.trust_allowed = finding.trust_allowed
+                access.trust_policy = finding.trust_policy
+            if finding.regions and finding.regions[0].key_policy:
+                access.key_policy = finding.regions[0].key_policy
+            known = [r for r in finding.regions if r.health is not KeyHealth.UNKNOWN]
+            if known:
+                access.key_policy_ok = all(r.health is not KeyHealth.NOT_GRANTED for r in known)
+            if finding.rotation_enabled is not None:
+                access.rotation_enabled = finding.rotation_enabled
+            access.checked_at = finding.checked_at
+            access.check_error = finding.error
+            state = AccessState(
+                revoked_at=access.revoked_at,
+                restore_until=access.restore_until,
+                restoring=_restoring(session, site_key, family),
+            )
+            tokens = [state_token(r) for r in finding.regions]
+            return _set_family_status(
+                session,
+                site_key,
+                family,
+                lambda before: derive(before, finding, state),
+                tokens=tokens,
+                checked_at=finding.checked_at,
+                event_kind="health",
+            )
+
+    def access_revoked(self, site_key: str, family: str, at: datetime, until: datetime) -> None:
+        with self._sessions.begin() as session:
+            access = _access_row(session, site_key, family)
+            access.revoked_at = at
+            access.restore_until = until
+            access.restored_at = None
+            access.trust_allowed = False
+            reason = f"Access revoked on {_local(at)}; restorable until {_local(until)}"
+            _set_family_status(
+                session,
+                site_key,
+                family,
+                lambda _before: Derived(ProductStatus.SUSPENDED, reason),
+                tokens=["Disabled", "Disabled"],
+                checked_at=None,
+                event_kind="revoked",
+            )
+
+    def restore_started(self, site_key: str, family: str) -> None:
+        with self._sessions.begin() as session:
+            _set_family_status(
+                session,
+                site_key,
+                family,
+                lambda _before: Derived(ProductStatus.RESTORING, "Restoring key access"),
+                tokens=None,
+                checked_at=None,
+                event_kind="restoring",
+            )
+
+    def restore_stopped(self, site_key: str, family: str, reason: str) -> None:
+        """A restore job failed or was cancelled: the family is still suspended."""
+        with self._sessions.begin() as session:
+            access = _access_row(session, site_key, family)
+            state = AccessState(access.revoked_at, access.restore_until, restoring=False)
+            _set_family_status(
+                session,
+                site_key,
+                family,
+                lambda before: Derived(
+                    ProductStatus.SUSPENDED,
+                    f"{derive(before, None, state).reason}. Restore stopped: {reason}",
+                ),
+                tokens=None,
+                checked_at=None,
+                event_kind="restore",
+            )
+
+    def access_restored(self, site_key: str, family: str, at: datetime) -> None:
+        with self._sessions.begin() as session:
+            access = _access_row(session, site_key, family)
+            access.revoked_at = None
+            access.restore_until = None
+            access.restored_at = at
+            access.trust_allowed = True
+            _set_family_status(
+                session,
+                site_key,
+                family,
+                lambda _before: Derived(ProductStatus.ACTIVE, f"Access restored on {_local(at)}"),
+                tokens=["Enabled", "Enabled"],
+                checked_at=None,
+                event_kind="restored",
+            )
+
+
+# --- the products view ------------------------------------------------------------------
+
+
+class ProductSort(Enum):
+    SITE = "site"
+    PRODUCT = "product"
+    LOCATION = "location"
+    PRIMARY_STATE = "primary_state"
+    SECONDARY_STATE = "secondary_state"
+    STATUS = "status"
+    TIER = "tier"
+    PROVISIONED = "provisioned"
+    CHECKED = "checked"
+
+
+_SORT_COLUMNS: dict[ProductSort, Any] = {
+    ProductSort.SITE: ProductRow.site_key,
+    ProductSort.PRODUCT: ProductRow.product,
+    ProductSort.LOCATION: ProductRow.location,
+    ProductSort.PRIMARY_STATE: ProductRow.primary_state,
+    ProductSort.SECONDARY_STATE: ProductRow.secondary_state,
+    ProductSort.STATUS: ProductRow.status,
+    ProductSort.TIER: ProductRow.tier_name,
+    ProductSort.PROVISIONED: ProductRow.provisioned_at,
+    ProductSort.CHECKED: ProductRow.health_checked_at,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    """What the view shows: every field narrows it; empty means no narrowing."""
+
+    statuses: frozenset[ProductStatus] = frozenset()
+    location: Location | None = None
+    product: Product | None = None
+    search: str = ""
+
+    def with_changes(self, **changes: Any) -> ProductFilter:
+        return replace(self, **changes)
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(query: Any, wanted: ProductFilter, with_status: bool = True) -> Any:
+    """``query`` (any select over products) narrowed to what ``wanted`` asks for."""
+    if with_status and wanted.statuses:
+        query = query.where(ProductRow.status.in_(sorted(s.value for s in wanted.statuses)))
+    if wanted.location is not None:
+        query = query.where(ProductRow.location == wanted.location.value)
+    if wanted.product is not None:
+        query = query.where(ProductRow.product == wanted.product.value)
+    for term in wanted.search.casefold().split():
+        pattern = _like(term)
+        # Site names are lowercase ASCII labels, so SQLite's LIKE needs no folding here.
+        query = query.where(
+            or_(
+                ProductRow.site_key.like(pattern, escape="\\"),
+                ProductRow.product.like(pattern, escape="\\"),
+                ProductRow.status.like(pattern, escape="\\"),
+                ProductRow.tier_name.like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """A product family's key in one region, and what the last health check saw there."""
+
+    region: str
+    key_id: str
+    key_arn: str
+    alias: str
+    key_state: str
+    health: str
+    health_detail: str
+    deletion_date: datetime | None
+    checked_at: datetime | None
+    seen_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyAccess:
+    trust_allowed: bool | None
+    key_policy_ok: bool | None
+    rotation_enabled: bool | None
+    key_policy: str
+    trust_policy: str
+    revoked_at: datetime | None
+    restore_until: datetime | None
+    restored_at: datetime | None
+    checked_at: datetime | None
+    check_error: str
+
+
+NO_ACCESS_RECORD = FamilyAccess(None, None, None, "", "", None, None, None, None, "")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # job kind and step, or an event kind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDetail:
+    product: ProductRecord
+    siblings: list[ProductRecord]  # every product sharing the key (the family on the site)
+    keys: list[KeyRecord]  # in the location's region order
+    access: FamilyAccess
+    timeline: list[TimelineEntry]  # oldest first
+
+
+def _key(row: FamilyKeyRow) -> KeyRecord:
+    return KeyRecord(
+        region=row.region,
+        key_id=row.key_id,
+        key_arn=row.key_arn,
+        alias=row.alias,
+        key_state=row.key_state,
+        health=row.health,
+        health_detail=row.health_detail,
+        deletion_date=row.deletion_date,
+        checked_at=row.checked_at,
+        seen_at=row.seen_at,
+    )
+
+
+def _access(row: FamilyAccessRow | None) -> FamilyAccess:
+    if row is None:
+        return NO_ACCESS_RECORD
+    return FamilyAccess(
+        trust_allowed=row.trust_allowed,
+        key_policy_ok=row.key_policy_ok,
+        rotation_enabled=row.rotation_enabled,
+        key_policy=row.key_policy,
+        trust_policy=row.trust_policy,
+        revoked_at=row.revoked_at,
+        restore_until=row.restore_until,
+        restored_at=row.restored_at,
+        checked_at=row.checked_at,
+        check_error=row.check_error,
+    )
+
+
+class ProductView:
+    """Read side of the products view: filter and sort in SQL, rows by ID, details."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = session_factory(engine)
+
+    def list_ids(
+        self,
+        wanted: ProductFilter = ProductFilter(),
+        sort: ProductSort = ProductSort.SITE,
+        descending: bool = False,
+    ) -> list[int]:
+        column = _SORT_COLUMNS[sort]
+        # Unknown values sort last either way; then site, family and product keep the
+        # products that share a key together.
+        empty = case((or_(column.is_(None), column == ""), 1), else_=0)
+        order = column.desc() if descending else column.asc()
+        ties = (ProductRow.site_key, ProductRow.family, ProductRow.product, ProductRow.id)
+        query = _where(select(ProductRow.id), wanted).order_by(empty, order, *ties)
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def rows(self, ids: Sequence[int]) -> dict[int, ProductRecord]:
+        with self._sessions() as session:
+            found = session.scalars(select(ProductRow).where(ProductRow.id.in_(list(ids))))
+            return {row.id: _record(row) for row in found}
+
+    def account_of(self, site_key: str, family: str) -> str:
+        """The AWS account holding a product family's keys (from its request)."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(RequestRow.aws_account_id)
+                .join(ProductRow, ProductRow.request_id == RequestRow.id)
+                .where(ProductRow.site_key == site_key, ProductRow.family == family)
+                .limit(1)
+            )
+            return str(found or "")
+
+    def in_account(self, account_id: str) -> list[ProductRecord]:
+        """Every provisioned product whose keys live in ``account_id``."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(ProductRow)
+                .join(RequestRow, ProductRow.request_id == RequestRow.id)
+                .where(
+                    RequestRow.aws_account_id == account_id,
+                    ProductRow.status.notin_(_NOT_YET),
+                )
+                .order_by(ProductRow.site_key, ProductRow.family, ProductRow.product)
+            )
+            return [_record(r) for r in rows]
+
+    def counts(self, wanted: ProductFilter = ProductFilter()) -> dict[ProductStatus, int]:
+        """Products per status under the other filters (for the summary strip)."""
+        query = _where(
+            select(ProductRow.status, func.count(ProductRow.id)), wanted, with_status=False
+        ).group_by(ProductRow.status)
+        with self._engine.connect() as conn:
+            found = {ProductStatus(status): int(n) for status, n in conn.execute(query)}
+        return {status: found.get(status, 0) for status in ProductStatus}
+
+    def detail(self, product_id: int) -> ProductDetail:
+        with self._sessions() as session:
+            row = session.get(ProductRow, product_id)
+            if row is None:
+                raise LookupError(f"Product {product_id} no longer exists.")
+            siblings = session.scalars(
+                select(ProductRow)
+                .where(ProductRow.site_key == row.site_key, ProductRow.family == row.family)
+                .order_by(ProductRow.id)
+            )
+            order = [r.code for r in Location(row.location).regions]
+            keys = sorted(
+                session.scalars(
+                    select(FamilyKeyRow).where(
+                        FamilyKeyRow.site_key == row.site_key, FamilyKeyRow.family == row.family
+                    )
+                ),
+                key=lambda k: order.index(k.region) if k.region in order else len(order),
+            )
+            access = session.scalar(
+                select(FamilyAccessRow).where(
+                    FamilyAccessRow.site_key == row.site_key, FamilyAccessRow.family == row.family
+                )
+            )
+            timeline = self._timeline(session, row.site_key, row.family)
+            return ProductDetail(
+                product=_record(row),
+                siblings=[_record(s) for s in siblings],
+                keys=[_key(k) for k in keys],
+                access=_access(access),
+                timeline=timeline,
+            )
+
+    @staticmethod
+    def _timeline(session: Session, site_key: str, family: str) -> list[TimelineEntry]:
+        entries: list[TimelineEntry] = []
+        jobs = {
+            j.id: j
+            for j in session.scalars(
+                select(JobRow).where(JobRow.site_key == site_key, JobRow.family == family)
+            )
+        }
+        for job in jobs.values():
+            entries.append(
+                TimelineEntry(job.created_at, f"{job.kind}", f"Job #{job.id} ({job.kind}) created")
+            )
+        if jobs:
+            for step in session.scalars(
+                select(JobStepRow).where(JobStepRow.job_id.in_(list(jobs)))
+            ):
+                job = jobs[step.job_id]
+                outcome = step.status
+                if step.error_message:
+                    outcome += f": {step.error_message}"
+                entries.append(
+                    TimelineEntry(
+                        step.finished_at or step.started_at,
+                        f"{job.kind}:{step.step}",
+                        f"Job #{job.id} step {step.step} {outcome}",
+                    )
+                )
+        for event in session.scalars(
+            select(FamilyEventRow).where(
+                FamilyEventRow.site_key == site_key, FamilyEventRow.family == family
+            )
+        ):
+            entries.append(TimelineEntry(event.at, event.kind, event.message))
+        entries.sort(key=lambda e: e.at)
+        return entries
+
+
+# --- helpers for the family-wide writes ---------------------------------------------------
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def state_token(finding: RegionFinding) -> str:
+    """The short key-state text the view shows per region."""
+    return {
+        KeyHealth.MISSING: "Missing",
+        KeyHealth.UNKNOWN: "Unknown",
+        KeyHealth.WRONG_KEY: "Wrong key",
+        KeyHealth.NOT_GRANTED: "Not granted",
+    }.get(finding.health, finding.key_state)
+
+
+def _access_query(site_key: str, family: str) -> Any:
+    return select(FamilyAccessRow).where(
+        FamilyAccessRow.site_key == site_key, FamilyAccessRow.family == family
+    )
+
+
+def _access_row(session: Session, site_key: str, family: str) -> FamilyAccessRow:
+    row: FamilyAccessRow | None = session.scalar(_access_query(site_key, family))
+    if row is None:
+        row = FamilyAccessRow(site_key=site_key, family=family, key_policy="", trust_policy="")
+        row.check_error = ""
+        session.add(row)
+    return row
+
+
+def _restoring(session: Session, site_key: str, family: str) -> bool:
+    from byok_desktop.jobs.model import JobStatus
+
+    found = session.scalar(
+        select(func.count(JobRow.id)).where(
+            JobRow.site_key == site_key,
+            JobRow.family == family,
+            JobRow.kind == "restore",
+            JobRow.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
+        )
+    )
+    return bool(found)
+
+
+def _set_family_status(
+    session: Session,
+    site_key: str,
+    family: str,
+    decide: Callable[[ProductStatus], Derived],
+    *,
+    tokens: list[str] | None,
+    checked_at: datetime | None,
+    event_kind: str,
+) -> ProductStatus:
+    """Apply ``decide`` to every product of the family on the site (they share a key);
+    record an event when the status changes."""
+    products = list(
+        session.scalars(
+            select(ProductRow).where(ProductRow.site_key == site_key, ProductRow.family == family)
+        )
+    )
+    status = ProductStatus.PROVISIONING
+    before_all = {ProductStatus(p.status) for p in products}
+    for product in products:
+        before = ProductStatus(product.status)
+        if not before.provisioned:
+            status = before
+            continue  # its provisioning job owns it
+        derived = decide(before)
+        status = derived.status
+        product.status = derived.status.value
+        product.status_reason = derived.reason
+        if tokens is not None:
+            product.primary_state = tokens[0] if tokens else ""
+            product.secondary_state = tokens[1] if len(tokens) > 1 else ""
+        if checked_at is not None:
+            product.health_checked_at = checked_at
+    changed = before_all != {ProductStatus(p.status) for p in products}
+    if products and (changed or event_kind != "health"):
+        reason = products[0].status_reason
+        message = f"{status.display_name}" + (f": {reason}" if reason else "")
+        session.add(
+            FamilyEventRow(
+                site_key=site_key,
+                family=family,
+                at=checked_at or datetime.now(UTC),
+                kind=event_kind,
+                message=message,
+            )
+        )
+    return status

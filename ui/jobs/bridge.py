@@ -24,6 +24,7 @@ class JobsBridge(QObject):
     job_updated = Signal(object)
     submit_failed = Signal(str)
     submitted = Signal(int, int)  # request id, number of jobs queued
+    access_submitted = Signal(object)  # a revoke or restore Job, queued
 
     def __init__(
         self, context: AppContext, tasks: TaskRunner, parent: QObject | None = None
@@ -66,6 +67,23 @@ class JobsBridge(QObject):
             self._scheduler.submit(job.id, job.site_key)
         if jobs and jobs[0].request_id is not None:
             self.submitted.emit(jobs[0].request_id, len(jobs))
+
+    def change_access(self, kind: str, site_key: str, family: str) -> None:
+        """Queue a revoke or restore job ("revoke"/"restore") for a site's product family;
+        the checks run on a worker, refusals arrive as ``submit_failed``."""
+        from byok_desktop.jobs.access import submit_restore, submit_revoke
+
+        submit = submit_revoke if kind == "revoke" else submit_restore
+
+        def work() -> Job:
+            return submit(self._context.database, self._context.credentials, site_key, family)
+
+        self._tasks.run(work, self._access_submitted, self._submit_error, what=kind)
+
+    def _access_submitted(self, job: Job) -> None:
+        self.job_updated.emit(job)
+        self._scheduler.submit(job.id, job.site_key)
+        self.access_submitted.emit(job)
 
     def _submit_error(self, exc: BaseException) -> None:
         self.submit_failed.emit(str(exc))

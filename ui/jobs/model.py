@@ -11,13 +11,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor
 
 from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.jobs.runner import STEPS
 from byok_desktop.products import ProductFamily
-from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from ui.resources import icon
 
 _Index = QModelIndex | QPersistentModelIndex
 
-STEP_TITLES = {s.key: s.title for s in PROVISIONING_STEPS}
+STEP_TITLES = {s.key: s.title for steps in STEPS.values() for s in steps}
 COLUMNS = ("Job", "Site", "Product family", "Status", "Progress", "Current step", "Elapsed")
 PROGRESS_COLUMN = 4
 
@@ -38,6 +38,13 @@ _COLOURS = {
 }
 
 
+_DONE = {
+    "provision": "Done: keys Enabled in both regions",
+    "revoke": "Done: access revoked, keys disabled in both regions",
+    "restore": "Done: keys Enabled and access restored",
+}
+
+
 class Role(IntEnum):
     JOB_ID = Qt.ItemDataRole.UserRole + 1
     PROGRESS = Qt.ItemDataRole.UserRole + 2  # (done, total)
@@ -53,7 +60,7 @@ def elapsed(job: Job, now: datetime | None = None) -> str:
 
 def step_text(job: Job) -> str:
     if job.status is JobStatus.SUCCEEDED:
-        return "Done: keys Enabled in both regions"
+        return _DONE.get(job.kind, "Done")
     if job.status is JobStatus.QUEUED:
         return "Waiting for a worker (or for the site's previous job)"
     title = STEP_TITLES.get(job.current_step, job.current_step)

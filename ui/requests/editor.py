@@ -37,6 +37,7 @@ from byok_desktop.store.requests import (
     RequestStore,
     StoredRequest,
     VersionConflict,
+    site_key,
 )
 from byok_desktop.validation import Validation
 from ui.requests.model import STATUS_ICONS
@@ -273,6 +274,11 @@ class RequestEditor(QWidget):
             regions.setContentsMargins(24, 0, 0, 4)
             location_layout.addWidget(regions)
         self.location_group.buttonToggled.connect(self._location_toggled)
+        self.pinned_label = QLabel()
+        self.pinned_label.setObjectName("pinnedLocation")
+        self.pinned_label.setWordWrap(True)
+        self.pinned_label.hide()
+        location_layout.addWidget(self.pinned_label)
         self._add(
             plan,
             "Data residency &location",
@@ -564,6 +570,7 @@ class RequestEditor(QWidget):
             visible = self._show_all or field in self._touched or self._has_value(draft, field)
             box.show_findings(result.problems(field) if visible else [], result.notes(field))
         self.tier_label.setText(f"User tier: {result.tier.name}" if result.tier else "")
+        self._show_pinned(draft)
         site = draft.site_name.strip() or "new request"
         self.title.setText(f"#{self._stored.id} · {site}")
         count = result.problem_count
@@ -586,6 +593,18 @@ class RequestEditor(QWidget):
             noun = "problem" if count == 1 else "problems"
             self.status_label.setText(f"Draft: {count} {noun} to fix")
             self.show_all_button.setVisible(not self._show_all)
+
+    def _show_pinned(self, draft: RequestDraft) -> None:
+        """A site with BYOK products is pinned to their location: the others are locked."""
+        pinned = self._store.site_location(site_key(draft.site_name))
+        for location, button in self.location_buttons.items():
+            button.setEnabled(pinned is None or location is pinned)
+        self.pinned_label.setVisible(pinned is not None)
+        if pinned is not None:
+            self.pinned_label.setText(
+                f"{draft.site_name.strip()} already has BYOK products in "
+                f"{pinned.display_name}; its data can never move, so this is fixed."
+            )
 
     @staticmethod
     def _has_value(draft: RequestDraft, field: Field) -> bool:

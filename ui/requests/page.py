@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from byok_desktop.locations import Location
+from byok_desktop.products import PRODUCT_ORDER
+from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
-from byok_desktop.store.requests import RequestProvisioned, RequestStore
+from byok_desktop.store.requests import RequestProvisioned, RequestStore, site_key
 from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
 from ui.dialogs import Dialogs
 from ui.requests.editor import RequestEditor
@@ -355,6 +358,40 @@ class RequestsPage(QWidget):
         self.select_request(stored.id)
         self.editor.first_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.message.emit(f"New request #{stored.id}: it is saved as you type.")
+
+    def new_request_for_site(self, site: str, location: Location) -> None:
+        """Add a product to a BYOK site: a new request for the site, in its pinned location,
+        for the same customer and AWS account as the site's last request."""
+        if not self.editor.flush():
+            self.message.emit("Save or resolve the current request before starting a new one.")
+            return
+        draft = RequestDraft(site_name=site, location=location)
+        existing = [
+            row
+            for row in self._store.rows(self._store.list_ids(search=site)).values()
+            if site_key(row.site_name) == site and row.status.locked
+        ]
+        if existing:
+            latest = max(existing, key=lambda row: row.updated_at)
+            draft = draft.with_changes(
+                aws_account_id=latest.aws_account_id, customer_org=latest.customer_org
+            )
+        try:
+            stored = self._store.create(draft)
+        except SQLAlchemyError as exc:
+            Dialogs.error(
+                self, "Could not create a request", f"The database refused the new request: {exc}"
+            )
+            return
+        self.search_edit.clear()
+        self._apply_search()
+        self.model.refresh()
+        self.select_request(stored.id)
+        self.editor.product_checks[PRODUCT_ORDER[0]].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.message.emit(
+            f"New request #{stored.id} for {site} in {location.display_name}: choose the "
+            "product to add."
+        )
 
     @Slot()
     def save_now(self) -> None:

@@ -1,0 +1,110 @@
+"""Check the health of product families against AWS and store what was seen. Blocking:
+call from a worker. Families of one account share one AWS connection per run."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from byok_desktop.aws.connection import AwsConnection
+from byok_desktop.aws.errors import AwsProblem
+from byok_desktop.credentials.service import CredentialService
+from byok_desktop.health.checker import check_family
+from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
+from byok_desktop.locations import Region
+from byok_desktop.product_status import ProductStatus
+from byok_desktop.settings import Settings
+from byok_desktop.store.database import Database
+
+log = logging.getLogger("byok_desktop.health")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    site_key: str
+    family: str
+    status: ProductStatus
+    error: str  # "" when AWS answered everything
+
+
+class HealthService:
+    def __init__(
+        self,
+        database: Database,
+        credentials: CredentialService,
+        settings: Callable[[], Settings],
+    ) -> None:
+        self._database = database
+        self._credentials = credentials
+        self._settings = settings
+
+    def check(
+        self,
+        families: Iterable[tuple[str, str]],
+        on_result: Callable[[CheckResult], None] | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> list[CheckResult]:
+        settings = self._settings()
+        connections: dict[str, AwsConnection | AwsProblem] = {}
+        results = []
+        for site_key, family in families:
+            if cancelled():
+                break
+            result = self._check_one(site_key, family, settings, connections)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+        return results
+
+    def _check_one(
+        self,
+        site_key: str,
+        family: str,
+        settings: Settings,
+        connections: dict[str, AwsConnection | AwsProblem],
+    ) -> CheckResult:
+        products = [
+            p for p in self._database.products.on_site(site_key) if p.family.value == family
+        ]
+        if not products:
+            raise LookupError(f"No {family} products on {site_key}.")
+        location = products[0].location
+        account = self._database.view.account_of(site_key, family)
+        connection = connections.get(account)
+        if connection is None:
+            try:
+                profile = self._credentials.profile_for_account(account)
+                connection = self._credentials.connect(profile)
+            except AwsProblem as exc:
+                connection = exc
+            connections[account] = connection
+        if isinstance(connection, AwsProblem):
+            finding = _unknown(location.regions, str(connection))
+        else:
+            try:
+                finding = check_family(
+                    connection,
+                    site_key,
+                    family,
+                    location,
+                    self._database.products.family_keys(site_key, family),
+                    settings.role_name,
+                    settings.provider_principal,
+                )
+            except AwsProblem as exc:
+                finding = _unknown(location.regions, str(exc))
+        status = self._database.products.record_finding(site_key, family, finding)
+        log.info("Health of %s/%s: %s %s", site_key, family, status.value, finding.error)
+        return CheckResult(site_key, family, status, finding.error)
+
+
+def _unknown(regions: Iterable[Region], error: str) -> FamilyFinding:
+    return FamilyFinding(
+        checked_at=datetime.now(UTC),
+        regions=tuple(RegionFinding(r.code, KeyHealth.UNKNOWN, "", error) for r in regions),
+        trust_allowed=None,
+        rotation_enabled=None,
+        error=error,
+    )

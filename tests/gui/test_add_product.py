@@ -1,0 +1,54 @@
+"""Adding a product to a BYOK site starts a request locked to the site's location."""
+
+from __future__ import annotations
+
+from byok_desktop.context import AppContext
+from byok_desktop.locations import Location
+from byok_desktop.products import Product
+from byok_desktop.request import RequestStatus
+from tests.helpers.factories import ready_draft
+from ui.main_window import MainWindow
+
+
+def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
+    window: MainWindow, context: AppContext
+) -> None:
+    store = context.database.requests
+    first = store.create(ready_draft(aws_account_id="123456789012"))
+    store.record_product("acme", Product.JIRA_SOFTWARE, Location.EU, first.id)
+    page = window.requests_page
+    page.model.refresh()
+
+    page.new_request_for_site("acme", Location.EU)
+
+    editor = page.editor
+    current = editor.current
+    assert current is not None and current.id != first.id
+    assert current.draft.site_name == "acme"
+    assert current.draft.location is Location.EU
+    assert editor.location_buttons[Location.EU].isChecked()
+    assert not editor.location_buttons[Location.USA].isEnabled()
+    assert editor.pinned_label.isVisible()
+    assert "European Union" in editor.pinned_label.text()
+    # Confluence completes it; Jira would clash with the site's Jira-family product.
+    editor.product_checks[Product.CONFLUENCE].setChecked(True)
+    editor.org_edit.setText("Acme Corp")
+    editor.account_edit.setText("123456789012")
+    editor.users_edit.setText("1500")
+    editor.name_edit.setText("Ada Admin")
+    editor.email_edit.setText("ada@acme.example")
+    editor.admin_check.setChecked(True)
+    assert editor.flush()
+    assert store.get(current.id).status is RequestStatus.READY
+    editor.product_checks[Product.JIRA_SERVICE_MANAGEMENT].setChecked(True)
+    assert editor.flush()
+    assert store.get(current.id).status is RequestStatus.DRAFT
+
+
+def test_an_unpinned_site_leaves_every_location_open(window: MainWindow) -> None:
+    page = window.requests_page
+    page.new_request()
+    editor = page.editor
+    editor.site_edit.setText("fresh-site")
+    assert all(button.isEnabled() for button in editor.location_buttons.values())
+    assert not editor.pinned_label.isVisible()
