@@ -12,6 +12,7 @@ from byok_desktop.context import AppContext, ContextOverrides, open_context
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
+from byok_desktop.store.database import DatabaseCorrupt
 from byok_desktop.store.requests import SortKey
 from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_table
 from byok_desktop.transfer import OnConflict, export_requests, import_files
@@ -20,6 +21,7 @@ from byok_desktop.validation import validate
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3  # the database cannot be opened
 
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
@@ -61,9 +63,17 @@ def run(
     if args.command == "check":
         return _check(args.files, paths, out)
     overrides = overrides or ContextOverrides()
-    context = open_context(
-        paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
-    )
+    try:
+        context = open_context(
+            paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
+        )
+    except DatabaseCorrupt as exc:
+        print(
+            f"error: {exc} Nothing was changed. Start the app to move it aside, or move "
+            f"{exc.path} away yourself.",
+            file=out,
+        )
+        return EXIT_UNAVAILABLE
     try:
         store = context.database.requests
         if args.command == "export":

@@ -14,6 +14,7 @@ from byok_desktop import APP_ID, APP_NAME, __version__
 from byok_desktop.context import AppContext, ContextOverrides, WrongDatabaseMode, open_context
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import AppPaths
+from byok_desktop.store.database import DatabaseCorrupt, move_aside
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.qt_logging import install_excepthook, install_qt_message_handler
@@ -59,12 +60,45 @@ def build_main_window(
     return context, window
 
 
+class _Quit(Exception):
+    pass
+
+
+def _open_or_offer_fresh_start(
+    paths: AppPaths, overrides: ContextOverrides | None
+) -> tuple[AppContext, MainWindow]:
+    """An unreadable database is never deleted: the user moves it aside or quits."""
+    try:
+        return build_main_window(paths, overrides)
+    except DatabaseCorrupt as exc:
+        log.error("%s", exc)
+        choice = Dialogs.choose(
+            None,
+            "The database cannot be read",
+            f"{exc}\n\nMove it aside and start with an empty database? The file is kept in "
+            f"{exc.path.parent / 'backups'} so it can be rescued later. Or quit and restore it "
+            "from a backup first.",
+            ["Move it aside and start fresh"],
+            details=exc.detail,
+        )
+        if choice is None:
+            raise _Quit() from exc
+        kept = move_aside(exc.path, exc.path.parent / "backups")
+        context, window = build_main_window(paths, overrides)
+        window.show_message(
+            f"The unreadable database was moved to {kept}; this is a new, empty database."
+        )
+        return context, window
+
+
 def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | None = None) -> int:
     install_qt_message_handler()
     app = create_application(argv)
     install_excepthook(_show_crash)
     try:
-        context, window = build_main_window(paths, overrides)
+        context, window = _open_or_offer_fresh_start(paths, overrides)
+    except _Quit:
+        return 1
     except WrongDatabaseMode as exc:
         log.error("%s", exc)
         QMessageBox.critical(None, APP_NAME, str(exc))

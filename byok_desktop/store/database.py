@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError
 
 from byok_desktop.store.engine import sqlite_engine
 from byok_desktop.store.jobs import JobStore
@@ -16,6 +19,38 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable
 
 log = logging.getLogger("byok_desktop.db")
+
+
+# SQLite's words for a file that is not (or no longer) a usable database.
+_CORRUPT_SIGNS = ("file is not a database", "malformed", "encrypted", "not a database")
+
+
+class DatabaseCorrupt(RuntimeError):
+    """The database file exists but SQLite cannot read it. It is never deleted: the user
+    chooses to move it aside (and start fresh) or to quit and rescue it."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"The database {path} cannot be read ({detail}). It may be damaged, or not a "
+            "BYOK Desktop database."
+        )
+        self.path = path
+        self.detail = detail
+
+
+def move_aside(path: Path, backup_dir: Path) -> Path:
+    """Move an unreadable database (and its WAL files) into ``backup_dir``; returns where
+    the database file went. Nothing is deleted."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backup_dir / f"{path.stem}-unreadable-{stamp}{path.suffix}"
+    shutil.move(path, target)
+    for suffix in ("-wal", "-shm"):
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            shutil.move(companion, Path(f"{target}{suffix}"))
+    log.warning("Moved unreadable database %s to %s", path, target)
+    return target
 
 
 @dataclass
@@ -37,6 +72,12 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
     engine = sqlite_engine(path)
     try:
         backup = upgrade(engine, path, backup_dir)
+    except DatabaseError as exc:
+        engine.dispose()
+        detail = str(getattr(exc, "orig", exc))
+        if any(sign in detail for sign in _CORRUPT_SIGNS):
+            raise DatabaseCorrupt(path, detail) from exc
+        raise
     except Exception:
         engine.dispose()
         raise

@@ -1,0 +1,65 @@
+"""At start-up an unreadable database gets a choice: move it aside and start fresh, or
+quit. It is never deleted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from byok_desktop.paths import AppPaths
+from ui import app as app_module
+from ui.dialogs import Dialogs
+
+GARBAGE = b"not a database at all " * 200
+
+
+def _offer(monkeypatch: pytest.MonkeyPatch, answer: str | None) -> list[str]:
+    asked: list[str] = []
+
+    def choose(
+        cls: type, parent: object, title: str, text: str, options: list[str], details: str = ""
+    ) -> str | None:
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(Dialogs, "choose", classmethod(choose))
+    return asked
+
+
+def test_quitting_leaves_the_file_untouched(
+    qtbot: QtBot, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths.ensure()
+    paths.database.write_bytes(GARBAGE)
+    asked = _offer(monkeypatch, None)
+    app_module.create_application([])
+
+    with pytest.raises(app_module._Quit):
+        app_module._open_or_offer_fresh_start(paths, None)
+
+    assert "cannot be read" in asked[0]
+    assert paths.database.read_bytes() == GARBAGE
+
+
+def test_moving_aside_starts_fresh_and_says_where_the_file_went(
+    qtbot: QtBot, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths.ensure()
+    paths.database.write_bytes(GARBAGE)
+    _offer(monkeypatch, "Move it aside and start fresh")
+    app_module.create_application([])
+
+    context, window = app_module._open_or_offer_fresh_start(paths, None)
+    qtbot.addWidget(window)
+    try:
+        kept = list((paths.database.parent / "backups").glob("*unreadable*"))
+        assert [p.read_bytes() for p in kept] == [GARBAGE]
+        assert context.database.requests.count() == 0
+        assert str(kept[0]) in window.status.text()
+    finally:
+        window.close()
+        window.tasks.wait()
+        context.close()
+    assert Path(paths.database).exists()
