@@ -163,10 +163,9 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
 
 
 def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
-    import os
-    import socket
 
     from byok_desktop.jobs.model import Job, JobStatus
+    from byok_desktop.jobs.owner import this_owner
     from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
     from byok_desktop.jobs.scheduler import JobScheduler
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
@@ -208,7 +207,7 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
             print(f"{where}: {job.status.display_name}{detail}", file=out)
         out.flush()
 
-    owner = f"{socket.gethostname()}:{os.getpid()}:cli"
+    owner = this_owner("cli")
     runner = JobRunner(
         context.database, context.credentials, ProvisioningSettings.from_settings(context.settings)
     )

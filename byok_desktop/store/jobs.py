@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -239,15 +240,16 @@ class JobStore:
         with self._sessions() as session:
             return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
 
-    def mark_interrupted(self, owner_alive: str | None = None) -> list[int]:
+    def mark_interrupted(self, owner_alive: Callable[[str], bool] | None = None) -> list[int]:
         """At start-up: jobs left Running by a closed or crashed app become Interrupted,
-        and their half-done steps are closed in the journal."""
+        and their half-done steps are closed in the journal. ``owner_alive`` says whether
+        a job's owner (another app instance) still runs; its jobs are left alone."""
         with self._sessions.begin() as session:
             query = select(JobRow).where(JobRow.status == JobStatus.RUNNING.value)
-            if owner_alive is not None:
-                query = query.where(JobRow.owner != owner_alive)
             ids = []
             for row in session.scalars(query):
+                if owner_alive is not None and owner_alive(row.owner):
+                    continue
                 row.status = JobStatus.INTERRUPTED.value
                 row.error_message = "The app closed while this job ran; resume it."
                 ids.append(row.id)

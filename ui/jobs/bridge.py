@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 
 from PySide6.QtCore import QObject, Signal
 
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job
+from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
@@ -33,8 +32,8 @@ class JobsBridge(QObject):
         self._context = context
         self._tasks = tasks
         self.store = context.database.jobs
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
-        self.interrupted = self.store.mark_interrupted()
+        self.owner = this_owner()
+        self.interrupted = self.store.mark_interrupted(owner_alive)
         self._runner = runner = JobRunner(
             context.database,
             context.credentials,
