@@ -17,7 +17,7 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[sandbox,test,dev]'
+	$(PY) -m pip install --quiet -e '.[sandbox,postgres,test,dev]'
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)

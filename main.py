@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="send AWS calls to URL (a local AWS emulator) instead of real AWS",
     )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="keep records in a shared PostgreSQL database, e.g. "
+        "postgresql+psycopg://rep@db.example.com/byok (needs the 'postgres' extra)",
+    )
     cli.add_commands(parser)
     return parser
 
@@ -52,7 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths.ensure()
     level = logging.DEBUG if args.debug else logging.INFO
     configure_logging(paths.log_dir, level, console=args.command is not None)
-    overrides = ContextOverrides(sandbox=args.sandbox, aws_endpoint_url=args.aws_endpoint_url)
+    overrides = ContextOverrides(
+        sandbox=args.sandbox,
+        aws_endpoint_url=args.aws_endpoint_url,
+        database_url=args.database_url,
+    )
     if args.command is not None:
         if qt_args:
             build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")

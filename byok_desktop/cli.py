@@ -65,7 +65,10 @@ def run(
     overrides = overrides or ContextOverrides()
     try:
         context = open_context(
-            paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
+            paths,
+            sandbox=overrides.sandbox,
+            aws_endpoint_url=overrides.aws_endpoint_url,
+            database_url=overrides.database_url,
         )
     except DatabaseCorrupt as exc:
         print(

@@ -18,7 +18,7 @@ from byok_desktop.credentials.profile import Profile
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.paths import DATABASE_FILE, AppPaths
 from byok_desktop.settings import Settings, load_settings
-from byok_desktop.store.database import Database, open_database
+from byok_desktop.store.database import Database, open_database, open_server_database
 from byok_desktop.store.models import AppMetaRow, ProductRow
 from byok_desktop.store.profiles import ProfileStore
 from byok_desktop.tiers import TierTable, TierTableError, builtin_tier_table, load_tier_table
@@ -38,6 +38,7 @@ class ContextOverrides:
 
     sandbox: bool | None = None
     aws_endpoint_url: str | None = None
+    database_url: str | None = None  # may carry a password: used, never saved
 
 
 @dataclass
@@ -85,7 +86,7 @@ def _check_mode(database: Database, mode: str) -> None:
             session.add(AppMetaRow(key="mode", value=mode))
         elif row.value != mode:
             raise WrongDatabaseMode(
-                f"{database.path} holds {row.value} records and cannot be opened in {mode} "
+                f"{database.location} holds {row.value} records and cannot be opened in {mode} "
                 "mode; sandbox and real records are kept apart."
             )
 
@@ -125,6 +126,7 @@ def open_context(
     *,
     sandbox: bool | None = None,
     aws_endpoint_url: str | None = None,
+    database_url: str | None = None,
     keyring_backend: Any | None = None,
 ) -> AppContext:
     """Open the app's state. ``sandbox`` and ``aws_endpoint_url`` override the settings
@@ -136,6 +138,8 @@ def open_context(
         settings = settings.with_changes(sandbox=sandbox)
     if aws_endpoint_url is not None:
         settings = settings.with_changes(aws_endpoint_url=aws_endpoint_url)
+    if database_url is not None:
+        settings = settings.with_changes(database_url=database_url)
     try:
         tiers = load_tier_table(paths.data_dir)
     except TierTableError as exc:
@@ -151,7 +155,10 @@ def open_context(
             warnings.append(notice)
     else:
         db_path, backups = paths.database, paths.backups
-    database = open_database(db_path, backups, tiers)
+    if settings.database_url and not settings.sandbox:
+        database = open_server_database(settings.database_url, tiers)
+    else:
+        database = open_database(db_path, backups, tiers)
     try:
         _check_mode(database, "sandbox" if settings.sandbox else "real")
     except Exception:

@@ -27,6 +27,9 @@ SETTINGS_FILE = "settings.json"
 @dataclass(frozen=True, slots=True)
 class Settings:
     aws_endpoint_url: str = ""  # "" = real AWS
+    # "" = this workstation's SQLite file; else a shared PostgreSQL database (no password:
+    # it would be plain text here; libpq's ~/.pgpass or PGPASSWORD supply it).
+    database_url: str = ""
     sandbox: bool = False
     worker_threads: int = 4
     aws_connect_timeout_s: float = 5.0
@@ -59,11 +62,36 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
         return float(value) if ok else default
+    if name == "database_url":
+        return value if isinstance(value, str) and database_url_problem(value) is None else default
     if name == "role_name":
         return value if isinstance(value, str) and role_name_problem(value) is None else default
     if name == "provider_principal":
         return value if isinstance(value, str) and principal_problem(value) is None else default
     return value if isinstance(value, str) else default
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be saved as the shared database (None when it can)."""
+    if not url:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "Enter the database as a URL, e.g. postgresql+psycopg://rep@db.example.com/byok"
+    if parsed.get_backend_name() != "postgresql":
+        return "Only PostgreSQL can be a shared database (postgresql+psycopg://…)."
+    if parsed.password:
+        return (
+            "Leave the password out of the URL: settings are plain text. Put it in ~/.pgpass "
+            "or the PGPASSWORD environment variable instead."
+        )
+    if not parsed.host and not parsed.query.get("host"):
+        return "The URL needs the database server's host name."
+    return None
 
 
 def load_settings(path: Path) -> Settings:

@@ -54,7 +54,10 @@ def build_main_window(
 ) -> tuple[AppContext, MainWindow]:
     overrides = overrides or ContextOverrides()
     context = open_context(
-        paths, sandbox=overrides.sandbox, aws_endpoint_url=overrides.aws_endpoint_url
+        paths,
+        sandbox=overrides.sandbox,
+        aws_endpoint_url=overrides.aws_endpoint_url,
+        database_url=overrides.database_url,
     )
     window = MainWindow(context, app_settings(paths), paths.log_dir / LOG_FILE)
     return context, window

@@ -26,9 +26,9 @@ from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job, JobStatus
 from ui.credentials import CredentialsPage
 from ui.dialogs import Dialogs
-from ui.empty_page import EmptyStatePage
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.page import JobsPage
+from ui.products import ProductsPage
 from ui.requests.page import RequestsPage
 from ui.resources import icon
 from ui.settings_page import SettingsPage
@@ -103,14 +103,12 @@ class MainWindow(QMainWindow):
         self.jobs_page.message.connect(self.show_message)
         self.jobs_page.running_changed.connect(self._running_changed)
         self.jobs_page.job_finished.connect(self._job_finished)
+        self.products_page = ProductsPage(context, self.jobs, self.tasks, settings)
+        self.products_page.message.connect(self.show_message)
+        self.products_page.show_requests_requested.connect(self._show_requests)
         pages: dict[str, QWidget] = {
             "requests": self.requests_page,
-            "security": EmptyStatePage(
-                "Security › BYOK encryption",
-                "No BYOK products yet",
-                "Products appear here once a Ready request has been provisioned: the health of "
-                "the keys in both regions of each site, suspension and revocation.",
-            ),
+            "security": self.products_page,
             "jobs": self.jobs_page,
             "credentials": self.credentials_page,
             "settings": SettingsPage(context, log_file, self.tasks),
@@ -119,6 +117,7 @@ class MainWindow(QMainWindow):
         assert isinstance(settings_page, SettingsPage)
         settings_page.message.connect(self.show_message)
         settings_page.settings_changed.connect(self.jobs.apply_settings)
+        settings_page.settings_changed.connect(self.products_page.apply_settings)
         self.settings_page = settings_page
         # Long pages scroll instead of raising the window's minimum height.
         scroll = QScrollArea()
@@ -140,7 +139,8 @@ class MainWindow(QMainWindow):
         self.running_label = QLabel()
         self.running_label.setObjectName("runningJobs")
         self.statusBar().addPermanentWidget(self.running_label)
-        where = context.database.path.parent
+        path = context.database.path
+        where = path.parent if path is not None else context.database.location
         self.data_label = QLabel(
             f"Sandbox data: {where}" if context.in_sandbox else f"Data: {where}"
         )
@@ -197,6 +197,8 @@ class MainWindow(QMainWindow):
             page.find_action,
         ):
             act.triggered.connect(self._show_requests)
+        # Ctrl+F and Ctrl+E act on the products page while it is shown.
+        self.products_page.claim_shortcuts_while_shown([page.find_action, page.export_action])
         self._shortcut_priority = ShortcutPriority(
             [page.export_action, page.duplicate_action, page.submit_action], self
         )
@@ -293,6 +295,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/section", self.navigation.currentRow())
         self.requests_page.save_state()
+        self.products_page.save_state()
         self._settings.sync()
         if self.jobs.active and not Dialogs.confirm(
             self,
@@ -303,6 +306,7 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
+        self.products_page.shutdown()
         self.jobs.shutdown()
         self.tasks.wait()
         QApplication.instance().removeEventFilter(self._shortcut_priority)  # type: ignore[union-attr]

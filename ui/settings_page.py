@@ -26,7 +26,7 @@ from byok_desktop.provisioning.naming import (
     principal_problem,
     role_name_problem,
 )
-from byok_desktop.settings import Settings, load_settings, save_settings
+from byok_desktop.settings import Settings, database_url_problem, load_settings, save_settings
 from byok_desktop.tiers import TIER_FILE_NAME
 from ui.tasks import TaskRunner
 
@@ -56,10 +56,14 @@ class SettingsPage(QWidget):
         form = QFormLayout(files)
         paths = context.paths
         form.addRow("Data folder", self._path_row(paths.data_dir, "openDataFolder"))
-        form.addRow("Database", self._path_label(context.database.path))
-        form.addRow(
-            "Backups before upgrades", self._path_label(context.database.path.parent / "backups")
-        )
+        database = context.database
+        if database.path is not None:
+            form.addRow("Database", self._path_label(database.path))
+            form.addRow(
+                "Backups before upgrades", self._path_label(database.path.parent / "backups")
+            )
+        else:
+            form.addRow("Shared database", QLabel(database.location))
         form.addRow("Log file", self._path_row(log_file, "openLogFolder", open_parent=True))
         mode = (
             "Portable: settings are kept in the data folder (--data-dir or BYOK_DESKTOP_DATA_DIR)."
@@ -91,8 +95,58 @@ class SettingsPage(QWidget):
         layout.addWidget(tiers)
 
         layout.addWidget(self._aws_group(context))
+        layout.addWidget(self._database_group(context))
         layout.addWidget(self._provisioning_group(context))
         layout.addStretch(1)
+
+    def _database_group(self, context: AppContext) -> QGroupBox:
+        group = QGroupBox("Team database")
+        box = QVBoxLayout(group)
+        explain = QLabel(
+            "Leave empty to keep records in this workstation's own database. To share one "
+            "record with other reps, enter a PostgreSQL URL; the password comes from "
+            "~/.pgpass or PGPASSWORD, never from this field. Applies after a restart."
+        )
+        explain.setWordWrap(True)
+        explain.setObjectName("fieldHint")
+        box.addWidget(explain)
+        self.database_url_edit = QLineEdit(context.settings.database_url)
+        self.database_url_edit.setObjectName("databaseUrl")
+        self.database_url_edit.setPlaceholderText("postgresql+psycopg://rep@db.example.com/byok")
+        box.addWidget(self.database_url_edit)
+        self.database_error = QLabel()
+        self.database_error.setObjectName("fieldError")
+        self.database_error.setWordWrap(True)
+        self.database_error.hide()
+        box.addWidget(self.database_error)
+        save = QPushButton("Save database setting")
+        save.setObjectName("saveDatabaseSettings")
+        save.clicked.connect(self.save_database_settings)
+        box.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        return group
+
+    @Slot()
+    def save_database_settings(self) -> None:
+        url = self.database_url_edit.text().strip()
+        problem = database_url_problem(url)
+        if problem:
+            self.database_error.setText(problem)
+            self.database_error.show()
+            return
+        self.database_error.hide()
+        on_disk = load_settings(self._context.paths.core_settings_file)
+        try:
+            save_settings(
+                self._context.paths.core_settings_file, on_disk.with_changes(database_url=url)
+            )
+        except OSError as exc:
+            self.database_error.setText(f"Could not save the settings: {exc}")
+            self.database_error.show()
+            return
+        self.message.emit(
+            "Saved. Restart BYOK Desktop to use "
+            + ("the shared database." if url else "this workstation's own database.")
+        )
 
     def _provisioning_group(self, context: AppContext) -> QGroupBox:
         group = QGroupBox("Provisioning and key health")

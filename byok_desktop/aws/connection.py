@@ -94,10 +94,18 @@ class AwsConnection:
             )
             # botocore's standard mode retries LimitExceededException as throttling; in KMS
             # it is a quota, so stop at once with an explanation instead.
+            service_id = client.meta.service_model.service_id.hyphenize()
             client.meta.events.register_first(
-                f"needs-retry.{client.meta.service_model.service_id.hyphenize()}",
-                _refuse_quota_retry,
-                unique_id="byok-refuse-quota-retry",
+                f"needs-retry.{service_id}", _refuse_quota_retry, unique_id="byok-refuse-quota"
+            )
+            # CreateKey is not idempotent: after a timeout or a server error the key may
+            # exist already, and a blind retry would make a second one. Only throttling
+            # (which AWS rejected before acting) is retried; the job's own retry adopts
+            # the key by its tags instead.
+            client.meta.events.register_first(
+                f"needs-retry.{service_id}.CreateKey",
+                _retry_create_only_when_throttled,
+                unique_id="byok-create-key-retry",
             )
             if self.config.sandbox_account_id:
                 account = self.config.sandbox_account_id
@@ -110,6 +118,12 @@ class AwsConnection:
             return client
 
 
+def _action(operation: Any) -> str:
+    if operation is None:
+        return ""
+    return f"{operation.service_model.endpoint_prefix}:{operation.name}"
+
+
 def _refuse_quota_retry(response: Any = None, operation: Any = None, **_: Any) -> None:
     """A needs-retry handler that ends the call on a quota error instead of retrying it."""
     parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
@@ -117,12 +131,40 @@ def _refuse_quota_retry(response: Any = None, operation: Any = None, **_: Any) -
         return
     error = parsed.get("Error", {})
     if error.get("Code") == "LimitExceededException":
-        action = f"kms:{operation.name}" if operation is not None else ""
+        action = _action(operation)
+        detail = str(error.get("Message", "")) or "LimitExceededException"
         raise AwsProblem(
             AwsFault.QUOTA,
-            f"An AWS quota was reached for {action or 'the call'} ({error.get('Message', '')}). "
-            "This is not retried: raise the quota in the customer's account or free resources "
-            "first.",
+            f"An AWS quota was reached for {action or 'the call'} ({detail}). This is not "
+            "retried: raise the quota in the customer's account or free resources first.",
             action,
             code="LimitExceededException",
+            detail=detail,
+        )
+
+
+_THROTTLING = frozenset({"ThrottlingException", "Throttling", "RequestLimitExceeded"})
+
+
+def _retry_create_only_when_throttled(
+    response: Any = None, caught_exception: Any = None, operation: Any = None, **_: Any
+) -> None:
+    """A needs-retry handler for creating calls: anything but throttling ends the call."""
+    if caught_exception is not None:
+        from byok_desktop.aws.errors import classify
+
+        raise classify(caught_exception, _action(operation)) from caught_exception
+    parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+    status = response[0].status_code if isinstance(response, tuple) and response else 200
+    code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
+    if status >= 500 and code not in _THROTTLING:
+        detail = f"HTTP {status} {code}".strip()
+        raise AwsProblem(
+            AwsFault.UNREACHABLE,
+            f"AWS answered {_action(operation)} with a server error ({detail}); it is not "
+            "retried blindly because the key may exist already. Resume the job: it adopts "
+            "a key it finds by its tags.",
+            _action(operation),
+            code=code,
+            detail=detail,
         )

@@ -38,6 +38,7 @@ _CODES = {
     "Throttling": AwsFault.THROTTLED,
     "RequestLimitExceeded": AwsFault.THROTTLED,
     "LimitExceededException": AwsFault.QUOTA,
+    "LimitExceeded": AwsFault.QUOTA,  # IAM's spelling
     "KMSInvalidStateException": AwsFault.INVALID_STATE,
     "NotFoundException": AwsFault.NOT_FOUND,
     "NoSuchEntity": AwsFault.NOT_FOUND,
@@ -48,13 +49,34 @@ class AwsProblem(RuntimeError):
     """An AWS call failed; ``str()`` is a sentence for the user (never containing a secret)."""
 
     def __init__(
-        self, fault: AwsFault, message: str, action: str = "", resource: str = "", code: str = ""
+        self,
+        fault: AwsFault,
+        message: str,
+        action: str = "",
+        resource: str = "",
+        code: str = "",
+        detail: str = "",
     ) -> None:
         super().__init__(message)
         self.fault = fault
         self.action = action
         self.resource = resource
         self.code = code
+        self.detail = detail  # AWS's own words, when the message was built from them
+
+    def on(self, resource: str) -> AwsProblem:
+        """The same problem, naming ``resource`` when it was raised without knowing it
+        (e.g. from a botocore hook, which sees the operation but not the resource)."""
+        if self.resource or not resource or not self.detail:
+            return self
+        return AwsProblem(
+            self.fault,
+            _explain(self.fault, self.action, resource, self.detail),
+            self.action,
+            resource,
+            self.code,
+            self.detail,
+        )
 
 
 def _explain(fault: AwsFault, action: str, resource: str, detail: str) -> str:
@@ -96,7 +118,9 @@ def classify(exc: BaseException, action: str = "", resource: str = "") -> AwsPro
         fault = _CODES.get(code, AwsFault.OTHER)
         if fault is AwsFault.OTHER and "AccessDenied" in code:
             fault = AwsFault.ACCESS_DENIED
-        return AwsProblem(fault, _explain(fault, action, resource, detail), action, resource, code)
+        return AwsProblem(
+            fault, _explain(fault, action, resource, detail), action, resource, code, detail
+        )
     if isinstance(exc, bex.NoCredentialsError | bex.PartialCredentialsError):
         fault = AwsFault.MISSING_CREDENTIALS
     elif isinstance(exc, bex.ProfileNotFound):

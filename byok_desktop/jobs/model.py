@@ -57,6 +57,7 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    owner: str = ""  # "host:pid" of the app instance that runs or last ran it
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,8 +64,11 @@ class StepContext:
 def _call(action: str, resource: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
     try:
         return fn(**kwargs)
-    except AwsProblem:
-        raise
+    except AwsProblem as problem:
+        enriched = problem.on(resource)
+        if enriched is problem:
+            raise
+        raise enriched from problem
     except Exception as exc:
         raise classify(exc, action, resource) from exc
 

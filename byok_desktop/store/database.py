@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
-from byok_desktop.store.engine import sqlite_engine
+from byok_desktop.store.engine import display_url, server_engine, sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
 from byok_desktop.store.products import ProductStore, ProductView
@@ -56,12 +56,19 @@ def move_aside(path: Path, backup_dir: Path) -> Path:
 @dataclass
 class Database:
     engine: Engine
-    path: Path
+    path: Path | None  # None for a database server
     requests: RequestStore
     jobs: JobStore
     products: ProductStore
     view: ProductView
     backup: Path | None  # copy taken before this start's schema upgrade
+
+    url: str = ""  # a database server's URL (never shown with its password)
+
+    @property
+    def location(self) -> str:
+        """Where the records are, for the screen and the log."""
+        return str(self.path) if self.path is not None else display_url(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -82,6 +89,12 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         engine.dispose()
         raise
     log.info("Opened database %s", path)
+    return _stores(engine, tiers, path=path, backup=backup)
+
+
+def _stores(
+    engine: Engine, tiers: TierTable, *, path: Path | None, backup: Path | None, url: str = ""
+) -> Database:
     return Database(
         engine=engine,
         path=path,
@@ -90,4 +103,18 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         products=ProductStore(engine),
         view=ProductView(engine),
         backup=backup,
+        url=url,
     )
+
+
+def open_server_database(url: str, tiers: TierTable) -> Database:
+    """A shared database on a PostgreSQL server: several workstations, one record.
+    Migrations run under a server-side lock, so two apps starting at once take turns."""
+    engine = server_engine(url)
+    try:
+        upgrade(engine, None, None)
+    except Exception:
+        engine.dispose()
+        raise
+    log.info("Opened database %s", display_url(url))
+    return _stores(engine, tiers, path=None, backup=None, url=url)

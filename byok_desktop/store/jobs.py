@@ -37,6 +37,7 @@ def _job(row: JobRow) -> Job:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        owner=row.owner,
     )
 
 
@@ -150,6 +151,16 @@ class JobStore:
         another worker or app instance holds cannot be claimed twice."""
         claimable = [JobStatus.QUEUED.value, *(s.value for s in JobStatus if s.resumable)]
         with self._sessions.begin() as session:
+            # On a database server, lock the row; a job another workstation is claiming
+            # right now is skipped rather than waited for. SQLite ignores this: its
+            # single writer and the guarded UPDATE below make the claim atomic there.
+            locked = session.scalar(
+                select(JobRow.id)
+                .where(JobRow.id == job_id, JobRow.status.in_(claimable))
+                .with_for_update(skip_locked=True)
+            )
+            if locked is None:
+                raise JobNotClaimable(f"Job {job_id} is already running or finished.")
             result = session.execute(
                 update(JobRow)
                 .where(JobRow.id == job_id, JobRow.status.in_(claimable))

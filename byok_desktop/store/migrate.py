@@ -53,8 +53,27 @@ def _alembic_config(engine: Engine) -> object:
     return config
 
 
+# pg_advisory_lock key: "BYOK" in ASCII, so other apps on the server are unlikely to clash.
+_MIGRATION_LOCK = 0x42594F4B
+
+
 def upgrade(engine: Engine, db_path: Path | None, backup_dir: Path | None) -> Path | None:
     """Upgrade to head. Returns the backup taken, if any (none for a new database)."""
+    if current_revision(engine) == HEAD_REVISION:
+        return None
+    if engine.dialect.name != "postgresql":
+        return _upgrade(engine, db_path, backup_dir)
+    # Another workstation may be upgrading the shared database right now: wait for it.
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+        try:
+            return _upgrade(engine, None, None)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+            lock.commit()
+
+
+def _upgrade(engine: Engine, db_path: Path | None, backup_dir: Path | None) -> Path | None:
     revision = current_revision(engine)
     if revision == HEAD_REVISION:
         return None

@@ -355,7 +355,7 @@ def _where(query: Any, wanted: ProductFilter, with_status: bool = True) -> Any:
                 ProductRow.site_key.like(pattern, escape="\\"),
                 ProductRow.product.like(pattern, escape="\\"),
                 ProductRow.status.like(pattern, escape="\\"),
-                ProductRow.tier_name.like(pattern, escape="\\"),
+                func.casefold(ProductRow.tier_name).like(pattern, escape="\\"),
             )
         )
     return query
@@ -458,7 +458,10 @@ class ProductView:
         column = _SORT_COLUMNS[sort]
         # Unknown values sort last either way; then site, family and product keep the
         # products that share a key together.
-        empty = case((or_(column.is_(None), column == ""), 1), else_=0)
+        missing = column.is_(None)
+        if sort not in (ProductSort.PROVISIONED, ProductSort.CHECKED):
+            missing = or_(missing, column == "")
+        empty = case((missing, 1), else_=0)
         order = column.desc() if descending else column.asc()
         ties = (ProductRow.site_key, ProductRow.family, ProductRow.product, ProductRow.id)
         query = _where(select(ProductRow.id), wanted).order_by(empty, order, *ties)

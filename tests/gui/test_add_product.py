@@ -23,7 +23,8 @@ def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
 
     editor = page.editor
     current = editor.current
-    assert current is not None and current.id != first.id
+    assert current is not None
+    assert current.id != first.id
     assert current.draft.site_name == "acme"
     assert current.draft.location is Location.EU
     assert editor.location_buttons[Location.EU].isChecked()

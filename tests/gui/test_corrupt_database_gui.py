@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from byok_desktop.paths import AppPaths
 from ui import app as app_module
@@ -52,7 +53,6 @@ def test_moving_aside_starts_fresh_and_says_where_the_file_went(
     app_module.create_application([])
 
     context, window = app_module._open_or_offer_fresh_start(paths, None)
-    qtbot.addWidget(window)
     try:
         kept = list((paths.database.parent / "backups").glob("*unreadable*"))
         assert [p.read_bytes() for p in kept] == [GARBAGE]
@@ -61,5 +61,8 @@ def test_moving_aside_starts_fresh_and_says_where_the_file_went(
     finally:
         window.close()
         window.tasks.wait()
+        # Destroyed, so its window shortcuts cannot shadow a later test's window.
+        window.deleteLater()
+        qtbot.waitUntil(lambda: not isValid(window))
         context.close()
     assert Path(paths.database).exists()
