@@ -4,6 +4,11 @@ python main.py [--data-dir DIR]            start the GUI
 python main.py check FILE...               validate request files
 python main.py export -o FILE --all        export requests
 python main.py import FILE...              import request files
+python main.py provision ID...|--all-ready provision Ready requests in AWS
+python main.py resume [JOB_ID...]          resume failed, cancelled or interrupted jobs
+python main.py revoke SITE FAMILY --yes    revoke the provider's access to a family's keys
+python main.py restore SITE FAMILY         restore it within the restore window
+python main.py health [SITE...]            check key health and print each family's status
 """
 
 from __future__ import annotations

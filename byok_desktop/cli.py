@@ -1,4 +1,5 @@
-"""Headless commands for scripting: check, export, import, list."""
+"""Headless commands for scripting: check, export, import, list, and the job commands
+(provision, resume, revoke, restore, health) in cli_jobs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from byok_desktop.context import AppContext, ContextOverrides, open_context
+from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
+from byok_desktop.context import ContextOverrides, open_context
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
@@ -46,12 +48,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     )
     commands.add_parser("list", help="list requests with their status")
 
-    provision = commands.add_parser(
-        "provision", help="provision Ready requests in AWS, printing progress"
-    )
-    target = provision.add_mutually_exclusive_group(required=True)
-    target.add_argument("request_ids", nargs="*", type=int, default=[], metavar="REQUEST_ID")
-    target.add_argument("--all-ready", action="store_true", help="every Ready request")
+    add_job_commands(commands)
 
 
 def run(
@@ -118,8 +115,8 @@ def run(
                     file=out,
                 )
             return EXIT_OK
-        if args.command == "provision":
-            return _provision(context, args, out)
+        if args.command in JOB_COMMANDS:
+            return run_job_command(context, args, out)
         if args.command == "list":
             rows = store.rows(store.list_ids(sort=SortKey.SITE, descending=False))
             for rid in store.list_ids(sort=SortKey.SITE, descending=False):
@@ -163,63 +160,3 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
                 for message in result.problems(fld):
                     print(f"{label}: {fld.label}: {message}", file=out)
     return EXIT_OK if all_valid else EXIT_INVALID
-
-
-def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
-
-    from byok_desktop.jobs.model import Job, JobStatus
-    from byok_desktop.jobs.owner import this_owner
-    from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
-    from byok_desktop.jobs.scheduler import JobScheduler
-    from byok_desktop.jobs.submit import CannotSubmit, submit_request
-    from byok_desktop.provisioning.steps import PROVISIONING_STEPS
-    from byok_desktop.request import RequestStatus
-
-    requests = context.database.requests
-    jobs = context.database.jobs
-    if args.all_ready:
-        rows = requests.rows(requests.list_ids(sort=SortKey.SITE, descending=False))
-        ids = [rid for rid, row in rows.items() if row.status is RequestStatus.READY]
-        if not ids:
-            print("no Ready request to provision", file=out)
-            return EXIT_OK
-    else:
-        ids = args.request_ids
-    titles = {s.key: s.title for s in PROVISIONING_STEPS}
-    created: list[Job] = []
-    refused = False
-    for request_id in ids:
-        try:
-            created.extend(submit_request(request_id, requests, jobs, context.credentials))
-        except (CannotSubmit, LookupError) as exc:
-            print(f"#{request_id}: not submitted: {exc}", file=out)
-            refused = True
-
-    printed: set[tuple[int, str]] = set()
-
-    def progress(job: Job) -> None:
-        where = f"job #{job.id} {job.site_key}/{job.family}"
-        if job.status is JobStatus.RUNNING and job.current_step:
-            if (job.id, job.current_step) in printed:
-                return  # the same step, now finished
-            printed.add((job.id, job.current_step))
-            step = titles.get(job.current_step, job.current_step)
-            print(f"{where}: step {job.steps_done + 1}/{job.steps_total}: {step}", file=out)
-        elif job.status is not JobStatus.RUNNING:
-            detail = f": {job.error_message}" if job.error_message else ""
-            print(f"{where}: {job.status.display_name}{detail}", file=out)
-        out.flush()
-
-    owner = this_owner("cli")
-    runner = JobRunner(
-        context.database, context.credentials, ProvisioningSettings.from_settings(context.settings)
-    )
-    scheduler = JobScheduler(runner, context.settings.worker_threads, owner, progress)
-    try:
-        for job in created:
-            scheduler.submit(job.id, job.site_key)
-        scheduler.wait_idle()
-    finally:
-        scheduler.shutdown()
-    failed = [j for j in created if jobs.get(j.id).status is not JobStatus.SUCCEEDED]
-    return EXIT_INVALID if failed or refused else EXIT_OK

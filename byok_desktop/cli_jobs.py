@@ -1,0 +1,188 @@
+"""Headless job commands: provision, resume, revoke, restore and health, printing
+progress line by line for scripts and logs."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import TextIO
+
+from byok_desktop.context import AppContext
+from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.products import ProductFamily
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+JOB_COMMANDS = ("provision", "resume", "revoke", "restore", "health")
+
+
+def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    provision = commands.add_parser(
+        "provision", help="provision Ready requests in AWS, printing progress"
+    )
+    target = provision.add_mutually_exclusive_group(required=True)
+    target.add_argument("request_ids", nargs="*", type=int, default=[], metavar="REQUEST_ID")
+    target.add_argument("--all-ready", action="store_true", help="every Ready request")
+
+    resume = commands.add_parser(
+        "resume",
+        help="resume jobs that failed, were cancelled or were interrupted (a crash or a "
+        "closed app), from their last completed step",
+    )
+    resume.add_argument("job_ids", nargs="*", type=int, metavar="JOB_ID", help="default: all")
+
+    families = [f.value for f in ProductFamily]
+    for name, text in (
+        ("revoke", "revoke the key provider's access to a site's product family"),
+        ("restore", "restore access revoked within the restore window"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("site", metavar="SITE")
+        command.add_argument("family", choices=families, metavar="FAMILY", help="jira|confluence")
+        if name == "revoke":
+            command.add_argument(
+                "--yes",
+                action="store_true",
+                required=True,
+                help="confirm: suspends every product of the family on the site",
+            )
+
+    health = commands.add_parser("health", help="check key health in AWS and print it")
+    health.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
+
+
+def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+    if args.command == "provision":
+        return _provision(context, args, out)
+    if args.command == "resume":
+        return _resume(context, args.job_ids, out)
+    if args.command in ("revoke", "restore"):
+        return _change_access(context, args.command, args.site, args.family, out)
+    return _health(context, args.sites, out)
+
+
+def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+    from byok_desktop.jobs.submit import CannotSubmit, submit_request
+    from byok_desktop.request import RequestStatus
+    from byok_desktop.store.requests import SortKey
+
+    requests = context.database.requests
+    if args.all_ready:
+        rows = requests.rows(requests.list_ids(sort=SortKey.SITE, descending=False))
+        ids = [rid for rid, row in rows.items() if row.status is RequestStatus.READY]
+        if not ids:
+            print("no Ready request to provision", file=out)
+            return EXIT_OK
+    else:
+        ids = args.request_ids
+    created: list[Job] = []
+    refused = False
+    for request_id in ids:
+        try:
+            created.extend(
+                submit_request(request_id, requests, context.database.jobs, context.credentials)
+            )
+        except (CannotSubmit, LookupError) as exc:
+            print(f"#{request_id}: not submitted: {exc}", file=out)
+            refused = True
+    ok = _run(context, created, out)
+    return EXIT_OK if ok and not refused else EXIT_FAILED
+
+
+def _resume(context: AppContext, job_ids: Sequence[int], out: TextIO) -> int:
+    from byok_desktop.jobs.owner import owner_alive
+
+    jobs = context.database.jobs
+    jobs.mark_interrupted(owner_alive)
+    wanted = set(job_ids)
+    chosen = [j for j in jobs.all_jobs() if j.status.resumable and (not wanted or j.id in wanted)]
+    missing = wanted - {j.id for j in chosen}
+    for job_id in sorted(missing):
+        print(f"job #{job_id}: nothing to resume (unknown, running or finished)", file=out)
+    if not chosen:
+        print("no job to resume", file=out)
+        return EXIT_FAILED if missing else EXIT_OK
+    ok = _run(context, sorted(chosen, key=lambda j: j.id), out)
+    return EXIT_OK if ok and not missing else EXIT_FAILED
+
+
+def _change_access(context: AppContext, kind: str, site: str, family: str, out: TextIO) -> int:
+    from byok_desktop.jobs.access import (
+        CannotChangeAccess,
+        family_products,
+        submit_restore,
+        submit_revoke,
+    )
+
+    submit = submit_revoke if kind == "revoke" else submit_restore
+    try:
+        job = submit(context.database, context.credentials, site, family)
+    except CannotChangeAccess as exc:
+        print(f"{site}/{family}: not {kind}d: {exc}", file=out)
+        return EXIT_FAILED
+    names = ", ".join(
+        p.product.display_name for p in family_products(context.database, site, family)
+    )
+    print(f"{kind} {site}/{family}: {names}", file=out)
+    return EXIT_OK if _run(context, [job], out) else EXIT_FAILED
+
+
+def _health(context: AppContext, sites: Sequence[str], out: TextIO) -> int:
+    from byok_desktop.health.service import CheckResult, HealthService
+
+    families = [
+        (site, family)
+        for site, family in context.database.products.provisioned_families()
+        if not sites or site in sites
+    ]
+    if not families:
+        print("no provisioned product to check", file=out)
+        return EXIT_OK
+
+    def show(result: CheckResult) -> None:
+        products = context.database.products.on_site(result.site_key)
+        reason = next((p.status_reason for p in products if p.family.value == result.family), "")
+        line = f"{result.site_key}/{result.family}: {result.status.display_name}"
+        print(line + (f": {reason}" if reason else ""), file=out)
+        out.flush()
+
+    service = HealthService(context.database, context.credentials, lambda: context.settings)
+    results = service.check(families, on_result=show)
+    return EXIT_OK if all(not r.error for r in results) else EXIT_FAILED
+
+
+def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
+    """Run jobs on the worker pool, printing each step once; True when all succeeded."""
+    from byok_desktop.jobs.owner import this_owner
+    from byok_desktop.jobs.runner import STEPS, JobRunner, ProvisioningSettings
+    from byok_desktop.jobs.scheduler import JobScheduler
+
+    titles = {s.key: s.title for steps in STEPS.values() for s in steps}
+    printed: set[tuple[int, str]] = set()
+
+    def progress(job: Job) -> None:
+        where = f"job #{job.id} {job.kind} {job.site_key}/{job.family}"
+        if job.status is JobStatus.RUNNING and job.current_step:
+            if (job.id, job.current_step) in printed:
+                return  # the same step, now finished
+            printed.add((job.id, job.current_step))
+            step = titles.get(job.current_step, job.current_step)
+            print(f"{where}: step {job.steps_done + 1}/{job.steps_total}: {step}", file=out)
+        elif job.status is not JobStatus.RUNNING:
+            detail = f": {job.error_message}" if job.error_message else ""
+            print(f"{where}: {job.status.display_name}{detail}", file=out)
+        out.flush()
+
+    runner = JobRunner(
+        context.database, context.credentials, ProvisioningSettings.from_settings(context.settings)
+    )
+    scheduler = JobScheduler(runner, context.settings.worker_threads, this_owner("cli"), progress)
+    try:
+        for job in jobs_to_run:
+            scheduler.submit(job.id, job.site_key)
+        scheduler.wait_idle()
+    finally:
+        scheduler.shutdown()
+    jobs = context.database.jobs
+    return all(jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs_to_run)
