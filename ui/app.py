@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from byok_desktop.paths import AppPaths
 from byok_desktop.store.database import DatabaseCorrupt, move_aside
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
+from ui.probe import PROBE_ENV
 from ui.qt_logging import install_excepthook, install_qt_message_handler
 from ui.resources import icon, stylesheet
 from ui.settings import app_settings
@@ -117,6 +119,10 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
         return 1
     window.show()
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    if os.environ.get(PROBE_ENV):  # benchmarks only: see ui/probe.py
+        from ui.probe import install
+
+        install(window)
     log.info("%s %s started; data in %s", APP_NAME, __version__, paths.data_dir)
     code = app.exec()
     context.close()
