@@ -156,6 +156,7 @@ def check_family(
     trust_allowed: bool | None = None
     trust_text = ""
     trust_detail = ""
+    trust_error = ""
     role_arn = ""
     try:
         role = iam.get_role(RoleName=role_name)["Role"]
@@ -165,13 +166,17 @@ def check_family(
             document = json.loads(document)
         trust_text = to_json(document)
         trust_allowed = provider_access_allowed(document, provider_principal)
+        if trust_allowed is None:  # IAM allows nothing it is not told to allow
+            trust_allowed = False
+            trust_detail = "the role's trust policy has no statement for the key provider"
     except Exception as exc:
         if _code(exc) == "NoSuchEntity":
             trust_allowed = False
             trust_detail = f"the key-management role {role_name} no longer exists"
         else:
             problem = classify(exc, "iam:GetRole", f"role/{role_name}")
-            errors.append(str(problem))
+            trust_error = str(problem)
+            errors.append(trust_error)
     by_region = {k.region: k for k in keys}
     regions: list[RegionFinding] = []
     for region in location.regions:
@@ -204,5 +209,6 @@ def check_family(
         rotation_enabled=rotation,
         trust_policy=trust_text,
         trust_detail=trust_detail,
+        trust_error=trust_error,
         error=errors[0] if errors else "",
     )

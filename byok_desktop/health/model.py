@@ -66,6 +66,7 @@ class FamilyFinding:
     rotation_enabled: bool | None
     trust_policy: str = ""  # JSON as read
     trust_detail: str = ""  # why the trust is not as expected (e.g. the role is missing)
+    trust_error: str = ""  # why the trust policy could not be read (then trust_allowed None)
     error: str = ""  # why (part of) the check could not be made
 
     @property

@@ -70,7 +70,13 @@ def derive(current: ProductStatus, finding: FamilyFinding | None, access: Access
         )
         return Derived(ProductStatus.SUSPENDED, f"{revoked}. {cause}" if revoked else cause)
     unhealthy = [r for r in finding.regions if r.healthy_is(False)]
-    unknown = [r for r in finding.regions if r.health is KeyHealth.UNKNOWN]
+    unknown = [
+        f"{r.region}: unknown ({r.detail})"
+        for r in finding.regions
+        if r.health is KeyHealth.UNKNOWN
+    ]
+    if finding.trust_error:
+        unknown.append(f"trust policy unknown ({finding.trust_error})")
     if unhealthy and len(unhealthy) == len(finding.regions):
         if all(r.health is KeyHealth.DISABLED for r in unhealthy):
             cause = "Keys disabled in every region"
@@ -78,13 +84,12 @@ def derive(current: ProductStatus, finding: FamilyFinding | None, access: Access
             cause = "No usable key: " + "; ".join(_region_text(r) for r in unhealthy)
         return Derived(ProductStatus.SUSPENDED, f"{revoked}. {cause}" if revoked else cause)
     if unhealthy:
-        reason = "; ".join(_region_text(r) for r in unhealthy)
-        if unknown:
-            reason += "; " + "; ".join(f"{r.region}: unknown ({r.detail})" for r in unknown)
-        return Derived(ProductStatus.DEGRADED, reason)
+        return Derived(
+            ProductStatus.DEGRADED, "; ".join([*(_region_text(r) for r in unhealthy), *unknown])
+        )
     if unknown:
-        listed = "; ".join(f"{r.region}: unknown ({r.detail})" for r in unknown)
         still = ProductStatus.SUSPENDED if access.revoked else current
+        listed = "; ".join(unknown)
         return Derived(still, f"Partly unknown since {_when(finding.checked_at)}: {listed}")
     notes = []
     if access.revoked_at is not None:
@@ -92,8 +97,6 @@ def derive(current: ProductStatus, finding: FamilyFinding | None, access: Access
             f"Keys and trust are usable again although access was revoked on "
             f"{_when(access.revoked_at)} (restored outside this app?)"
         )
-    if finding.trust_allowed is None:
-        notes.append("The trust policy has no statement for the provider")
     if finding.rotation_enabled is False:
         notes.append("Automatic key rotation is off")
     if any(r.health is KeyHealth.CREATING for r in finding.regions):

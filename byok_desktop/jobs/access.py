@@ -56,7 +56,8 @@ def _create(
     if busy:
         listed = ", ".join(f"#{j.id} ({j.kind}, {j.status.display_name})" for j in busy)
         raise CannotChangeAccess(
-            f"Job {listed} on {site_key} is not finished; resume, finish or cancel it first."
+            f"Job {listed} on {site_key} is not finished; resume it on the Jobs screen first "
+            "(a cancelled job stays open until it is resumed and finishes)."
         )
     account = database.view.account_of(site_key, family)
     try:

@@ -73,9 +73,9 @@ class JobRunner:
     def run(self, job_id: int, owner: str, on_progress: Progress | None = None) -> Job:
         job = self.jobs.claim(job_id, owner)
         notify = on_progress or (lambda _job: None)
+        self._started(job)
         notify(job)
         step_id: int | None = None
-        self._started(job)
         try:
             ctx = self._context(job)
             done, resources = self.jobs.completed(job_id)
@@ -147,6 +147,7 @@ class JobRunner:
             ctx.resources["key_id"] = keys[0].key_id
             for key in keys:
                 ctx.resources[f"key_arn:{key.region}"] = key.key_arn
+            ctx.restore_until = self.products.access(job.site_key, job.family).restore_until
         return ctx
 
     # --- what each kind of job means for the products ------------------------------------

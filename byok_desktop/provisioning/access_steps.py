@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
-from byok_desktop.provisioning.policies import provider_access_allowed, trust_policy
+from byok_desktop.provisioning.policies import provider_access_allowed, with_provider_access
 from byok_desktop.provisioning.steps import Step, StepContext, check_identity, wait_enabled
 
 log = logging.getLogger("byok_desktop.jobs")
@@ -49,7 +50,9 @@ def _set_trust(ctx: StepContext, allow: bool) -> dict[str, str]:
         try:
             iam.update_assume_role_policy(
                 RoleName=ctx.role_name,
-                PolicyDocument=json.dumps(trust_policy(ctx.provider_principal, allow=allow)),
+                PolicyDocument=json.dumps(
+                    with_provider_access(document, ctx.provider_principal, allow)
+                ),
             )
         except Exception as exc:
             raise classify(exc, "iam:UpdateAssumeRolePolicy", role_ref) from exc
@@ -109,6 +112,19 @@ def enable_replica(ctx: StepContext) -> dict[str, str]:
     return _set_key_enabled(ctx, ctx.replica_region, enabled=True)
 
 
+def check_restore_window(ctx: StepContext) -> dict[str, str]:
+    """A restore queued, failed or interrupted inside the window may be resumed after it
+    ended: the window is checked again right before anything is changed."""
+    until = ctx.restore_until
+    if until is not None and datetime.now(UTC) > until:
+        raise AwsProblem(
+            AwsFault.INVALID_STATE,
+            f"The restore window ended on {until.astimezone():%Y-%m-%d %H:%M}; access can no "
+            "longer be restored from here. Contact the vendor's support.",
+        )
+    return {"restore_until": until.isoformat() if until else ""}
+
+
 REVOKE_STEPS: tuple[Step, ...] = (
     Step("identity", "Check the caller identity matches the account", check_identity),
     Step("deny_trust", "Set the provider's trust statement to Deny", deny_trust),
@@ -118,6 +134,7 @@ REVOKE_STEPS: tuple[Step, ...] = (
 
 RESTORE_STEPS: tuple[Step, ...] = (
     Step("identity", "Check the caller identity matches the account", check_identity),
+    Step("window", "Check the restore window is still open", check_restore_window),
     Step("enable_primary", "Enable the key in the first region", enable_primary),
     Step("enable_replica", "Enable the key in the second region", enable_replica),
     Step("wait", "Wait until the key is Enabled in both regions", wait_enabled),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -43,6 +44,32 @@ def provider_access_allowed(document: dict[str, Any], provider_principal: str) -
         if statement.get("Sid") == PROVIDER_SID or provider_principal in names:
             return statement.get("Effect") == "Allow"
     return None
+
+
+def with_provider_access(
+    document: dict[str, Any], provider_principal: str, allow: bool
+) -> dict[str, Any]:
+    """``document`` with only the provider's statement set to Allow or Deny (added when
+    missing); the customer's other statements and any conditions are kept as they are."""
+    changed: dict[str, Any] = copy.deepcopy(document) if document else {"Version": "2012-10-17"}
+    found_statements = changed.get("Statement", [])
+    statements: list[Any] = (
+        [found_statements] if isinstance(found_statements, dict) else list(found_statements)
+    )
+    found = False
+    for statement in statements:
+        if not isinstance(statement, dict):
+            continue
+        principal = statement.get("Principal", {})
+        principals = principal.get("AWS") if isinstance(principal, dict) else principal
+        names = principals if isinstance(principals, list) else [principals]
+        if statement.get("Sid") == PROVIDER_SID or provider_principal in names:
+            statement["Effect"] = "Allow" if allow else "Deny"
+            found = True
+    if not found:
+        statements.append(trust_policy(provider_principal, allow)["Statement"][0])
+    changed["Statement"] = statements
+    return changed
 
 
 def role_permission_policy(account_id: str) -> dict[str, Any]:

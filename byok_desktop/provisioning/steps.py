@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
@@ -48,6 +49,7 @@ class StepContext:
     wait_timeout_s: float = 300.0
     poll_interval_s: float = 2.0
     cancelled: Callable[[], bool] = lambda: False
+    restore_until: datetime | None = None  # restore jobs: the end of the restore window
 
     @property
     def primary_region(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, update
 from byok_desktop.jobs.model import Job, JobStatus, JobStep, StepStatus
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
+from byok_desktop.store.products import on_job_interrupted
 
 log = logging.getLogger("byok_desktop.jobs")
 
@@ -263,6 +264,7 @@ class JobStore:
                     continue
                 row.status = JobStatus.INTERRUPTED.value
                 row.error_message = "The app closed while this job ran; resume it."
+                on_job_interrupted(session, row.site_key, row.family, row.kind)
                 ids.append(row.id)
             if ids:
                 session.execute(

@@ -551,7 +551,9 @@ class ProductView:
         }
         for job in jobs.values():
             entries.append(
-                TimelineEntry(job.created_at, f"{job.kind}", f"Job #{job.id} ({job.kind}) created")
+                TimelineEntry(
+                    job.created_at, f"{job.kind}:created", f"Job #{job.id} ({job.kind}) created"
+                )
             )
         if jobs:
             for step in session.scalars(
@@ -671,3 +673,34 @@ def _set_family_status(
             )
         )
     return status
+
+
+def on_job_interrupted(session: Session, site_key: str, family: str, kind: str) -> None:
+    """What a job cut short by a crash or a closed app means for its products, written
+    in the transaction that marks it Interrupted."""
+    if kind == "provision":
+        session.execute(
+            update(ProductRow)
+            .where(
+                ProductRow.site_key == site_key,
+                ProductRow.family == family,
+                ProductRow.status.in_(_NOT_YET),
+            )
+            .values(
+                status=ProductStatus.FAILED.value,
+                status_reason="Interrupted: the app closed while provisioning; resume the job",
+            )
+        )
+    elif kind == "restore":
+        _set_family_status(
+            session,
+            site_key,
+            family,
+            lambda _before: Derived(
+                ProductStatus.SUSPENDED,
+                "Restore interrupted: the app closed while restoring; resume the job",
+            ),
+            tokens=None,
+            checked_at=None,
+            event_kind="restore",
+        )

@@ -71,9 +71,9 @@ def test_every_combination_of_region_health_and_trust(
         assert derived.status is (want or current), (first, second, trust, current)
         # Whatever is wrong is named, with the region where it is wrong.
         for code, health in zip(REGIONS, (first, second), strict=True):
-            if health.healthy is False and trust is not False:
-                if not (first is second is KeyHealth.DISABLED):
-                    assert code in derived.reason
+            both_disabled = first is second is KeyHealth.DISABLED
+            if health.healthy is False and trust is not False and not both_disabled:
+                assert code in derived.reason
         if derived.status is not ProductStatus.ACTIVE:
             assert derived.reason
 
@@ -170,13 +170,29 @@ def test_one_region_unknown_and_the_other_fine_is_not_a_guess() -> None:
 def test_notes_on_an_active_product() -> None:
     derived = derive(
         ProductStatus.ACTIVE,
-        finding(KeyHealth.OK, KeyHealth.CREATING, trust=None, rotation=False),
+        finding(KeyHealth.OK, KeyHealth.CREATING, trust=True, rotation=False),
         AccessState(),
     )
     assert derived.status is ProductStatus.ACTIVE
     assert "rotation is off" in derived.reason
-    assert "no statement for the provider" in derived.reason
     assert "still being created" in derived.reason
+
+
+def test_a_trust_policy_that_could_not_be_read_is_not_a_guess() -> None:
+    base = finding(KeyHealth.OK, KeyHealth.OK, trust=None)
+    unreadable = FamilyFinding(
+        base.checked_at,
+        base.regions,
+        None,
+        True,
+        trust_error="Access denied: the credentials may not call iam:GetRole",
+        error="Access denied: the credentials may not call iam:GetRole",
+    )
+    for current in (ProductStatus.SUSPENDED, ProductStatus.ACTIVE):
+        derived = derive(current, unreadable, AccessState())
+        assert derived.status is current
+        assert "trust policy unknown" in derived.reason
+        assert "iam:GetRole" in derived.reason
     healthy = derive(ProductStatus.DEGRADED, finding(KeyHealth.OK, KeyHealth.OK), AccessState())
     assert healthy.status is ProductStatus.ACTIVE
     assert healthy.reason == ""
