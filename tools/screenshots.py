@@ -1,20 +1,29 @@
 """Take the README's screenshots from the real app (run under xvfb-run or on a desktop).
 
-    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py docs/
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py docs/ [SCENE...]
 
-Seeds a throwaway data folder with example requests, then types a faulty request into the
-editor the way a user would, so the inline problems show.
+Scenes (all by default):
+- requests: seeds a throwaway data folder with example requests, then types a faulty
+  request into the editor the way a user would, so the inline problems show.
+- products: provisions example requests in the sandbox (simulated AWS), disables one key
+  in one region and checks health (a Degraded product), revokes one family's access (a
+  Suspended product), then shows Security > BYOK encryption.
 """
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
+from byok_desktop.context import SANDBOX_ACCOUNT_ID, ContextOverrides
+from byok_desktop.jobs.model import JobStatus
 from byok_desktop.locations import Location
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
@@ -65,9 +74,7 @@ EXAMPLES = [
 ]
 
 
-def main(out_dir: Path) -> int:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    app = create_application(sys.argv[:1])
+def requests_scene(app: QApplication, out_dir: Path) -> None:
     paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-"))
     context, window = build_main_window(paths)
     store = context.database.requests
@@ -118,9 +125,132 @@ def main(out_dir: Path) -> int:
     QTimer.singleShot(500, type_faulty_request)
     app.exec()
     context.close()
+
+
+def _wait(app: QApplication, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
+    """Let the app run (workers report through its event loop) until ``done``."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the scene did not get there in time")
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def products_scene(app: QApplication, out_dir: Path) -> None:
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-products-"))
+    context, window = build_main_window(paths, ContextOverrides(sandbox=True))
+    store = context.database.requests
+    window.resize(1500, 940)
+    window.show()
+    ids = []
+    for _account, site, users, location, products, org, name, email in EXAMPLES:
+        products = set(products)
+        if site == "initech":
+            products.add(Product.CONFLUENCE)
+        stored = store.create(
+            RequestDraft(
+                aws_account_id=SANDBOX_ACCOUNT_ID,  # the sandbox's one account
+                site_name=site,
+                desired_users=users,
+                location=location,
+                products=frozenset(products),
+                customer_org=org,
+                requester_name=name,
+                requester_email=email or "admin@example.com",
+                requester_is_org_admin=True,
+            )
+        )
+        ids.append(stored.id)
+    for request_id in ids:
+        window.jobs.submit(request_id)
+    jobs = context.database.jobs
+    _wait(
+        app,
+        lambda: (
+            len(jobs.all_jobs()) == 5
+            and all(j.status is JobStatus.SUCCEEDED for j in jobs.all_jobs())
+        ),
+    )
+    page = window.products_page
+    window.show_section("security")
+    _wait(app, lambda: page.model.rowCount() == 6)
+
+    # Someone disables initech's Jira key in one region: the next check sees it.
+    [key] = [
+        k
+        for k in context.database.products.family_keys("initech", "jira")
+        if k.region == "eu-west-1"
+    ]
+    aws = context.credentials.connect(context.credentials.profile_for_account(SANDBOX_ACCOUNT_ID))
+    aws.client("kms", "eu-west-1").disable_key(KeyId=key.key_id)
+    page.view.clearSelection()
+    page.check_action.trigger()
+    _wait(app, lambda: page.check_running)
+    _wait(app, lambda: not page.check_running)
+
+    # Globex's access is revoked (its job runs like one started from the page).
+    window.jobs.change_access("revoke", "globex", "confluence")
+    _wait(
+        app,
+        lambda: any(
+            j.kind == "revoke" and j.status is JobStatus.SUCCEEDED for j in jobs.all_jobs()
+        ),
+    )
+    page.reload()
+    degraded = next(
+        p
+        for p in context.database.products.on_site("initech")
+        if p.product is Product.JIRA_SOFTWARE
+    )
+    page.select_product(degraded.id)
+    _wait(app, lambda: True)
+    QTimer.singleShot(400, app.quit)
+    app.exec()
+    window.show_message("Health checked for 5 product families: 1 degraded, 3 active, 1 suspended.")
+    window.grab().save(str(out_dir / "products-view.png"))
+    # A look at the rest (not part of the docs): the other tabs, a suspended product, the
+    # typed confirmation.
+    scratch = Path(tempfile.gettempdir())
+    for tab, name in ((1, "policies"), (2, "timeline")):
+        page.detail.tabs.setCurrentIndex(tab)
+        window.grab().save(str(scratch / f"products-{name}.png"))
+    page.detail.tabs.setCurrentIndex(0)
+    suspended = next(p for p in context.database.products.on_site("globex"))
+    page.select_product(suspended.id)
+    window.grab().save(str(scratch / "products-suspended.png"))
+    umbrella = next(p for p in context.database.products.on_site("umbrella-eu"))
+    page.select_product(umbrella.id)
+    from ui.products.confirm import TypedConfirm
+
+    def capture_dialog(_cls: type, parent: object, request: object) -> bool:
+        from ui.products.confirm import TypedConfirmDialog
+
+        dialog = TypedConfirmDialog(request, window)  # type: ignore[arg-type]
+        dialog.show()
+        QTest.keyClicks(dialog.confirm_edit, "umbrella")
+        _wait(app, lambda: True)
+        dialog.grab().save(str(scratch / "products-revoke-dialog.png"))
+        dialog.reject()
+        return False
+
+    TypedConfirm.ask = classmethod(capture_dialog)  # type: ignore[method-assign,assignment]
+    page.revoke_action.trigger()
+    window.close()
+    context.close()
+
+
+SCENES = {"requests": requests_scene, "products": products_scene}
+
+
+def main(out_dir: Path, scenes: list[str]) -> int:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = create_application(sys.argv[:1])
+    for scene in scenes or list(SCENES):
+        SCENES[scene](app, out_dir)
     print(f"screenshots written to {out_dir}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")))
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"), sys.argv[2:]))

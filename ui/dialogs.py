@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 REQUEST_FILE_FILTER = "BYOK request files (*.byok.json);;JSON files (*.json);;All files (*)"
+CSV_FILE_FILTER = "CSV files (*.csv);;All files (*)"
 
 
 class Dialogs:
@@ -76,4 +77,9 @@ class Dialogs:
         path, _ = QFileDialog.getSaveFileName(
             parent, "Export requests", suggested, REQUEST_FILE_FILTER
         )
+        return path
+
+    @classmethod
+    def save_csv_file(cls, parent: QWidget | None, suggested: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(parent, "Export to CSV", suggested, CSV_FILE_FILTER)
         return path

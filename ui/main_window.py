@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from byok_desktop import APP_NAME
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.locations import Location
 from ui.credentials import CredentialsPage
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.products_page = ProductsPage(context, self.jobs, self.tasks, settings)
         self.products_page.message.connect(self.show_message)
         self.products_page.show_requests_requested.connect(self._show_requests)
+        self.products_page.add_product_requested.connect(self._add_product)
         pages: dict[str, QWidget] = {
             "requests": self.requests_page,
             "security": self.products_page,
@@ -226,6 +228,11 @@ class MainWindow(QMainWindow):
     def _submit(self, request_id: int) -> None:
         self.show_message(f"Checking request #{request_id} and its AWS profile…")
         self.jobs.submit(request_id)
+
+    @Slot(str, object)
+    def _add_product(self, site: str, location: Location) -> None:
+        self.show_section("requests")
+        self.requests_page.new_request_for_site(site, location)
 
     @Slot(int, int)
     def _submitted(self, request_id: int, count: int) -> None:

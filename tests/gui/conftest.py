@@ -42,7 +42,15 @@ def _no_real_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal dialog would block the suite: any dialog a test did not replace fails it."""
     from ui.dialogs import Dialogs
 
-    for name in ("error", "info", "confirm", "choose", "open_request_files", "save_request_file"):
+    for name in (
+        "error",
+        "info",
+        "confirm",
+        "choose",
+        "open_request_files",
+        "save_request_file",
+        "save_csv_file",
+    ):
 
         def unexpected(cls: type, *args: object, _name: str = name) -> None:
             pytest.fail(f"unexpected dialog Dialogs.{_name}{args[1:]!r}")

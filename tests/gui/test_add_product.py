@@ -53,3 +53,21 @@ def test_an_unpinned_site_leaves_every_location_open(window: MainWindow) -> None
     editor.site_edit.setText("fresh-site")
     assert all(button.isEnabled() for button in editor.location_buttons.values())
     assert not editor.pinned_label.isVisible()
+
+
+def test_add_product_on_the_products_page_opens_the_request_editor(
+    window: MainWindow, context: AppContext
+) -> None:
+    store = context.database.requests
+    first = store.create(ready_draft(aws_account_id="123456789012"))
+    store.record_product("acme", Product.JIRA_SOFTWARE, Location.EU, first.id)
+    window.show_section("security")
+
+    window.products_page.add_product_requested.emit("acme", Location.EU)
+
+    assert window.pages.currentWidget() is window.requests_page
+    current = window.requests_page.editor.current
+    assert current is not None
+    assert current.id != first.id
+    assert current.draft.site_name == "acme"
+    assert current.draft.location is Location.EU

@@ -29,4 +29,3 @@ def test_the_probe_records_the_first_paint_and_quits(tmp_path: Path) -> None:
     marks = json.loads(target.read_text())
     assert started < marks["shown"] < time.monotonic()
     assert marks["rss_kb"] > 10_000
-

@@ -1,0 +1,441 @@
+"""Table model over product IDs: filter and sort run in SQL (ProductView), rows are read
+lazily in pages when first shown and cached until the next refresh."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+
+from byok_desktop.locations import Location
+from byok_desktop.product_status import ProductStatus
+from byok_desktop.products import ProductFamily
+from byok_desktop.store.products import ProductFilter, ProductRecord, ProductSort, ProductView
+from ui.resources import icon
+
+CHUNK = 200
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    PRODUCT_ID = Qt.ItemDataRole.UserRole + 1
+    STATUS = Qt.ItemDataRole.UserRole + 2  # ProductStatus value
+    SITE_KEY = Qt.ItemDataRole.UserRole + 3
+    FAMILY = Qt.ItemDataRole.UserRole + 4  # ProductFamily value
+
+
+class Column(IntEnum):
+    SITE = 0
+    PRODUCT = 1
+    LOCATION = 2
+    PRIMARY_KEY = 3
+    SECOND_KEY = 4
+    STATUS = 5
+    TIER = 6
+    PROVISIONED = 7
+    CHECKED = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _ColumnSpec:
+    title: str
+    sort: ProductSort
+    tooltip: str
+    width: int
+
+
+COLUMNS: dict[Column, _ColumnSpec] = {
+    Column.SITE: _ColumnSpec(
+        "Site", ProductSort.SITE, "The cloud site (<name>.atlassian.net)", 110
+    ),
+    Column.PRODUCT: _ColumnSpec(
+        "Product",
+        ProductSort.PRODUCT,
+        "Products of one family on a site share one key: Jira Software, Jira Work Management "
+        "and Jira Service Management are the Jira family",
+        235,
+    ),
+    Column.LOCATION: _ColumnSpec(
+        "Location", ProductSort.LOCATION, "Data residency location, pinned for good", 105
+    ),
+    Column.PRIMARY_KEY: _ColumnSpec(
+        "Primary region key",
+        ProductSort.PRIMARY_STATE,
+        "State of the key in the location's first region (eu-central-1 or us-east-1), as "
+        "last known (health check, revoke or restore)",
+        165,
+    ),
+    Column.SECOND_KEY: _ColumnSpec(
+        "Second region key",
+        ProductSort.SECONDARY_STATE,
+        "State of the key in the location's second region (eu-west-1 or us-west-2), as "
+        "last known (health check, revoke or restore)",
+        160,
+    ),
+    Column.STATUS: _ColumnSpec(
+        "Status", ProductSort.STATUS, "Hover a status to read its cause", 100
+    ),
+    Column.TIER: _ColumnSpec("User tier", ProductSort.TIER, "The billed user tier", 110),
+    Column.PROVISIONED: _ColumnSpec(
+        "Provisioned at",
+        ProductSort.PROVISIONED,
+        "When the keys were provisioned (local time)",
+        120,
+    ),
+    Column.CHECKED: _ColumnSpec(
+        "Last health check", ProductSort.CHECKED, "Hover for the exact time", 100
+    ),
+}
+SORT_COLUMN = {spec.sort: column for column, spec in COLUMNS.items()}
+
+# --- how statuses and key states look: colour AND icon AND text, never colour alone ------
+
+STATUS_ICONS = {
+    ProductStatus.PROVISIONING: "status-submitted",
+    ProductStatus.ACTIVE: "status-ready",
+    ProductStatus.DEGRADED: "status-warning",
+    ProductStatus.SUSPENDED: "status-suspended",
+    ProductStatus.RESTORING: "status-restoring",
+    ProductStatus.FAILED: "status-error",
+}
+STATUS_COLOURS = {
+    ProductStatus.PROVISIONING: QColor("#0c66e4"),
+    ProductStatus.ACTIVE: QColor("#1f845a"),
+    ProductStatus.DEGRADED: QColor("#a54800"),
+    ProductStatus.SUSPENDED: QColor("#ae2e24"),
+    ProductStatus.RESTORING: QColor("#0c66e4"),
+    ProductStatus.FAILED: QColor("#ae2e24"),
+}
+# Order of the summary strip: what needs attention first after the healthy ones.
+STATUS_ORDER = (
+    ProductStatus.ACTIVE,
+    ProductStatus.DEGRADED,
+    ProductStatus.SUSPENDED,
+    ProductStatus.RESTORING,
+    ProductStatus.PROVISIONING,
+    ProductStatus.FAILED,
+)
+
+_GREEN, _RED, _ORANGE, _BLUE, _GREY = (
+    QColor("#1f845a"),
+    QColor("#ae2e24"),
+    QColor("#a54800"),
+    QColor("#0c66e4"),
+    QColor("#626f86"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLook:
+    text: str
+    icon_name: str
+    colour: QColor
+    meaning: str  # one sentence for the tooltip
+
+
+def key_look(state: str) -> KeyLook:
+    """How a region's key-state token (ProductRecord.primary_state…) is shown."""
+    if state == "Enabled":
+        return KeyLook("Enabled", "key-enabled", _GREEN, "The key is usable here.")
+    if state in ("Disabled", "Missing", "Wrong key", "Not granted", "Unavailable"):
+        meaning = {
+            "Disabled": "The key is disabled here: the provider cannot use it.",
+            "Missing": "The key no longer exists here.",
+            "Wrong key": "AWS answers with a different key than the one provisioned.",
+            "Not granted": "The key policy no longer lets the key-management role use the key.",
+            "Unavailable": "The key is unusable here.",
+        }[state]
+        return KeyLook(state, "key-bad", _RED, meaning)
+    if state in ("PendingDeletion", "PendingReplicaDeletion"):
+        return KeyLook(
+            "Pending deletion",
+            "key-pending",
+            _ORANGE,
+            "The key is scheduled for deletion; cancel the deletion in AWS to keep data readable.",
+        )
+    if state in ("Creating", "Updating", "PendingImport"):
+        return KeyLook(state, "key-creating", _BLUE, "AWS is still working on the key.")
+    if state == "Unknown":
+        return KeyLook("Unknown", "key-unknown", _GREY, "AWS could not be asked at the last check.")
+    if not state:
+        return KeyLook(
+            "Not checked", "key-unknown", _GREY, "No health check has seen this key yet."
+        )
+    return KeyLook(state, "key-bad", _RED, f"Key state {state}.")
+
+
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def age_text(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "12 min ago", "3 h ago", "2 days ago"; "Never" when there is no time."""
+    if moment is None:
+        return "Never"
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 60:
+        return "Just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` as written: Qt would render a tooltip that looks like
+    HTML as HTML, and reasons quote AWS error messages. Long ones wrap."""
+    return f"<p>{html.escape(text)}</p>"
+
+
+def product_label(record: ProductRecord) -> str:
+    """ "Jira Software (Jira family)": products of one family share a key."""
+    if record.family is ProductFamily.JIRA:
+        return f"{record.product.display_name} ({record.family.display_name})"
+    return record.product.display_name
+
+
+def region_codes(location: Location) -> tuple[str, str]:
+    first, second = location.regions
+    return first.code, second.code
+
+
+class ProductsModel(QAbstractTableModel):
+    """Holds only the ordered IDs; a row's data is read from the view when first shown."""
+
+    refreshed = Signal()
+
+    def __init__(self, view: ProductView, parent: QObject | None = None, load: bool = True) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._ids: list[int] = []
+        self._cache: dict[int, ProductRecord] = {}
+        self._rows: dict[int, int] | None = None  # product id -> row, when first needed
+        self._filter = ProductFilter()
+        self._sort = ProductSort.SITE
+        self._descending = False
+        self.deferred = not load  # sort and filter changes wait for refresh()
+        if load:
+            self.refresh()
+
+    # --- queries -----------------------------------------------------------------------
+
+    @property
+    def filter(self) -> ProductFilter:
+        return self._filter
+
+    @property
+    def sort_key(self) -> tuple[ProductSort, bool]:
+        return self._sort, self._descending
+
+    @property
+    def ids(self) -> list[int]:
+        """The products shown, in the order shown (a copy)."""
+        return list(self._ids)
+
+    def set_filter(self, wanted: ProductFilter) -> None:
+        if wanted != self._filter:
+            self._filter = wanted
+            if not self.deferred:
+                self.refresh()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(Column):
+            return
+        self._sort = COLUMNS[Column(column)].sort
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        if not self.deferred:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Re-run the query (the only query a keystroke in the search box costs). Same IDs:
+        rows repaint in place; same set in a new order: a layout change; else a reset."""
+        self.deferred = False
+        ids = self._view.list_ids(self._filter, self._sort, self._descending)
+        self._cache.clear()
+        if len(ids) == len(self._ids) and set(ids) == set(self._ids):
+            if ids != self._ids:
+                self.layoutAboutToBeChanged.emit()
+                old_ids = self._ids
+                new_rows = {pid: row for row, pid in enumerate(ids)}
+                self._ids = ids
+                self._rows = None
+                for persistent in self.persistentIndexList():
+                    pid = old_ids[persistent.row()]
+                    self.changePersistentIndex(
+                        persistent, self.index(new_rows[pid], persistent.column())
+                    )
+                self.layoutChanged.emit()
+            elif ids:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(Column) - 1))
+        else:
+            self.beginResetModel()
+            self._ids = ids
+            self._rows = None
+            self.endResetModel()
+        self.refreshed.emit()
+
+    def touch_column(self, column: Column) -> None:
+        """Repaint one column (relative times age without a query)."""
+        if self._ids:
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._ids) - 1, column))
+
+    def product_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, product_id: int) -> int | None:
+        if self._rows is None:  # built once per query, for large selections
+            self._rows = {pid: row for row, pid in enumerate(self._ids)}
+        return self._rows.get(product_id)
+
+    def record(self, row: int) -> ProductRecord | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        pid = self._ids[row]
+        found = self._cache.get(pid)
+        if found is None:
+            start = max(0, row - CHUNK // 4)
+            chunk = [i for i in self._ids[start : start + CHUNK] if i not in self._cache]
+            self._cache.update(self._view.rows(chunk))
+            found = self._cache.get(pid)
+        return found
+
+    # --- Qt model interface ------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        spec = COLUMNS[Column(section)]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return spec.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return spec.tooltip
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        record = self.record(index.row())
+        if record is None:  # deleted since the IDs were read; the next refresh drops it
+            return None
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(record, column)
+        if role == Role.PRODUCT_ID:
+            return record.id
+        if role == Role.STATUS:
+            return record.status.value
+        if role == Role.SITE_KEY:
+            return record.site_key
+        if role == Role.FAMILY:
+            return record.family.value
+        if role == Qt.ItemDataRole.DecorationRole:
+            if column == Column.STATUS:
+                return icon(STATUS_ICONS[record.status])
+            if column in (Column.PRIMARY_KEY, Column.SECOND_KEY):
+                return icon(key_look(self._state(record, column)).icon_name)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == Column.STATUS:
+                return STATUS_COLOURS[record.status]
+            if column in (Column.PRIMARY_KEY, Column.SECOND_KEY):
+                return key_look(self._state(record, column)).colour
+            if column == Column.SITE and self._continues_family(index.row(), record):
+                return _GREY  # the same key as the row above: the family reads as a group
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(record, column, index.row())
+        return None
+
+    def _continues_family(self, row: int, record: ProductRecord) -> bool:
+        if row == 0:
+            return False
+        above = self._cache.get(self._ids[row - 1])
+        return (
+            above is not None
+            and above.site_key == record.site_key
+            and above.family is record.family
+        )
+
+    @staticmethod
+    def _state(record: ProductRecord, column: Column) -> str:
+        return record.primary_state if column == Column.PRIMARY_KEY else record.secondary_state
+
+    @classmethod
+    def _display(cls, record: ProductRecord, column: Column) -> str:
+        if column == Column.SITE:
+            return record.site_key
+        if column == Column.PRODUCT:
+            return product_label(record)
+        if column == Column.LOCATION:
+            return record.location.display_name
+        if column in (Column.PRIMARY_KEY, Column.SECOND_KEY):
+            code = region_codes(record.location)[0 if column == Column.PRIMARY_KEY else 1]
+            return f"{code} · {key_look(cls._state(record, column)).text}"
+        if column == Column.STATUS:
+            return record.status.display_name
+        if column == Column.TIER:
+            return record.tier_name
+        if column == Column.PROVISIONED:
+            return local_time(record.provisioned_at) or "—"
+        if column == Column.CHECKED:
+            return age_text(record.health_checked_at)
+        return ""
+
+    def _tooltip(self, record: ProductRecord, column: Column, row: int) -> str | None:
+        if column == Column.STATUS:
+            return plain_tip(
+                record.status_reason or f"{record.status.display_name}: nothing to report"
+            )
+        if column in (Column.PRIMARY_KEY, Column.SECOND_KEY):
+            region = record.location.regions[0 if column == Column.PRIMARY_KEY else 1]
+            look = key_look(self._state(record, column))
+            return f"{region.label()}: {look.text}. {look.meaning}"
+        if column == Column.LOCATION:
+            return record.location.regions_label()
+        if column == Column.CHECKED:
+            if record.health_checked_at is None:
+                return "No health check yet: press F5 to check"
+            return f"Last checked {local_time(record.health_checked_at, seconds=True)}"
+        if column == Column.PRODUCT and record.family is ProductFamily.JIRA:
+            return (
+                "BYOK for the Jira family covers Jira Software, Jira Work Management and Jira "
+                f"Service Management on {record.site_key}: one key, suspended together"
+            )
+        if column == Column.SITE and self._continues_family(row, record):
+            return f"{record.site_key}: shares its key with the row above"
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )

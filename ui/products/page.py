@@ -1,0 +1,924 @@
+"""The Security > BYOK encryption page: every BYOK product with the health of its keys in both
+regions; check health, revoke and restore key access, add a product to a site, export.
+
+Reads that fit one page (list_ids, rows, counts, detail) run on the GUI thread; AWS,
+keyring and file work run on workers through TaskRunner. A keystroke in the search box
+costs one query (list_ids), after a short debounce.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QObject,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from byok_desktop.context import AppContext
+from byok_desktop.health.service import CheckResult, HealthService
+from byok_desktop.jobs.access import family_products, shared_role_products
+from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.locations import Location
+from byok_desktop.product_status import ProductStatus
+from byok_desktop.products import PRODUCT_ORDER, ProductFamily
+from byok_desktop.request import RequestDraft
+from byok_desktop.settings import Settings
+from byok_desktop.store.products import ProductDetail, ProductFilter, ProductRecord, ProductView
+from ui.dialogs import Dialogs
+from ui.jobs.bridge import JobsBridge
+from ui.products.confirm import TypedConfirm, TypedConfirmation
+from ui.products.detail import NEVER_NON_BYOK, ProductDetailPane, restorable
+from ui.products.export import export_products
+from ui.products.model import (
+    COLUMNS,
+    STATUS_ICONS,
+    STATUS_ORDER,
+    Column,
+    ProductsModel,
+    product_label,
+)
+from ui.resources import icon
+from ui.tasks import TaskRunner
+
+log = logging.getLogger("ui.products")
+
+SEARCH_DELAY_MS = 150
+REFRESH_DELAY_MS = 250  # job updates arriving together cost one refresh
+AGE_TICK_MS = 60_000
+
+PAGE = 500  # products read at once on a worker
+Family = tuple[str, str]  # (site key, family value)
+
+
+class _CheckRelay(QObject):
+    """Lives on the GUI thread; the health check's worker emits, Qt queues to the GUI."""
+
+    progress = Signal(int, int)  # checked so far, total
+
+
+def _provisioned_families(view: ProductView, ids: Sequence[int]) -> list[Family]:
+    """The distinct provisioned families of the products ``ids``, in their order (on a
+    worker: a large selection is read in pages)."""
+    found: dict[Family, None] = {}
+    for start in range(0, len(ids), PAGE):
+        page = ids[start : start + PAGE]
+        records = view.rows(page)
+        for pid in page:
+            record = records.get(pid)
+            if record is not None and record.status.provisioned:
+                found.setdefault((record.site_key, record.family.value), None)
+    return list(found)
+
+
+def _plural(count: int, noun: str, nouns: str = "") -> str:
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
+class ProductsPage(QWidget):
+    message = Signal(str)  # for the status bar
+    add_product_requested = Signal(str, object)  # site key, Location
+    show_requests_requested = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        jobs: JobsBridge,
+        tasks: TaskRunner,
+        settings: QSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("productsPage")
+        self._context = context
+        self._database = context.database
+        self._jobs = jobs
+        self._tasks = tasks
+        self._settings = settings
+        self._health = HealthService(context.database, context.credentials, self._core_settings)
+        # No query until the page is first shown: the header's restored sort comes first.
+        self.model = ProductsModel(context.database.view, self, load=False)
+        self._detail_id: int | None = None
+        self._detail: ProductDetail | None = None
+        self._total = 0  # every product, whatever the filters
+        self._job_statuses: dict[int, JobStatus] = {}
+        self._remembered: tuple[list[int], int | None] = ([], None)
+        self._restoring = False
+        self._stale = False  # data changed while the page was hidden
+        self._claimed: list[tuple[QAction, list[QKeySequence]]] = []
+        self._cancel_check = threading.Event()
+        self._check_task: int | None = None
+        self._check_manual = False
+        self._check_selected = False
+        self._relay = _CheckRelay(self)
+        self._relay.progress.connect(self._check_progress)
+
+        self._build()
+        self._make_actions()
+        self._restore_state()
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.reload)
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_TICK_MS)
+        self._age_timer.timeout.connect(self._age_tick)
+        self._age_timer.start()
+        self.periodic_timer = QTimer(self)
+        self.periodic_timer.setObjectName("periodicHealthCheck")
+        self.periodic_timer.timeout.connect(self._periodic_check)
+        self.apply_settings(context.settings)
+
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        jobs.job_updated.connect(self._job_updated)
+        jobs.submitted.connect(self._jobs_submitted)
+        jobs.access_submitted.connect(self._access_submitted)
+        self._stale = True  # read when first shown (startup reads nothing here)
+
+    def _core_settings(self) -> Settings:
+        return self._context.settings
+
+    # --- construction ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("productsStack")
+        outer.addWidget(self.stack)
+
+        # The products: summary strip, filters, table beside the detail pane.
+        self.main = QWidget()
+        layout = QVBoxLayout(self.main)
+        layout.setContentsMargins(16, 12, 16, 8)
+        title = QLabel("Security › BYOK encryption")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+
+        strip = QHBoxLayout()
+        strip.setSpacing(6)
+        self.all_button = QPushButton("All")
+        self.all_button.setObjectName("statusAll")
+        self.all_button.setCheckable(True)
+        self.all_button.setChecked(True)
+        self.all_button.setProperty("summary", True)
+        self.all_button.setToolTip("Show every status")
+        self.all_button.clicked.connect(self._show_all_statuses)
+        strip.addWidget(self.all_button)
+        self.status_buttons: dict[ProductStatus, QPushButton] = {}
+        for status in STATUS_ORDER:
+            button = QPushButton(icon(STATUS_ICONS[status]), status.display_name)
+            button.setObjectName(f"status_{status.value}")
+            button.setCheckable(True)
+            button.setProperty("summary", True)
+            button.setIconSize(QSize(16, 16))
+            button.setToolTip(
+                f"Show only {status.display_name} products (click again to show all). Counts "
+                "follow the location and product filters; the search box narrows the list only."
+            )
+            button.clicked.connect(self._status_clicked)
+            strip.addWidget(button)
+            self.status_buttons[status] = button
+        strip.addStretch(1)
+        layout.addLayout(strip)
+
+        bar = QHBoxLayout()
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("productSearch")
+        self.search_edit.setPlaceholderText("Search site, product, status, tier  (Ctrl+F)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search products")
+        self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.search_edit.textChanged.connect(self._search_timer.start)
+        bar.addWidget(self.search_edit, 1)
+        self.location_combo = QComboBox()
+        self.location_combo.setObjectName("locationFilter")
+        self.location_combo.setAccessibleName("Location filter")
+        self.location_combo.addItem("All locations", None)
+        for location in Location:
+            self.location_combo.addItem(location.display_name, location)
+        self.location_combo.currentIndexChanged.connect(self._combo_changed)
+        bar.addWidget(self.location_combo)
+        self.product_combo = QComboBox()
+        self.product_combo.setObjectName("productFilter")
+        self.product_combo.setAccessibleName("Product filter")
+        self.product_combo.addItem("All products", None)
+        for product in PRODUCT_ORDER:
+            self.product_combo.addItem(product.display_name, product)
+        self.product_combo.currentIndexChanged.connect(self._combo_changed)
+        bar.addWidget(self.product_combo)
+        self._tool_bar = bar
+        layout.addLayout(bar)
+
+        # The table on top, all its columns in view; the selected product's detail below.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("productsSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.view = QTableView()
+        self.view.setObjectName("productsTable")
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setIconSize(QSize(16, 16))
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(28)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(Column.SITE, Qt.SortOrder.AscendingOrder)
+        for column, spec in COLUMNS.items():
+            self.view.setColumnWidth(column, spec.width)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        left_layout.addWidget(self.view, 1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("productCount")
+        left_layout.addWidget(self.count_label)
+        self.no_match = QLabel("No product matches the filters and the search.")
+        self.no_match.setObjectName("emptyState")
+        left_layout.addWidget(self.no_match)
+        self.splitter.addWidget(left)
+        self.detail = ProductDetailPane()
+        self.detail.message.connect(self.message)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([330, 420])
+        self.stack.addWidget(self.main)
+
+        # No products at all yet.
+        self.empty = QWidget()
+        self.empty.setObjectName("productsEmpty")
+        empty = QVBoxLayout(self.empty)
+        empty.setContentsMargins(32, 24, 32, 24)
+        empty_title = QLabel("Security › BYOK encryption")
+        empty_title.setObjectName("pageTitle")
+        empty.addWidget(empty_title)
+        empty.addStretch(1)
+        picture = QLabel()
+        picture.setPixmap(icon("security").pixmap(QSize(72, 72)))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.addWidget(picture)
+        heading = QLabel("No BYOK products yet")
+        heading.setObjectName("emptyStateHeading")
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.addWidget(heading)
+        body = QLabel(
+            "Products appear here once a request has been submitted for provisioning: the "
+            "health of their keys in both regions of the site's location, revocation and "
+            "restore. Draft a request and submit it from the Requests screen."
+        )
+        body.setObjectName("emptyState")
+        body.setWordWrap(True)
+        body.setMaximumWidth(560)
+        centred = QHBoxLayout()  # wraps at the label's width (an alignment would squeeze it)
+        centred.addStretch(1)
+        centred.addWidget(body, 4)
+        centred.addStretch(1)
+        empty.addLayout(centred)
+        self.go_to_requests = QPushButton(icon("requests"), "Go to Requests")
+        self.go_to_requests.setObjectName("goToRequests")
+        self.go_to_requests.setProperty("primary", True)
+        self.go_to_requests.clicked.connect(self._go_to_requests)
+        empty.addWidget(self.go_to_requests, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty.addStretch(2)
+        self.stack.addWidget(self.empty)
+
+    def _make_actions(self) -> None:
+        def action(
+            name: str,
+            text: str,
+            icon_name: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            slot: Callable[[], None],
+            tip: str,
+        ) -> QAction:
+            act = QAction(icon(icon_name), text, self)
+            act.setObjectName(name)
+            keys = ""
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+                # In effect while this page is shown, wherever the focus is in the window.
+                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{tip} ({keys})" if keys else tip)
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.check_action = action(
+            "checkHealth",
+            "Check &health",
+            "health-check",
+            "F5",
+            self.check_health,
+            "Check the keys of the selected products in AWS, or of every product when none "
+            "is selected",
+        )
+        self.revoke_action = action(
+            "revokeAccess",
+            "&Revoke key access…",
+            "revoke",
+            None,
+            self.revoke_selected,
+            "Deny the key provider and disable the keys in both regions: the products of "
+            "the family are suspended until access is restored",
+        )
+        self.restore_action = action(
+            "restoreAccess",
+            "Re&store access…",
+            "restore",
+            None,
+            self.restore_selected,
+            "Enable the keys again and let the key provider back in (only within the "
+            "restore window)",
+        )
+        self.add_product_action = action(
+            "addProductToSite",
+            "&Add product to this site",
+            "add-product",
+            None,
+            self.add_product,
+            "Start a new BYOK request for this site, in its pinned location",
+        )
+        self.export_action = action(
+            "exportProductsCsv",
+            "E&xport visible rows to CSV…",
+            "export",
+            "Ctrl+E",
+            self.export_csv,
+            "Save the rows as filtered and sorted now to a CSV file",
+        )
+        self.find_action = action(
+            "findProducts",
+            "&Find",
+            "search",
+            QKeySequence.StandardKey.Find,
+            self.focus_search,
+            "Search products",
+        )
+        for act in (
+            self.check_action,
+            self.revoke_action,
+            self.restore_action,
+            self.add_product_action,
+            self.export_action,
+        ):
+            button = QToolButton()
+            button.setObjectName(f"{act.objectName()}Button")
+            button.setDefaultAction(act)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            self._tool_bar.addWidget(button)
+        self.detail.set_actions(
+            [self.check_action, self.revoke_action, self.restore_action, self.add_product_action]
+        )
+        self._update_actions()
+
+    # --- shortcuts shared with other pages ----------------------------------------------------
+
+    def claim_shortcuts_while_shown(self, actions: Sequence[QAction]) -> None:
+        """Window-wide actions of other pages that use our keys (Ctrl+F, Ctrl+E) give them
+        up while this page is shown, so the keys act here and are never ambiguous."""
+        self._claimed = [(act, list(act.shortcuts())) for act in actions]
+        if self.isVisible():
+            self._take_shortcuts()
+
+    def _take_shortcuts(self) -> None:
+        for act, _keys in self._claimed:
+            act.setShortcuts([])
+
+    def _give_back_shortcuts(self) -> None:
+        for act, keys in self._claimed:
+            act.setShortcuts(keys)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            self._take_shortcuts()
+            if self._stale:
+                self.reload()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self._give_back_shortcuts()
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        splitter = self._settings.value("products/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = self._settings.value("products/header")
+        if header is not None:
+            self.view.horizontalHeader().restoreState(header)
+        head = self.view.horizontalHeader()
+        self.model.sort(head.sortIndicatorSection(), head.sortIndicatorOrder())
+
+    def save_state(self) -> None:
+        self._settings.setValue("products/splitter", self.splitter.saveState())
+        self._settings.setValue("products/header", self.view.horizontalHeader().saveState())
+
+    def shutdown(self) -> None:
+        """On quit: a running health check stops at the next family; no new one starts."""
+        self._cancel_check.set()
+        self.periodic_timer.stop()
+
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> None:
+        minutes = (
+            settings.sandbox_health_check_minutes
+            if self._context.in_sandbox
+            else settings.health_check_minutes
+        )
+        if minutes <= 0:
+            self.periodic_timer.stop()
+            return
+        interval = minutes * 60_000
+        if not self.periodic_timer.isActive() or self.periodic_timer.interval() != interval:
+            self.periodic_timer.start(interval)
+
+    # --- data ---------------------------------------------------------------------------------
+
+    @Slot()
+    def reload(self) -> None:
+        """Statuses may have changed (a check, a job): re-query rows, counts and detail."""
+        self._refresh_timer.stop()
+        self._stale = False
+        every = self._database.view.counts(ProductFilter())
+        self._total = sum(every.values())
+        self.model.refresh()
+        self._update_counts(every)
+        self._reload_detail(force=True)
+
+    def schedule_reload(self) -> None:
+        """Soon (updates arriving together cost one reload); while the page is hidden, when
+        it is shown again."""
+        if not self.isVisible():
+            self._stale = True
+        elif not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _filter_from_widgets(self) -> ProductFilter:
+        statuses = frozenset(s for s, b in self.status_buttons.items() if b.isChecked())
+        return ProductFilter(
+            statuses=statuses,
+            location=self.location_combo.currentData(),
+            product=self.product_combo.currentData(),
+            search=self.search_edit.text(),
+        )
+
+    @Slot()
+    def _apply_filters(self) -> None:
+        """Statuses and search: one list_ids query, nothing else."""
+        self._search_timer.stop()
+        self.model.set_filter(self._filter_from_widgets())
+        self._after_filter()
+
+    @Slot()
+    def _combo_changed(self) -> None:
+        """Location and product change the strip's counts too."""
+        self._search_timer.stop()
+        self.model.set_filter(self._filter_from_widgets())
+        self._update_counts()
+
+    @Slot()
+    def _status_clicked(self) -> None:
+        self.all_button.setChecked(not any(b.isChecked() for b in self.status_buttons.values()))
+        self._apply_filters()
+
+    @Slot()
+    def _show_all_statuses(self) -> None:
+        for button in self.status_buttons.values():
+            button.setChecked(False)
+        self.all_button.setChecked(True)
+        self._apply_filters()
+
+    def _update_counts(self, every: dict[ProductStatus, int] | None = None) -> None:
+        """The summary strip: products per status under the location and product filters
+        (``every``: the unfiltered counts, when already read)."""
+        wanted = self.model.filter
+        if every is not None and wanted.location is None and wanted.product is None:
+            counts = every
+        else:
+            counts = self._database.view.counts(
+                ProductFilter(location=wanted.location, product=wanted.product)
+            )
+        self.all_button.setText(f"All {sum(counts.values()):,}")
+        for status, button in self.status_buttons.items():
+            count = counts.get(status, 0)
+            button.setText(f"{status.display_name} {count:,}")
+            button.setAccessibleName(f"{status.display_name}: {_plural(count, 'product')}")
+            # A status nobody is in stays out of the way, unless it is the filter.
+            button.setVisible(count > 0 or button.isChecked())
+        self._after_filter()
+
+    def _after_filter(self) -> None:
+        shown = self.model.rowCount()
+        wanted = self.model.filter
+        narrowed = bool(
+            wanted.statuses or wanted.search.strip() or wanted.location or wanted.product
+        )
+        if narrowed:
+            self.count_label.setText(f"{shown:,} of {_plural(self._total, 'product')} shown")
+        else:
+            self.count_label.setText(_plural(self._total, "product"))
+        self.no_match.setVisible(shown == 0 and self._total > 0)
+        self.stack.setCurrentWidget(self.main if self._total else self.empty)
+        self._update_actions()
+
+    @Slot()
+    def _age_tick(self) -> None:
+        self.model.touch_column(Column.CHECKED)
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+
+    def selected_ids(self) -> list[int]:
+        ids = (self.model.product_id(row) for row in self.selected_rows())
+        return [pid for pid in ids if pid is not None]
+
+    def select_product(self, product_id: int, keep: bool = False) -> bool:
+        row = self.model.row_of(product_id)
+        if row is None:
+            return False
+        flags = QItemSelectionModel.SelectionFlag.Rows | (
+            QItemSelectionModel.SelectionFlag.Select
+            if keep
+            else QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(index, flags)
+        self.view.scrollTo(index)
+        return True
+
+    @Slot()
+    def _go_to_requests(self) -> None:
+        self.show_requests_requested.emit()
+
+    @Slot()
+    def _remember_selection(self) -> None:
+        current = self.model.product_id(self.view.currentIndex().row())
+        self._remembered = (self.selected_ids(), current)
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        ids, current = self._remembered
+        self._remembered = ([], None)
+        rows = sorted(r for r in map(self.model.row_of, ids) if r is not None)
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        start = 0
+        while start < len(rows):  # contiguous runs: one range each, however many rows
+            end = start
+            while end + 1 < len(rows) and rows[end + 1] == rows[end] + 1:
+                end += 1
+            selection.select(self.model.index(rows[start], 0), self.model.index(rows[end], last))
+            start = end + 1
+        self._restoring = True  # one detail read at the end, not one per range
+        try:
+            model = self.view.selectionModel()
+            model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            row = self.model.row_of(current) if current is not None else None
+            if row is not None and current in ids:
+                model.setCurrentIndex(
+                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+                )
+        finally:
+            self._restoring = False
+        self._selection_changed()
+
+    @Slot()
+    def _selection_changed(self) -> None:
+        if self._restoring:
+            return
+        self._reload_detail(force=False)
+        self._update_actions()
+
+    def _reload_detail(self, force: bool) -> None:
+        """The detail pane follows the first selected product; the same product is not
+        read again unless ``force`` (its data changed)."""
+        ids = self.selected_ids()
+        wanted = ids[0] if ids else None
+        if wanted == self._detail_id and not force:
+            return
+        self._detail_id = wanted
+        detail: ProductDetail | None = None
+        draft: RequestDraft | None = None
+        if wanted is not None:
+            try:
+                detail = self._database.view.detail(wanted)
+            except LookupError:
+                detail = None
+            if detail is not None and detail.product.request_id is not None:
+                try:
+                    draft = self._database.requests.get(detail.product.request_id).draft
+                except LookupError:
+                    draft = None
+        self._detail = detail
+        self.detail.show_detail(detail, draft)
+        self._update_actions()
+
+    def _one_family(self) -> ProductRecord | None:
+        """The first selected product when the selection is one site's product family
+        (stops reading at the first product of another family)."""
+        first: ProductRecord | None = None
+        for row in self.selected_rows():
+            record = self.model.record(row)
+            if record is None:
+                continue
+            if first is None:
+                first = record
+            elif record.site_key != first.site_key or record.family is not first.family:
+                return None
+        return first
+
+    def _update_actions(self) -> None:
+        one = self._one_family()
+        detail = self._detail
+        # Revoke and restore act on the family the detail pane shows, once it is loaded.
+        family = (
+            detail
+            if one is not None
+            and detail is not None
+            and detail.product.site_key == one.site_key
+            and detail.product.family is one.family
+            else None
+        )
+        ready = family is not None and all(
+            s.status.provisioned and s.status is not ProductStatus.RESTORING
+            for s in family.siblings
+        )
+        access = family.access if family is not None else None
+        self.revoke_action.setEnabled(ready and access is not None and access.revoked_at is None)
+        self.restore_action.setEnabled(ready and access is not None and restorable(access))
+        self.add_product_action.setEnabled(one is not None)
+        self.export_action.setEnabled(self.model.rowCount() > 0)
+        self.check_action.setEnabled(self._total > 0)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    @Slot(object)
+    def _job_updated(self, job: Job) -> None:
+        """Statuses change when a job starts or ends; its steps in between change nothing here."""
+        before = self._job_statuses.get(job.id)
+        self._job_statuses[job.id] = job.status
+        if before is not job.status:
+            self.schedule_reload()
+
+    @Slot(int, int)
+    def _jobs_submitted(self, _request_id: int, _count: int) -> None:
+        self.schedule_reload()
+
+    @Slot(object)
+    def _access_submitted(self, job: Job) -> None:
+        family = ProductFamily(job.family).display_name
+        self.message.emit(
+            f"{job.kind.capitalize()} job #{job.id} queued for {job.site_key} ({family}); "
+            "follow it on the Jobs screen."
+        )
+        self.schedule_reload()
+
+    # --- commands -----------------------------------------------------------------------------
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    @property
+    def check_running(self) -> bool:
+        return self._check_task is not None
+
+    @Slot()
+    def check_health(self) -> None:
+        """The selected products' families, or every provisioned family when none is
+        selected."""
+        self.start_check(self.selected_ids() or None, manual=True)
+
+    @Slot()
+    def _periodic_check(self) -> None:
+        if not self.check_running:
+            self.start_check(None, manual=False)
+
+    def start_check(self, product_ids: list[int] | None, manual: bool) -> bool:
+        """Check the families of ``product_ids`` (``None``: every provisioned family) on a
+        worker; never two checks at once."""
+        if self.check_running:
+            if manual:
+                self.message.emit("A health check is already running; wait for it to finish.")
+            return False
+        self._cancel_check.clear()
+        cancel, relay, service, database = (
+            self._cancel_check,
+            self._relay,
+            self._health,
+            self._database,
+        )
+
+        def work() -> list[CheckResult]:  # on the worker: no widget here
+            if product_ids is None:
+                wanted = database.products.provisioned_families()
+            else:
+                wanted = _provisioned_families(database.view, product_ids)
+            if not wanted:
+                return []
+            total = len(wanted)
+            relay.progress.emit(0, total)
+            done = 0
+
+            def on_result(_result: CheckResult) -> None:
+                nonlocal done
+                done += 1
+                relay.progress.emit(done, total)
+
+            return service.check(wanted, on_result=on_result, cancelled=cancel.is_set)
+
+        self._check_manual = manual
+        self._check_selected = product_ids is not None
+        self.message.emit("Checking key health…")
+        self._check_task = self._tasks.run(
+            work, self._check_done, self._check_failed, what="health check"
+        )
+        return True
+
+    @Slot(int, int)
+    def _check_progress(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if done < total:
+            self.message.emit(f"Checking {done + 1} of {total}…")
+        if done:
+            self.schedule_reload()  # results are stored as they come: show them
+
+    def _check_done(self, results: list[CheckResult]) -> None:
+        self._check_task = None
+        self.schedule_reload()
+        if not results:
+            what = "the selected products are" if self._check_selected else "no product is"
+            self.message.emit(f"Nothing to check: {what} not provisioned yet.")
+            return
+        by_status: dict[ProductStatus, int] = {}
+        for result in results:
+            by_status[result.status] = by_status.get(result.status, 0) + 1
+        parts = [f"{by_status[s]} {s.display_name.lower()}" for s in STATUS_ORDER if s in by_status]
+        checked = _plural(len(results), "product family", "product families")
+        text = f"Health checked for {checked}: {', '.join(parts)}."
+        unknown = [r for r in results if r.error]
+        if unknown:
+            text += (
+                f" AWS could not be asked for {len(unknown)}; their last known status is kept "
+                f"(e.g. {unknown[0].site_key}: {unknown[0].error})."
+            )
+        if self._cancel_check.is_set():
+            text = f"Health check stopped. {text}"
+        self.message.emit(text)
+
+    def _check_failed(self, exc: BaseException) -> None:
+        self._check_task = None
+        self.schedule_reload()
+        self.message.emit(f"Health check failed: {exc}")
+        if self._check_manual:
+            Dialogs.error(self, "Health check failed", f"The health check stopped: {exc}")
+
+    @Slot()
+    def revoke_selected(self) -> None:
+        record = self._one_family()
+        if record is None or not self.revoke_action.isEnabled():
+            return
+        site, family = record.site_key, record.family.value
+        suspended = family_products(self._database, site, family)
+        shared = shared_role_products(self._database, site, family)
+        account = self._database.view.account_of(site, family)
+        days = self._context.settings.restore_window_days
+        request = TypedConfirmation(
+            title="Revoke key access",
+            intro=(
+                f"Revoke the key provider's access to the {record.family.display_name} keys of "
+                f"{site}? The provider's statement in the key-management role's trust policy "
+                f"(AWS account {account}) becomes Deny and the key is disabled in "
+                f"{record.location.regions_label()}. The products below are suspended: "
+                "their data cannot be read until access is restored."
+            ),
+            required=site,
+            ok_label="Revoke access",
+            groups=(
+                (
+                    f"Suspended ({_plural(len(suspended), 'product')} sharing this key):",
+                    [f"{site} — {product_label(p)}" for p in suspended],
+                ),
+                (
+                    f"Also lose the provider's access through the shared role "
+                    f"({_plural(len(shared), 'product')} in account {account}: the role is one "
+                    "per account):",
+                    [
+                        f"{p.site_key} — {product_label(p)} ({p.status.display_name})"
+                        for p in shared
+                    ],
+                ),
+            ),
+            outro=(
+                f"Access can be restored within {days} days of the revocation; after that only "
+                f"the vendor's support can help. {NEVER_NON_BYOK}"
+            ),
+        )
+        if not TypedConfirm.ask(self, request):
+            self.message.emit("Nothing was revoked.")
+            return
+        self.message.emit(f"Checking before revoking access for {site}…")
+        self._jobs.change_access("revoke", site, family)
+
+    @Slot()
+    def restore_selected(self) -> None:
+        record = self._one_family()
+        if record is None or not self.restore_action.isEnabled():
+            return
+        site, family = record.site_key, record.family.value
+        products = family_products(self._database, site, family)
+        listed = "\n".join(f"• {site} — {product_label(p)}" for p in products)
+        if not Dialogs.confirm(
+            self,
+            "Restore key access",
+            f"Restore the key provider's access to the {record.family.display_name} keys of "
+            f"{site}? The key is enabled again in {record.location.regions_label()} and the "
+            f"trust policy allows the provider again. These products come back:\n\n{listed}",
+            "Restore access",
+        ):
+            self.message.emit("Nothing was restored.")
+            return
+        self.message.emit(f"Checking before restoring access for {site}…")
+        self._jobs.change_access("restore", site, family)
+
+    @Slot()
+    def add_product(self) -> None:
+        record = self._one_family()
+        if record is None:
+            return
+        self.add_product_requested.emit(record.site_key, record.location)
+
+    @Slot()
+    def export_csv(self) -> None:
+        ids = self.model.ids
+        if not ids:
+            self.message.emit("No rows to export.")
+            return
+        directory = str(self._settings.value("paths/export", str(Path.home())))
+        stamp = datetime.now(UTC).astimezone().strftime("%Y%m%d-%H%M")
+        chosen = Dialogs.save_csv_file(self, str(Path(directory) / f"byok-products-{stamp}.csv"))
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(path.name + ".csv")
+        self._settings.setValue("paths/export", str(path.parent))
+        view = self._database.view
+        self.message.emit(f"Exporting {_plural(len(ids), 'row')}…")
+        self._tasks.run(
+            lambda: export_products(view, ids, path),
+            lambda count: self.message.emit(f"Exported {_plural(count, 'row')} to {path}"),
+            lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
+            what="export products",
+        )
