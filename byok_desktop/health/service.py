@@ -68,8 +68,8 @@ class HealthService:
         products = [
             p for p in self._database.products.on_site(site_key) if p.family.value == family
         ]
-        if not products:
-            raise LookupError(f"No {family} products on {site_key}.")
+        if not products:  # gone since the run began (e.g. a withdrawn request)
+            return CheckResult(site_key, family, ProductStatus.PROVISIONING, "no products")
         if not any(p.status.provisioned for p in products):
             # Its keys may not exist yet: a check now would only record a false alarm.
             return CheckResult(site_key, family, products[0].status, "")

@@ -234,6 +234,7 @@ class ProductStore:
             access.restore_until = until
             access.restored_at = None
             access.trust_allowed = False
+            _set_key_states(session, site_key, family, "Disabled", at)
             reason = f"Access revoked on {_local(at)}; restorable until {_local(until)}"
             _set_family_status(
                 session,
@@ -282,6 +283,7 @@ class ProductStore:
             access.restore_until = None
             access.restored_at = at
             access.trust_allowed = True
+            _set_key_states(session, site_key, family, "Enabled", at)
             _set_family_status(
                 session,
                 site_key,
@@ -350,15 +352,27 @@ def _where(query: Any, wanted: ProductFilter, with_status: bool = True) -> Any:
     for term in wanted.search.casefold().split():
         pattern = _like(term)
         # Site names are lowercase ASCII labels, so SQLite's LIKE needs no folding here.
-        query = query.where(
-            or_(
-                ProductRow.site_key.like(pattern, escape="\\"),
-                ProductRow.product.like(pattern, escape="\\"),
-                ProductRow.status.like(pattern, escape="\\"),
-                func.casefold(ProductRow.tier_name).like(pattern, escape="\\"),
-            )
-        )
+        conditions = [
+            ProductRow.site_key.like(pattern, escape="\\"),
+            ProductRow.product.like(pattern, escape="\\"),
+            ProductRow.status.like(pattern, escape="\\"),
+            func.casefold(ProductRow.tier_name).like(pattern, escape="\\"),
+        ]
+        # What the view shows, not only the stored codes: "JSM", "European", "USA".
+        products = [p.value for p in Product if term in _product_words(p)]
+        if products:
+            conditions.append(ProductRow.product.in_(products))
+        locations = [loc.value for loc in Location if term in loc.display_name.casefold()]
+        if locations:
+            conditions.append(ProductRow.location.in_(locations))
+        query = query.where(or_(*conditions))
     return query
+
+
+def _product_words(product: Product) -> str:
+    name = product.display_name.casefold()
+    initials = "".join(word[0] for word in name.split())
+    return f"{name} {initials}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +404,24 @@ class FamilyAccess:
     checked_at: datetime | None
     check_error: str
 
+    def restorable(self, now: datetime | None = None) -> bool:
+        """Revoked by this app and still inside the restore window."""
+        if self.revoked_at is None:
+            return False
+        moment = now or datetime.now(UTC)
+        return self.restore_until is None or moment <= self.restore_until
+
+
+def _step_titles() -> dict[str, str]:
+    from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
+    from byok_desktop.provisioning.steps import PROVISIONING_STEPS
+
+    return {
+        s.key: s.title for steps in (PROVISIONING_STEPS, REVOKE_STEPS, RESTORE_STEPS) for s in steps
+    }
+
+
+_STEP_TITLES = _step_titles()
 
 NO_ACCESS_RECORD = FamilyAccess(None, None, None, "", "", None, None, None, None, "")
 
@@ -560,6 +592,7 @@ class ProductView:
                 select(JobStepRow).where(JobStepRow.job_id.in_(list(jobs)))
             ):
                 job = jobs[step.job_id]
+                title = _STEP_TITLES.get(step.step, step.step)
                 outcome = step.status
                 if step.error_message:
                     outcome += f": {step.error_message}"
@@ -567,7 +600,7 @@ class ProductView:
                     TimelineEntry(
                         step.finished_at or step.started_at,
                         f"{job.kind}:{step.step}",
-                        f"Job #{job.id} step {step.step} {outcome}",
+                        f"Job #{job.id} ({job.kind}): {title}: {outcome}",
                     )
                 )
         for event in session.scalars(
@@ -610,6 +643,20 @@ def _access_row(session: Session, site_key: str, family: str) -> FamilyAccessRow
         row.check_error = ""
         session.add(row)
     return row
+
+
+def _set_key_states(session: Session, site_key: str, family: str, state: str, at: datetime) -> None:
+    """A revoke or restore job saw the keys reach ``state`` in every region."""
+    session.execute(
+        update(FamilyKeyRow)
+        .where(FamilyKeyRow.site_key == site_key, FamilyKeyRow.family == family)
+        .values(
+            key_state=state,
+            health=KeyHealth.OK.value if state == "Enabled" else KeyHealth.DISABLED.value,
+            health_detail="" if state == "Enabled" else "Key disabled (access revoked)",
+            seen_at=at,
+        )
+    )
 
 
 def _restoring(session: Session, site_key: str, family: str) -> bool:

@@ -293,7 +293,12 @@ def test_search_as_you_type_costs_one_query_after_the_debounce(
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     assert calls == ["list_ids"]
     assert set(column(page, Column.SITE)) == {"omega"}
-    page.search_edit.setText("confluence usa")  # every word must match somewhere
+    # Every word must match somewhere, also in what the view shows (USA, JSM).
+    page.search_edit.setText("confluence usa")
+    qtbot.waitUntil(lambda: sorted(column(page, Column.SITE)) == ["delta", "gamma"])
+    page.search_edit.setText("jsm")
+    qtbot.waitUntil(lambda: column(page, Column.SITE) == ["acme"])
+    page.search_edit.setText("beta confluence")  # beta has no Confluence
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
     page.search_edit.setText("degraded")
     qtbot.waitUntil(lambda: column(page, Column.SITE) == ["beta"])

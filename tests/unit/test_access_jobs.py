@@ -140,7 +140,11 @@ def test_revoke_denies_the_provider_disables_both_keys_and_suspends_the_family(
     assert "; restorable until " in reason
     for product in _products(ctx):
         assert (product.primary_state, product.secondary_state) == ("Disabled", "Disabled")
+    # The key records agree with the products until the next check.
+    keys = ctx.database.products.family_keys("acme", "jira")
+    assert {(k.key_state, k.health) for k in keys} == {("Disabled", "disabled")}
     access = ctx.database.products.access("acme", "jira")
+    assert access.restorable()
     assert access.revoked_at is not None
     assert access.restore_until is not None
     assert access.restore_until == access.revoked_at + timedelta(days=WINDOW_DAYS)

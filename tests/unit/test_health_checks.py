@@ -500,9 +500,14 @@ def test_a_cancelled_run_checks_no_further_family(ctx: AppContext, jira: Provisi
     assert all(p.health_checked_at is None for p in _products(ctx))
 
 
-def test_a_site_without_the_family_is_a_lookup_error(ctx: AppContext, jira: Provisioned) -> None:
-    with pytest.raises(LookupError, match="No confluence products on acme"):
-        health_check(ctx, "acme", "confluence")
+def test_a_family_gone_from_the_site_is_reported_and_the_run_goes_on(
+    ctx: AppContext, jira: Provisioned
+) -> None:
+    service = HealthService(ctx.database, ctx.credentials, lambda: ctx.settings)
+    gone, present = service.check([("acme", "confluence"), ("acme", "jira")])
+    assert gone.error == "no products"
+    assert present.status is ProductStatus.ACTIVE
+    assert present.error == ""
 
 
 def test_iam_refusing_to_show_the_role_is_not_taken_for_restored_access(

@@ -48,10 +48,8 @@ NEVER_NON_BYOK = (
 
 
 def restorable(access: FamilyAccess, now: datetime | None = None) -> bool:
-    """Revoked by this app and still inside the restore window."""
-    if access.revoked_at is None:
-        return False
-    return access.restore_until is None or (now or datetime.now(UTC)) <= access.restore_until
+    """Revoked by this app and still inside the restore window (the core's rule)."""
+    return access.restorable(now)
 
 
 def _span(seconds: float) -> str:
