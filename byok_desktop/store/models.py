@@ -76,29 +76,49 @@ class ProductRow(Base):
     and the last health check, and kept here so the view filters and sorts in SQL."""
 
     __tablename__ = "products"
-    __table_args__ = (Index("ix_products_site_product", "site_key", "product", unique=True),)
+    __table_args__ = (
+        Index("ix_products_site_product", "site_key", "product", unique=True),
+        # The products view sorts in SQL: one index per sort column, ending in the ties.
+        Index(
+            "ix_products_sort_site",
+            *("site_key", "family", "product", "id", "status", "tier_name", "location"),
+        ),
+        *(
+            Index(
+                f"ix_products_sort_{column}",
+                column,
+                *(c for c in ("site_key", "family", "product", "id") if c != column),
+            )
+            for column in (
+                "product",
+                "location",
+                "primary_state",
+                "secondary_state",
+                "status",
+                "tier_name",
+                "provisioned_at",
+                "health_checked_at",
+            )
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("requests.id", ondelete="RESTRICT"), nullable=True
     )
     site_key: Mapped[str] = mapped_column(String(63))
-    product: Mapped[str] = mapped_column(String(40), index=True)
+    product: Mapped[str] = mapped_column(String(40))
     family: Mapped[str] = mapped_column(String(20))
-    location: Mapped[str] = mapped_column(String(10), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    location: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Key state in the location's first and second region ("" = never seen).
     primary_state: Mapped[str] = mapped_column(String(30), default="")
     secondary_state: Mapped[str] = mapped_column(String(30), default="")
     tier_name: Mapped[str] = mapped_column(Text, default="")
-    provisioned_at: Mapped[datetime | None] = mapped_column(
-        UtcDateTime(), nullable=True, index=True
-    )
-    health_checked_at: Mapped[datetime | None] = mapped_column(
-        UtcDateTime(), nullable=True, index=True
-    )
+    provisioned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    health_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class CredentialProfileRow(Base):

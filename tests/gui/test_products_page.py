@@ -348,8 +348,10 @@ def test_sort_by_several_columns_and_keep_it(window: MainWindow, context: AppCon
     assert sites == sorted(sites, reverse=True)
     page.view.sortByColumn(Column.SECOND_KEY, Qt.SortOrder.AscendingOrder)
     keys = column(page, Column.SECOND_KEY)
-    assert keys[-1].endswith("Not checked")  # never seen sorts last
-    assert keys[0].endswith("Disabled")
+    assert keys[0].endswith("Not checked")  # never seen first ascending, last descending
+    assert keys[1].endswith("Disabled")  # then by state: Disabled before Enabled
+    page.view.sortByColumn(Column.SECOND_KEY, Qt.SortOrder.DescendingOrder)
+    assert column(page, Column.SECOND_KEY)[-1].endswith("Not checked")
     page.view.sortByColumn(Column.TIER, Qt.SortOrder.DescendingOrder)
     assert column(page, Column.TIER)[0] == "Enterprise 1001-2000"
 
