@@ -1,0 +1,117 @@
+"""Start-up and memory, measured from outside: the parent notes time.monotonic(), starts
+the process, and the process (through the app's start-up probe, ui/probe.py) writes the
+monotonic time of its first paint. Both clocks are the same system-wide clock.
+
+- process start to main window shown, against an empty-QMainWindow script;
+- process start to the products view showing rows of a 100,000-product database;
+- resident memory with that view open, against the empty window's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Figure, Options, median, repeat_within, stage
+from benchmarks.generate import make_products_db
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_FILE = "byok.sqlite3"
+PRODUCTS = 100_000
+SHOWN_TARGET = 1.5  # x the floor
+ROWS_TARGET = 3.0  # x the floor
+MEMORY_TARGET_MB = 150.0
+
+
+def _launch(args: list[str], env: dict[str, str], out: Path) -> dict[str, float]:
+    out.unlink(missing_ok=True)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0 or not out.exists():
+        raise RuntimeError(f"{args} failed ({done.returncode}): {done.stderr[-2000:]}")
+    marks: dict[str, float] = json.loads(out.read_text())
+    return {
+        key: (value - started if key != "rss_kb" else value) for key, value in marks.items()
+    }
+
+
+def run(options: Options) -> list[Figure]:
+    repeats = options.repeats(7, 3)
+    with tempfile.TemporaryDirectory(prefix="byok-bench-startup-") as tmp:
+        root = Path(tmp)
+        out = root / "probe.json"
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        probe_env = {**env, "BYOK_DESKTOP_PROBE": str(out)}
+        rows_env = {**probe_env, "BYOK_DESKTOP_PROBE_SECTION": "security"}
+        small = root / "small"
+        large = root / "large"
+        with stage(f"generating {PRODUCTS:,} products"):
+            large.mkdir()
+            make_products_db(large / DATABASE_FILE, PRODUCTS)
+        app = ["main.py", "--data-dir"]
+        # A first start creates the small database; the timed starts open an existing one.
+        _launch([*app, str(small)], probe_env, out)
+        _launch([*app, str(large)], rows_env, out)  # and warms the file cache
+
+        def once() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+            floor = _launch(["-m", "benchmarks.floor_window", str(out)], env, out)
+            shown = _launch([*app, str(small)], probe_env, out)
+            rows = _launch([*app, str(large)], rows_env, out)
+            return floor, shown, rows
+
+        with stage(f"{repeats} start-ups of each kind"):
+            runs = repeat_within(once, budget_s=60.0, min_runs=repeats, max_runs=repeats)
+        shutil.rmtree(large, ignore_errors=True)
+
+    floor_s = median([f["shown"] for f, _s, _r in runs])
+    shown_s = median([s["shown"] for _f, s, _r in runs])
+    rows_s = median([r["rows"] for _f, _s, r in runs])
+    floor_mb = median([f["rss_kb"] for f, _s, _r in runs]) / 1024
+    rows_mb = median([r["rss_kb"] for _f, _s, r in runs]) / 1024
+    extra_mb = rows_mb - floor_mb
+    note = f"median of {len(runs)} runs, offscreen platform"
+    return [
+        Figure(
+            name="process start to main window shown",
+            value=shown_s,
+            unit="s",
+            floor_name="empty QMainWindow",
+            floor_value=floor_s,
+            ratio=shown_s / floor_s,
+            target=f"<= {SHOWN_TARGET:g}x floor",
+            met=shown_s / floor_s <= SHOWN_TARGET,
+            note=note,
+            samples=tuple(s["shown"] for _f, s, _r in runs),
+        ),
+        Figure(
+            name=f"process start to products view rows ({PRODUCTS:,} products)",
+            value=rows_s,
+            unit="s",
+            floor_name="empty QMainWindow",
+            floor_value=floor_s,
+            ratio=rows_s / floor_s,
+            target=f"<= {ROWS_TARGET:g}x floor",
+            met=rows_s / floor_s <= ROWS_TARGET,
+            note=note,
+            samples=tuple(r["rows"] for _f, _s, r in runs),
+        ),
+        Figure(
+            name=f"memory with the products view open ({PRODUCTS:,} products)",
+            value=rows_mb,
+            unit="MB",
+            floor_name="empty QMainWindow",
+            floor_value=floor_mb,
+            ratio=rows_mb / floor_mb,
+            target=f"<= floor + {MEMORY_TARGET_MB:g} MB",
+            met=extra_mb <= MEMORY_TARGET_MB,
+            note=f"resident memory at the first paint of rows: floor + {extra_mb:.0f} MB",
+        ),
+    ]
