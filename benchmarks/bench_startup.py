@@ -38,9 +38,7 @@ def _launch(args: list[str], env: dict[str, str], out: Path) -> dict[str, float]
     if done.returncode != 0 or not out.exists():
         raise RuntimeError(f"{args} failed ({done.returncode}): {done.stderr[-2000:]}")
     marks: dict[str, float] = json.loads(out.read_text())
-    return {
-        key: (value - started if key != "rss_kb" else value) for key, value in marks.items()
-    }
+    return {key: (value - started if key != "rss_kb" else value) for key, value in marks.items()}
 
 
 def run(options: Options) -> list[Figure]:
