@@ -6,6 +6,8 @@ Every method may block (keyring prompts, network): the GUI calls them on worker 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ log = logging.getLogger("byok_desktop.credentials")
 # The sandbox's moto server accepts any keys; these are not secrets.
 SANDBOX_ACCESS_KEY_ID = "AKIASANDBOX000000000"
 SANDBOX_SECRET = "sandbox-secret-not-a-real-key"
+CONNECTION_TTL_S = 600.0
 
 
 class ProfileInvalid(ValueError):
@@ -53,6 +56,10 @@ class CredentialService:
         self.profiles = profiles
         self.secrets = secrets
         self._aws_config = aws_config
+        # One connection per profile version and AWS settings: a boto3 session and its
+        # clients cost tens of milliseconds of CPU each, and jobs for one account share.
+        self._connections: dict[tuple[str, int, AwsConfig], tuple[float, AwsConnection]] = {}
+        self._connections_lock = threading.Lock()
 
     # --- saving -----------------------------------------------------------------
 
@@ -98,11 +105,13 @@ class CredentialService:
             raise
         if drop_secret:
             self.secrets.delete(target)
+        self.forget_connections(target)  # the next call signs with what was saved
         return saved
 
     def delete(self, uid: str) -> None:
         """Remove the keyring item first: a profile row without a secret is harmless,
         a secret nobody can see or delete is not."""
+        self.forget_connections(uid)
         profile = self.profiles.get(uid)
         if profile.uses_keyring:
             self.secrets.delete(uid)
@@ -188,9 +197,31 @@ class CredentialService:
         return AwsCredentials(profile.access_key_id, secret)
 
     def connect(self, profile: Profile) -> AwsConnection:
-        return AwsConnection(
-            self._aws_config(profile), self.credentials(profile), profile.default_region
-        )
+        """A connection with ``profile``'s credentials, shared while the profile and the
+        AWS settings stay the same (and for at most CONNECTION_TTL_S, so a secret changed
+        in the keyring behind the app's back is picked up)."""
+        if profile.expired():
+            self.credentials(profile)  # raises, saying the session expired
+        config = self._aws_config(profile)
+        key = (profile.uid, profile.version, config)
+        now = time.monotonic()
+        with self._connections_lock:
+            found = self._connections.get(key)
+            if found is not None and now - found[0] < CONNECTION_TTL_S:
+                return found[1]
+        connection = AwsConnection(config, self.credentials(profile), profile.default_region)
+        with self._connections_lock:
+            # Older versions of this profile are never asked for again.
+            for stale in [k for k in self._connections if k[0] == profile.uid]:
+                del self._connections[stale]
+            self._connections[key] = (now, connection)
+        return connection
+
+    def forget_connections(self, uid: str | None = None) -> None:
+        """Drop shared connections (of one profile, or all)."""
+        with self._connections_lock:
+            for key in [k for k in self._connections if uid is None or k[0] == uid]:
+                del self._connections[key]
 
     def verify(self, uid: str) -> tuple[Profile, CallerIdentity]:
         """GetCallerIdentity with the profile; records the account and ARN it answers."""

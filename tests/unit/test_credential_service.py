@@ -540,3 +540,20 @@ def test_an_unknown_cli_profile_explains(service: CredentialService) -> None:
     assert "not found" in message
     assert "~/.aws/config" in message
     assert service.profiles.get(profile.uid).verification is None
+
+
+def test_connections_are_shared_until_the_profile_or_the_settings_change(
+    context: AppContext,
+) -> None:
+    service = context.credentials
+    entry = ProfileInput(name="Shared", kind=ProfileKind.KEYS, access_key_id="AKIAIOSFODNN7EXAMPLE")
+    profile = service.save(None, entry, AwsSecret("first-secret"))
+    first = service.connect(profile)
+    assert service.connect(service.profiles.get(profile.uid)) is first  # jobs share it
+    updated = service.save(profile.uid, entry, AwsSecret("second-secret"))
+    again = service.connect(updated)
+    assert again is not first  # a new secret signs from now on
+    assert service.credentials(updated).secret == AwsSecret("second-secret")
+    context.settings = context.settings.with_changes(aws_endpoint_url="http://127.0.0.1:9")
+    assert service.connect(updated) is not again  # another endpoint, another connection
+    service.delete(profile.uid)
