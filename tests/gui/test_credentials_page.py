@@ -113,6 +113,10 @@ def cell(page: CredentialsPage, name: str, column: Column) -> Any:
 
 
 def select(qtbot: QtBot, page: CredentialsPage, name: str) -> None:
+    # A dialog that just closed may have left no window active (offscreen): focus
+    # only goes to a widget of the active window.
+    page.activateWindow()
+    qtbot.waitActive(page)
     page.view.setFocus()
     qtbot.waitUntil(page.view.hasFocus)
     profile = page.model.profile(row_of(page, name))
