@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         database_url=args.database_url,
     )
     if args.command is not None:
+        # Names and paths may not be valid in the terminal's encoding: escape, never crash.
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
         if qt_args:
             build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")
         return cli.run(args, paths, overrides)

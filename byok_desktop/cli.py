@@ -26,6 +26,12 @@ EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3  # the database cannot be opened
 
 
+def plain(text: str) -> str:
+    """User text as one inert line: control characters (line breaks, tabs, terminal
+    escapes) are shown as escapes, so a name cannot forge rows or drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def add_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="validate request files; exit 1 if any is invalid")
@@ -96,10 +102,11 @@ def run(
         if args.command == "import":
             report = import_files(store, args.files, OnConflict(args.on_conflict))
             for problem in report.problems:
-                print(f"error: {problem}", file=out)
+                print(f"error: {plain(str(problem))}", file=out)
             for conflict in report.conflicts:
                 print(
-                    f"error: {conflict.file}: request {conflict.uid} ({conflict.site_name or 'no site'}) "
+                    f"error: {plain(conflict.file)}: request {plain(conflict.uid)} "
+                    f"({plain(conflict.site_name or 'no site')}) "
                     f"is already here as #{conflict.existing_id}; use --on-conflict skip or copy",
                     file=out,
                 )
@@ -111,7 +118,7 @@ def run(
             print(f"imported {len(report.imported_ids)} request(s)", file=out)
             for row in store.rows(report.imported_ids).values():
                 print(
-                    f"  #{row.id} {row.site_name or '(no site)'}: {row.status.display_name}",
+                    f"  #{row.id} {plain(row.site_name or '(no site)')}: {row.status.display_name}",
                     file=out,
                 )
             return EXIT_OK
@@ -122,8 +129,8 @@ def run(
             for rid in store.list_ids(sort=SortKey.SITE, descending=False):
                 row = rows[rid]
                 print(
-                    f"#{row.id}\t{row.status.display_name}\t{row.site_name or '-'}\t"
-                    f"{row.aws_account_id or '-'}\t{row.customer_org or '-'}",
+                    f"#{row.id}\t{row.status.display_name}\t{plain(row.site_name or '-')}\t"
+                    f"{plain(row.aws_account_id or '-')}\t{plain(row.customer_org or '-')}",
                     file=out,
                 )
             return EXIT_OK
@@ -147,16 +154,16 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
         except RequestFileError as exc:
             all_valid = False
             for problem in exc.problems:
-                print(f"{problem}", file=out)
+                print(plain(str(problem)), file=out)
             continue
         for index, draft in enumerate(drafts):
             result = validate(draft, tiers)
-            label = f"{path}: requests[{index}] ({draft.site_name or 'no site'})"
+            label = plain(f"{path}: requests[{index}] ({draft.site_name or 'no site'})")
             if not result.problems():
                 print(f"{label}: ready", file=out)
                 continue
             all_valid = False
             for fld in Field:
                 for message in result.problems(fld):
-                    print(f"{label}: {fld.label}: {message}", file=out)
+                    print(f"{label}: {fld.label}: {plain(message)}", file=out)
     return EXIT_OK if all_valid else EXIT_INVALID

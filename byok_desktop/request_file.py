@@ -25,7 +25,7 @@ FORMAT_VERSION = 1
 FILE_SUFFIX = ".byok.json"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # thousands of requests; larger is not a request file
 MAX_REQUESTS = 10_000
-MAX_TEXT = 20_000
+MAX_TEXT = 1_000_000  # anything the editor can hold round-trips; the file size caps it
 
 _REQUEST_KEYS = {
     "uid",
@@ -131,6 +131,14 @@ class _Reader:
         if len(value) > MAX_TEXT:
             self.problem(where, f"is {len(value):,} characters long; the limit is {MAX_TEXT:,}.")
             return ""
+        if "\x00" in value:
+            self.problem(where, "contains a NUL character (\\u0000); remove it.")
+            return ""
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.problem(where, "contains an unpaired surrogate (a broken \\ud800-style escape).")
+            return ""
         return value
 
     def request(self, raw: Any, where: str) -> RequestDraft | None:
@@ -139,16 +147,19 @@ class _Reader:
             return None
         before = len(self.problems)
         for key in sorted(set(raw) - _REQUEST_KEYS, key=str):
-            self.problem(f"{where}.{key}", "is not a request field (check the spelling).")
+            self.problem(f"{where}.{excerpt(key)}", "is not a request field (check the spelling).")
         for key in sorted(_REQUIRED_KEYS - set(raw)):
             self.problem(f"{where}.{key}", "is missing.")
 
         uid = self.text(raw.get("uid", ""), f"{where}.uid")
-        if "uid" in raw and not (8 <= len(uid) <= 64 and uid.isascii() and uid.isprintable()):
+        if "uid" in raw and not (8 <= len(uid) <= 36 and uid.isascii() and uid.isprintable()):
             self.problem(f"{where}.uid", "must be the request's identifier as exported.")
         users_raw = raw.get("desired_users")
         if isinstance(users_raw, float):
             self.problem(f"{where}.desired_users", f"must be a whole number, not {users_raw!r}.")
+            users = ""
+        elif isinstance(users_raw, _HugeNumber):
+            self.problem(f"{where}.desired_users", "is far too large.")
             users = ""
         elif isinstance(users_raw, bool) or not isinstance(users_raw, int | str | None):
             self.problem(f"{where}.desired_users", f"must be a number, not {_kind(users_raw)}.")
@@ -198,7 +209,7 @@ class _Reader:
             self.problem(f"{where}.requester", f"must be an object, not {_kind(requester)}.")
         else:
             for key in sorted(set(requester) - _REQUESTER_KEYS, key=str):
-                self.problem(f"{where}.requester.{key}", "is not a requester field.")
+                self.problem(f"{where}.requester.{excerpt(key)}", "is not a requester field.")
             name = self.text(requester.get("name", ""), f"{where}.requester.name")
             email = self.text(requester.get("email", ""), f"{where}.requester.email")
             admin_raw = requester.get("is_org_admin", False)
@@ -230,7 +241,24 @@ class _Reader:
         return draft if len(self.problems) == before else None
 
 
+class _HugeNumber:
+    """A JSON integer too long to be a real value (Python refuses over 4,300 digits):
+    kept as a marker so the problem is reported at its field, not as a broken file."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = len(digits)
+
+    def __repr__(self) -> str:
+        return f"a {self.digits:,}-digit number"
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    return int(text) if len(text) <= 30 else _HugeNumber(text)
+
+
 def _kind(value: Any) -> str:
+    if isinstance(value, _HugeNumber):
+        return f"a number of {value.digits:,} digits"
     return {
         type(None): "null",
         bool: "true/false",
@@ -255,13 +283,21 @@ def _too_large(file: str, size: int) -> RequestFileError:
     )
 
 
+def excerpt(value: Any, limit: int = 60, quote: bool = False) -> str:
+    """A value as a message may quote it: short, printable, never a broken surrogate."""
+    text = repr(value) if quote or not isinstance(value, str) else value
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse(data: bytes, file: str) -> list[RequestDraft]:
     """All requests of one file, or RequestFileError listing every problem found."""
     reader = _Reader(file)
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(file, len(data))
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = json.loads(data.decode("utf-8-sig"), parse_int=_parse_int)
     except UnicodeDecodeError:
         reader.problem("", "is not a text file (not UTF-8). Is this the right file?")
         raise RequestFileError(reader.problems) from None
@@ -272,6 +308,9 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
         raise RequestFileError(reader.problems) from None
     except RecursionError:
         reader.problem("", "is nested too deeply to be a request file.")
+        raise RequestFileError(reader.problems) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        reader.problem("", f"is not a usable request file: {excerpt(str(exc))}.")
         raise RequestFileError(reader.problems) from None
 
     if not isinstance(document, dict) or document.get("format") != FORMAT_ID:
@@ -286,7 +325,7 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
         )
         reader.problem(
             "version",
-            f"is {version!r}; this app reads version {FORMAT_VERSION}"
+            f"is {excerpt(version, quote=True)}; this app reads version {FORMAT_VERSION}"
             + (" (the file comes from a newer BYOK Desktop: update the app)." if newer else "."),
         )
         raise RequestFileError(reader.problems)
@@ -318,7 +357,14 @@ def read_file(path: Path) -> list[RequestDraft]:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise _too_large(name, size)  # before reading 50 MB into memory
-        data = path.read_bytes()
+        with path.open("rb") as stream:  # a pipe reports size 0: never read past the limit
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except RequestFileError:
+        raise
+    except ValueError:  # a NUL in the path
+        raise RequestFileError(
+            [FileProblem(excerpt(name), "", "is not a valid file name.")]
+        ) from None
     except FileNotFoundError:
         raise RequestFileError([FileProblem(name, "", "does not exist.")]) from None
     except IsADirectoryError:

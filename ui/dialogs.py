@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 REQUEST_FILE_FILTER = "BYOK request files (*.byok.json);;JSON files (*.json);;All files (*)"
@@ -16,6 +17,7 @@ class Dialogs:
         box = QMessageBox(
             QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, parent
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # texts quote user input
         box.setObjectName("errorDialog")
         if details:
             box.setDetailedText(details)
@@ -26,6 +28,7 @@ class Dialogs:
         box = QMessageBox(
             QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # texts quote user input
         if details:
             box.setDetailedText(details)
         box.exec()
@@ -35,6 +38,7 @@ class Dialogs:
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # texts quote user input
         ok = box.addButton(ok_label, QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
@@ -54,6 +58,7 @@ class Dialogs:
         box = QMessageBox(
             QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # texts quote user input
         buttons = [
             (box.addButton(label, QMessageBox.ButtonRole.AcceptRole), label) for label in options
         ]

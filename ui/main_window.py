@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages quote user text
         self.statusBar().addWidget(self.status, 1)
         self.running_label = QLabel()
         self.running_label.setObjectName("runningJobs")

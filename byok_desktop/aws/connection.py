@@ -50,6 +50,10 @@ class AwsConnection:
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
 
+    def uses(self, credentials: AwsCredentials) -> bool:
+        """Whether this connection signs with ``credentials`` (compared in memory only)."""
+        return self._credentials == credentials
+
     def __repr__(self) -> str:
         where = self.config.endpoint_url or "AWS"
         return f"AwsConnection({self._credentials!r} at {where})"

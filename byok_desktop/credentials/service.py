@@ -197,19 +197,22 @@ class CredentialService:
         return AwsCredentials(profile.access_key_id, secret)
 
     def connect(self, profile: Profile) -> AwsConnection:
-        """A connection with ``profile``'s credentials, shared while the profile and the
-        AWS settings stay the same (and for at most CONNECTION_TTL_S, so a secret changed
-        in the keyring behind the app's back is picked up)."""
-        if profile.expired():
-            self.credentials(profile)  # raises, saying the session expired
+        """A connection with ``profile``'s credentials, shared while the profile, its
+        secret and the AWS settings stay the same (at most CONNECTION_TTL_S). The secret
+        is read from the keyring every time, so one removed there stops being used."""
+        credentials = self.credentials(profile)  # raises when expired or gone
         config = self._aws_config(profile)
         key = (profile.uid, profile.version, config)
         now = time.monotonic()
         with self._connections_lock:
             found = self._connections.get(key)
-            if found is not None and now - found[0] < CONNECTION_TTL_S:
+            if (
+                found is not None
+                and now - found[0] < CONNECTION_TTL_S
+                and found[1].uses(credentials)
+            ):
                 return found[1]
-        connection = AwsConnection(config, self.credentials(profile), profile.default_region)
+        connection = AwsConnection(config, credentials, profile.default_region)
         with self._connections_lock:
             # Older versions of this profile are never asked for again.
             for stale in [k for k in self._connections if k[0] == profile.uid]:

@@ -349,7 +349,8 @@ def _where(query: Any, wanted: ProductFilter, with_status: bool = True) -> Any:
         query = query.where(ProductRow.location == wanted.location.value)
     if wanted.product is not None:
         query = query.where(ProductRow.product == wanted.product.value)
-    for term in wanted.search.casefold().split():
+    # SQLite's LIKE stops at a NUL: a NUL in the search would match too much.
+    for term in wanted.search.replace("\x00", "").casefold().split():
         pattern = _like(term)
         # Site names are lowercase ASCII labels, so SQLite's LIKE needs no folding here.
         conditions = [

@@ -376,7 +376,7 @@ class RequestStore:
     # --- listing ----------------------------------------------------------------
 
     def _filtered(self, query: Select[tuple[int]], search: str) -> Select[tuple[int]]:
-        for term in search.split():
+        for term in search.replace("\x00", "").split():  # LIKE stops at a NUL
             pattern = _like_pattern(term.casefold())
             digits = normalise_account_id(term)
             conditions = [

@@ -132,6 +132,7 @@ class CredentialsPage(QWidget):
 
         self.detail_label = QLabel()
         self.detail_label.setObjectName("profileDetail")
+        self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # profile names are user text
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.detail_label)

@@ -43,6 +43,11 @@ from byok_desktop.validation import Validation
 from ui.requests.model import STATUS_ICONS
 from ui.resources import icon
 
+# How much a user can type into the short fields (a stored longer value is kept whole).
+ACCOUNT_MAX_LENGTH = 64
+SITE_MAX_LENGTH = 200
+USERS_MAX_LENGTH = 20
+
 log = logging.getLogger("ui.requests")
 
 AUTOSAVE_MS = 600
@@ -64,6 +69,7 @@ class _Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         self.label = QLabel(text)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # user text, never markup
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.label, 1)
@@ -88,12 +94,14 @@ class _FieldBox(QWidget):
         layout.setSpacing(3)
         layout.addWidget(content)
         self.errors = QLabel()
+        self.errors.setTextFormat(Qt.TextFormat.PlainText)  # user text, never markup
         self.errors.setObjectName("fieldError")
         self.errors.setWordWrap(True)
         self.errors.setAccessibleName(f"{field.label} problems")
         self.errors.hide()
         layout.addWidget(self.errors)
         self.notes = QLabel()
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)  # user text, never markup
         self.notes.setObjectName("fieldHint")
         self.notes.setWordWrap(True)
         self.notes.hide()
@@ -150,6 +158,7 @@ class RequestEditor(QWidget):
         head = QHBoxLayout(header)
         head.setContentsMargins(16, 10, 16, 6)
         self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # user text, never markup
         self.title.setObjectName("editorTitle")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
@@ -229,13 +238,13 @@ class RequestEditor(QWidget):
         self.org_edit = self._line(Field.CUSTOMER_ORG, "Customer's organization name")
         self._add(customer, "Customer &organization", Field.CUSTOMER_ORG, self.org_edit)
         self.account_edit = self._line(Field.AWS_ACCOUNT_ID, "12 digits, e.g. 012345678901")
-        self.account_edit.setMaxLength(64)
+        self.account_edit.setMaxLength(ACCOUNT_MAX_LENGTH)
         self._add(customer, "&AWS account ID", Field.AWS_ACCOUNT_ID, self.account_edit)
         site_row = QWidget()
         site_layout = QHBoxLayout(site_row)
         site_layout.setContentsMargins(0, 0, 0, 0)
         self.site_edit = self._line(Field.SITE_NAME, "e.g. acme")
-        self.site_edit.setMaxLength(200)
+        self.site_edit.setMaxLength(SITE_MAX_LENGTH)
         site_layout.addWidget(self.site_edit, 1)
         site_layout.addWidget(QLabel(".atlassian.net"))
         self._add(customer, "Cloud &site name", Field.SITE_NAME, site_row, buddy=self.site_edit)
@@ -246,7 +255,7 @@ class RequestEditor(QWidget):
         users_layout = QHBoxLayout(users_row)
         users_layout.setContentsMargins(0, 0, 0, 0)
         self.users_edit = self._line(Field.DESIRED_USERS, "e.g. 1500")
-        self.users_edit.setMaxLength(20)
+        self.users_edit.setMaxLength(USERS_MAX_LENGTH)
         users_layout.addWidget(self.users_edit, 1)
         self.tier_label = QLabel()
         self.tier_label.setObjectName("tierLabel")
@@ -275,6 +284,7 @@ class RequestEditor(QWidget):
             location_layout.addWidget(regions)
         self.location_group.buttonToggled.connect(self._location_toggled)
         self.pinned_label = QLabel()
+        self.pinned_label.setTextFormat(Qt.TextFormat.PlainText)  # user text, never markup
         self.pinned_label.setObjectName("pinnedLocation")
         self.pinned_label.setWordWrap(True)
         self.pinned_label.hide()
@@ -436,9 +446,15 @@ class RequestEditor(QWidget):
         draft = stored.draft if stored else RequestDraft(uid="")
         self._loading = True
         try:
-            self.account_edit.setText(draft.aws_account_id)
-            self.site_edit.setText(draft.site_name)
-            self.users_edit.setText(draft.desired_users)
+            # A stored value longer than the usual limit (an imported file) is shown
+            # whole: the limit must never cut a value the user did not touch.
+            for edit, value, limit in (
+                (self.account_edit, draft.aws_account_id, ACCOUNT_MAX_LENGTH),
+                (self.site_edit, draft.site_name, SITE_MAX_LENGTH),
+                (self.users_edit, draft.desired_users, USERS_MAX_LENGTH),
+            ):
+                edit.setMaxLength(max(limit, len(value)))
+                edit.setText(value)
             self.location_group.setExclusive(False)
             for location, button in self.location_buttons.items():
                 button.setChecked(draft.location is location)

@@ -448,7 +448,10 @@ class RequestsPage(QWidget):
             return
         rows = self._store.rows(ids)
         first = rows.get(ids[0])
-        stem = first.site_name if first and len(ids) == 1 and first.site_name else "byok-requests"
+        # The site's canonical label (a DNS label: letters, digits, hyphens) names the file,
+        # never the raw text, which could hold "../" or a NUL.
+        label = site_key(first.site_name) if first and len(ids) == 1 else ""
+        stem = label or "byok-requests"
         directory = str(self._settings.value("paths/export", str(Path.home())))
         chosen = Dialogs.save_request_file(self, str(Path(directory) / f"{stem}{FILE_SUFFIX}"))
         if not chosen:
