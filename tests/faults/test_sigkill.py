@@ -130,7 +130,7 @@ def _kill_when(process: subprocess.Popen[str], ready: Callable[[], bool]) -> Non
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output, _ = process.communicate(timeout=10)
             pytest.fail(f"the process ended before the kill point:\n{output}")
         if ready():
             os.kill(process.pid, signal.SIGKILL)
@@ -138,6 +138,7 @@ def _kill_when(process: subprocess.Popen[str], ready: Callable[[], bool]) -> Non
             return
         time.sleep(0.005)
     process.kill()
+    process.communicate(timeout=10)
     pytest.fail("the kill point was never reached")
 
 
@@ -147,9 +148,18 @@ def _finish(process: subprocess.Popen[str]) -> str:
     return output
 
 
+# Steps that make no AWS call are over in a moment: only "after" can be hit reliably.
+INSTANT_STEPS = {"window"}
+
+
 def _kill_points(kind: str) -> list[tuple[str, str, str]]:
     """(kind, step, when): in the middle of every step, and right after it."""
-    return [(kind, s.key, when) for s in STEPS[kind] for when in ("during", "after")]
+    return [
+        (kind, s.key, when)
+        for s in STEPS[kind]
+        for when in ("during", "after")
+        if not (when == "during" and s.key in INSTANT_STEPS)
+    ]
 
 
 def _at(site: Site, kind: str, step: str, when: str) -> Callable[[], bool]:
@@ -255,7 +265,7 @@ def test_revoke_killed_anywhere_resumes_to_a_full_revocation(
 
 @pytest.mark.parametrize(
     ("kind", "step", "when"),
-    [p for p in _kill_points(RESTORE) if p[2] == "during"],
+    [p for p in _kill_points(RESTORE) if p[2] == "during" or p[1] in INSTANT_STEPS],
 )
 def test_restore_killed_anywhere_resumes_to_a_full_restore(
     site: Site, kind: str, step: str, when: str

@@ -180,7 +180,8 @@ def test_the_jira_family_reads_as_one_group_under_the_default_sort(context: AppC
 
 
 def test_cells_show_state_with_colour_icon_and_text(context: AppContext) -> None:
-    checked = NOW - timedelta(minutes=12)
+    # From the clock now, not the module's NOW: the suite may have run for minutes.
+    checked = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=12, seconds=10)
     insert_products(
         context.database.engine,
         [
