@@ -136,7 +136,11 @@ class JobRunner:
             poll_interval_s=self.settings.poll_interval_s,
             cancelled=lambda: self.jobs.cancel_requested(job.id),
         )
-        if job.kind != PROVISION:
+        if job.kind == PROVISION:
+            ctx.may_have_untracked_key = self.products.may_have_untracked_key(
+                job.site_key, job.family
+            )
+        else:
             keys = self.products.family_keys(job.site_key, job.family)
             if not keys:
                 raise AwsProblem(

@@ -50,6 +50,9 @@ class StepContext:
     poll_interval_s: float = 2.0
     cancelled: Callable[[], bool] = lambda: False
     restore_until: datetime | None = None  # restore jobs: the end of the restore window
+    # False when the journal shows no earlier attempt that could have left a key without
+    # its alias: then the region's keys need not be scanned one by one for tags.
+    may_have_untracked_key: bool = True
 
     @property
     def primary_region(self) -> str:
@@ -209,7 +212,8 @@ def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
                 "kms:CreateAlias",
                 alias,
             )
-        key_id = key_id or _find_tagged_key(kms, ctx.target)
+        if key_id is None and ctx.may_have_untracked_key:
+            key_id = _find_tagged_key(kms, ctx.target)
     except AwsProblem:
         raise
     except Exception as exc:

@@ -316,3 +316,12 @@ def test_the_kms_quota_message_names_the_resource(prov: Provisioning) -> None:
     prov.faults.inject("kms:CreateKey", aws_error("LimitExceededException", "Key quota"))
     failed = prov.run()
     assert f"kms:CreateKey on {ALIAS} in {PRIMARY}" in failed.error_message
+
+
+def test_a_first_run_does_not_scan_every_key_for_tags(prov: Provisioning) -> None:
+    """Only an earlier attempt can have left a key without its alias: a first run goes
+    straight to CreateKey instead of reading the tags of every key in the region."""
+    finished = prov.run()
+    assert finished.status is JobStatus.SUCCEEDED
+    assert prov.faults.attempts("kms:ListKeys") == 0
+    assert prov.faults.attempts("kms:ListResourceTags") == 0
