@@ -274,14 +274,16 @@ class ProductsModel(QAbstractTableModel):
             if ids != self._ids:
                 self.layoutAboutToBeChanged.emit()
                 old_ids = self._ids
-                new_rows = {pid: row for row, pid in enumerate(ids)}
+                persistent_indexes = self.persistentIndexList()
                 self._ids = ids
                 self._rows = None
-                for persistent in self.persistentIndexList():
-                    pid = old_ids[persistent.row()]
-                    self.changePersistentIndex(
-                        persistent, self.index(new_rows[pid], persistent.column())
-                    )
+                if persistent_indexes:  # a map of 100,000 rows only when something needs it
+                    new_rows = {pid: row for row, pid in enumerate(ids)}
+                    for persistent in persistent_indexes:
+                        pid = old_ids[persistent.row()]
+                        self.changePersistentIndex(
+                            persistent, self.index(new_rows[pid], persistent.column())
+                        )
                 self.layoutChanged.emit()
             elif ids:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(Column) - 1))
