@@ -8,11 +8,12 @@ is half-imported and no typo silently drops a field.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from byok_desktop import __version__
 from byok_desktop.locations import Location
@@ -114,7 +115,18 @@ def write_file(path: Path, drafts: Sequence[tuple[RequestDraft, str | None]]) ->
 # --- reading -----------------------------------------------------------------------
 
 
+# Exact codes first: they are what this app writes, so most values skip the lenient parse.
+_LOCATION_CODES = {location.value: location for location in Location}
+_PRODUCT_CODES = {product.value: product for product in Product}
+# One frozenset per combination of products, shared by the drafts read (at most eight):
+# thousands of copies would only give the garbage collector more to scan.
+_PRODUCT_SETS: dict[frozenset[Product], frozenset[Product]] = {}
+
+
 class _Reader:
+    """Checks one file's requests and collects every problem. Where a problem is, is
+    only spelled out when there is one: most files have none."""
+
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[FileProblem] = []
@@ -122,123 +134,143 @@ class _Reader:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(FileProblem(self.file, where, message))
 
-    def text(self, value: Any, where: str, *, required: bool = True) -> str:
+    def text(self, value: Any, where: str, key: str, *, required: bool = True) -> str:
+        """``value`` as text, or "" with a problem at ``where.key``."""
         if value is None and not required:
             return ""
-        if not isinstance(value, str):
-            self.problem(where, f"must be text, not {_kind(value)}.")
+        problem = _text_problem(value)
+        if problem:
+            self.problem(f"{where}.{key}", problem)
             return ""
-        if len(value) > MAX_TEXT:
-            self.problem(where, f"is {len(value):,} characters long; the limit is {MAX_TEXT:,}.")
-            return ""
-        if "\x00" in value:
-            self.problem(where, "contains a NUL character (\\u0000); remove it.")
-            return ""
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.problem(where, "contains an unpaired surrogate (a broken \\ud800-style escape).")
-            return ""
-        return value
+        return str(value)
 
     def request(self, raw: Any, where: str) -> RequestDraft | None:
         if not isinstance(raw, dict):
             self.problem(where, f"must be an object with the request's fields, not {_kind(raw)}.")
             return None
         before = len(self.problems)
-        for key in sorted(set(raw) - _REQUEST_KEYS, key=str):
-            self.problem(f"{where}.{excerpt(key)}", "is not a request field (check the spelling).")
-        for key in sorted(_REQUIRED_KEYS - set(raw)):
-            self.problem(f"{where}.{key}", "is missing.")
+        keys = raw.keys()
+        if not keys <= _REQUEST_KEYS:
+            for key in sorted(set(raw) - _REQUEST_KEYS, key=str):
+                self.problem(
+                    f"{where}.{excerpt(key)}", "is not a request field (check the spelling)."
+                )
+        if not keys >= _REQUIRED_KEYS:
+            for key in sorted(_REQUIRED_KEYS - set(raw)):
+                self.problem(f"{where}.{key}", "is missing.")
 
-        uid = self.text(raw.get("uid", ""), f"{where}.uid")
+        uid = self.text(raw.get("uid", ""), where, "uid")
         if "uid" in raw and not (8 <= len(uid) <= 36 and uid.isascii() and uid.isprintable()):
             self.problem(f"{where}.uid", "must be the request's identifier as exported.")
-        users_raw = raw.get("desired_users")
-        if isinstance(users_raw, float):
-            self.problem(f"{where}.desired_users", f"must be a whole number, not {users_raw!r}.")
-            users = ""
-        elif isinstance(users_raw, _HugeNumber):
-            self.problem(f"{where}.desired_users", "is far too large.")
-            users = ""
-        elif isinstance(users_raw, bool) or not isinstance(users_raw, int | str | None):
-            self.problem(f"{where}.desired_users", f"must be a number, not {_kind(users_raw)}.")
-            users = ""
-        elif isinstance(users_raw, int):
-            users = str(users_raw) if abs(users_raw) < 10**15 else ""
-            if not users:
-                self.problem(f"{where}.desired_users", "is far too large.")
-        else:
-            users = self.text(users_raw, f"{where}.desired_users", required=False)
-
-        location = None
-        loc_raw = raw.get("location")
-        if loc_raw is not None:
-            if not isinstance(loc_raw, str):
-                self.problem(f"{where}.location", f"must be text, not {_kind(loc_raw)}.")
-            else:
-                try:
-                    location = Location.parse(loc_raw)
-                except ValueError:
-                    self.problem(
-                        f"{where}.location",
-                        f"{loc_raw[:40]!r} is not a location; use 'eu' or 'usa'.",
-                    )
-
-        products: set[Product] = set()
-        prod_raw = raw.get("products", [])
-        if not isinstance(prod_raw, list):
-            self.problem(f"{where}.products", f"must be a list, not {_kind(prod_raw)}.")
-        else:
-            for index, item in enumerate(prod_raw[:10]):
-                try:
-                    products.add(Product.parse(item) if isinstance(item, str) else Product(item))
-                except ValueError:
-                    self.problem(
-                        f"{where}.products[{index}]",
-                        f"{str(item)[:40]!r} is not a product; use jira-software, confluence "
-                        "or jira-service-management.",
-                    )
-            if len(prod_raw) > 10:
-                self.problem(f"{where}.products", "lists more than the three products.")
-
-        requester = raw.get("requester", {})
-        name = email = ""
-        is_admin = False
-        if not isinstance(requester, dict):
-            self.problem(f"{where}.requester", f"must be an object, not {_kind(requester)}.")
-        else:
-            for key in sorted(set(requester) - _REQUESTER_KEYS, key=str):
-                self.problem(f"{where}.requester.{excerpt(key)}", "is not a requester field.")
-            name = self.text(requester.get("name", ""), f"{where}.requester.name")
-            email = self.text(requester.get("email", ""), f"{where}.requester.email")
-            admin_raw = requester.get("is_org_admin", False)
-            if not isinstance(admin_raw, bool):
-                self.problem(
-                    f"{where}.requester.is_org_admin",
-                    f"must be true or false, not {_kind(admin_raw)}.",
-                )
-            else:
-                is_admin = admin_raw
-
+        users = self.users(raw.get("desired_users"), where)
+        location = self.location(raw.get("location"), where)
+        products = self.products(raw.get("products", []), where)
+        name, email, is_admin = self.requester(raw.get("requester", {}), where)
         status = raw.get("status")
         if status is not None and not isinstance(status, str):
             self.problem(f"{where}.status", f"must be text, not {_kind(status)}.")
 
         draft = RequestDraft(
             uid=uid,
-            aws_account_id=self.text(raw.get("aws_account_id", ""), f"{where}.aws_account_id"),
-            site_name=self.text(raw.get("site_name", ""), f"{where}.site_name"),
+            aws_account_id=self.text(raw.get("aws_account_id", ""), where, "aws_account_id"),
+            site_name=self.text(raw.get("site_name", ""), where, "site_name"),
             desired_users=users,
             location=location,
-            products=frozenset(products),
-            customer_org=self.text(raw.get("customer_org", ""), f"{where}.customer_org"),
+            products=products,
+            customer_org=self.text(raw.get("customer_org", ""), where, "customer_org"),
             requester_name=name,
             requester_email=email,
             requester_is_org_admin=is_admin,
-            notes=self.text(raw.get("notes", ""), f"{where}.notes", required=False),
+            notes=self.text(raw.get("notes", ""), where, "notes", required=False),
         )
         return draft if len(self.problems) == before else None
+
+    def users(self, value: Any, where: str) -> str:
+        if type(value) is int and -(10**15) < value < 10**15:
+            return str(value)  # the common case, decided by the checks below
+        if isinstance(value, float):
+            self.problem(f"{where}.desired_users", f"must be a whole number, not {value!r}.")
+        elif isinstance(value, _HugeNumber):
+            self.problem(f"{where}.desired_users", "is far too large.")
+        elif isinstance(value, bool) or not isinstance(value, int | str | None):
+            self.problem(f"{where}.desired_users", f"must be a number, not {_kind(value)}.")
+        elif isinstance(value, int):
+            if abs(value) < 10**15:
+                return str(value)
+            self.problem(f"{where}.desired_users", "is far too large.")
+        else:
+            return self.text(value, where, "desired_users", required=False)
+        return ""
+
+    def location(self, value: Any, where: str) -> Location | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(f"{where}.location", f"must be text, not {_kind(value)}.")
+            return None
+        try:
+            return _LOCATION_CODES.get(value) or Location.parse(value)
+        except ValueError:
+            self.problem(
+                f"{where}.location", f"{value[:40]!r} is not a location; use 'eu' or 'usa'."
+            )
+            return None
+
+    def products(self, value: Any, where: str) -> frozenset[Product]:
+        if not isinstance(value, list):
+            self.problem(f"{where}.products", f"must be a list, not {_kind(value)}.")
+            return frozenset()
+        products: set[Product] = set()
+        for index, item in enumerate(value[:10]):
+            try:
+                if isinstance(item, str):
+                    products.add(_PRODUCT_CODES.get(item) or Product.parse(item))
+                else:
+                    products.add(Product(item))
+            except ValueError:
+                self.problem(
+                    f"{where}.products[{index}]",
+                    f"{str(item)[:40]!r} is not a product; use jira-software, confluence "
+                    "or jira-service-management.",
+                )
+        if len(value) > 10:
+            self.problem(f"{where}.products", "lists more than the three products.")
+        found = frozenset(products)
+        return _PRODUCT_SETS.setdefault(found, found)
+
+    def requester(self, value: Any, where: str) -> tuple[str, str, bool]:
+        """Name, email and whether the requester is an org admin."""
+        if not isinstance(value, dict):
+            self.problem(f"{where}.requester", f"must be an object, not {_kind(value)}.")
+            return "", "", False
+        if not value.keys() <= _REQUESTER_KEYS:
+            for key in sorted(set(value) - _REQUESTER_KEYS, key=str):
+                self.problem(f"{where}.requester.{excerpt(key)}", "is not a requester field.")
+        name = self.text(value.get("name", ""), where, "requester.name")
+        email = self.text(value.get("email", ""), where, "requester.email")
+        admin = value.get("is_org_admin", False)
+        if not isinstance(admin, bool):
+            self.problem(
+                f"{where}.requester.is_org_admin", f"must be true or false, not {_kind(admin)}."
+            )
+            return name, email, False
+        return name, email, admin
+
+
+def _text_problem(value: Any) -> str:
+    """What is wrong with ``value`` as a text field; "" when nothing is."""
+    if not isinstance(value, str):
+        return f"must be text, not {_kind(value)}."
+    if len(value) > MAX_TEXT:
+        return f"is {len(value):,} characters long; the limit is {MAX_TEXT:,}."
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000); remove it."
+    if not value.isascii():  # ASCII always encodes
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains an unpaired surrogate (a broken \\ud800-style escape)."
+    return ""
 
 
 class _HugeNumber:
@@ -254,6 +286,18 @@ class _HugeNumber:
 
 def _parse_int(text: str) -> int | _HugeNumber:
     return int(text) if len(text) <= 30 else _HugeNumber(text)
+
+
+# One decoder for every file, as json.loads shares its default one (building it per
+# call costs as much as decoding a small file).
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text, parse_int=_parse_int), with its check for a second BOM."""
+    if text.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 def _kind(value: Any) -> str:
@@ -297,7 +341,7 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(file, len(data))
     try:
-        document = json.loads(data.decode("utf-8-sig"), parse_int=_parse_int)
+        document = _loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         reader.problem("", "is not a text file (not UTF-8). Is this the right file?")
         raise RequestFileError(reader.problems) from None
@@ -351,14 +395,25 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
     return [d for d in drafts if d is not None]
 
 
+def _read_limited(stream: BinaryIO, size: int) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes. ``size`` (what stat reported) is only a hint: a
+    pipe reports 0 and a file may grow, so reading goes on when the hint was short.
+    Asking for the whole limit at once would allocate 5 MB for every small file."""
+    hint = size + 1
+    data = stream.read(hint)
+    if len(data) == hint:
+        data += stream.read(MAX_FILE_BYTES + 1 - hint)
+    return data
+
+
 def read_file(path: Path) -> list[RequestDraft]:
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _too_large(name, size)  # before reading 50 MB into memory
-        with path.open("rb") as stream:  # a pipe reports size 0: never read past the limit
-            data = stream.read(MAX_FILE_BYTES + 1)
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _too_large(name, size)  # before reading 50 MB into memory
+            data = _read_limited(stream, size)
     except RequestFileError:
         raise
     except ValueError:  # a NUL in the path

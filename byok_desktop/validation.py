@@ -16,6 +16,7 @@ from byok_desktop.products import (
     JIRA_FAMILY_COVERED,
     Product,
     ProductFamily,
+    families_of,
     sorted_products,
 )
 from byok_desktop.request import Field, RequestDraft, RequestStatus
@@ -36,6 +37,7 @@ _SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212_.")
 _SITE_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _ASCII_DIGITS = frozenset("0123456789")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class Severity(Enum):
@@ -95,12 +97,16 @@ class Validation:
 
 def normalise_account_id(text: str) -> str:
     """Drop the spaces and dashes people type (``1234-5678-9012``)."""
+    if text.isascii() and text.isalnum():
+        return text  # nothing to drop (the common case, checked in C)
     return "".join(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS)
 
 
 def normalise_site_name(text: str) -> str:
     """Lowercase, and strip a pasted URL down to its label (``https://Acme.atlassian.net/``)."""
     site = text.strip().lower()
+    if "/" not in site and not site.endswith(SITE_SUFFIX) and site == site.strip():
+        return site  # no URL to strip (the common case)
     while True:  # repeat until stable, so the result is idempotent
         before = site
         for scheme in ("https://", "http://"):
@@ -112,6 +118,8 @@ def normalise_site_name(text: str) -> str:
 
 def normalise_users(text: str) -> str:
     """Drop spaces and thousands separators (``1,500`` or ``1 500``)."""
+    if text.isascii() and text.isalnum():
+        return text
     return "".join(ch for ch in text if not ch.isspace() and ch not in ",'_\u202f")
 
 
@@ -135,13 +143,26 @@ def normalised(draft: RequestDraft) -> RequestDraft:
     if _site_name_problems(site) != []:
         site = draft.site_name
     users = parse_users(draft.desired_users)
+    users_text = str(users) if users is not None else draft.desired_users
+    customer = draft.customer_org.strip()
+    name = draft.requester_name.strip()
+    email = draft.requester_email.strip()
+    if (account, site, users_text, customer, name, email) == (
+        draft.aws_account_id,
+        draft.site_name,
+        draft.desired_users,
+        draft.customer_org,
+        draft.requester_name,
+        draft.requester_email,
+    ):
+        return draft  # already canonical, as exported drafts are: no copy
     return draft.with_changes(
         aws_account_id=account,
         site_name=site,
-        desired_users=str(users) if users is not None else draft.desired_users,
-        customer_org=draft.customer_org.strip(),
-        requester_name=draft.requester_name.strip(),
-        requester_email=draft.requester_email.strip(),
+        desired_users=users_text,
+        customer_org=customer,
+        requester_name=name,
+        requester_email=email,
     )
 
 
@@ -153,12 +174,16 @@ def account_id_problems(text: str) -> list[str]:
     if not account:
         return ["Enter the customer's AWS account ID: the 12 digits shown in the AWS console."]
     problems: list[str] = []
-    stray = _distinct(ch for ch in account if ch not in _ASCII_DIGITS)
+    if _ASCII_DIGITS.issuperset(account):
+        stray: list[str] = []
+        digits = account
+    else:
+        stray = _distinct(ch for ch in account if ch not in _ASCII_DIGITS)
+        digits = "".join(ch for ch in account if ch in _ASCII_DIGITS)
     if stray:
         problems.append(
             f"AWS account IDs contain only the digits 0-9; remove {_quote_chars(stray)}."
         )
-    digits = "".join(ch for ch in account if ch in _ASCII_DIGITS)
     if account == GUIDE_EXAMPLE_ACCOUNT_ID:
         problems.append(
             "This is the vendor guide's example, which lost a digit: AWS account IDs have "
@@ -181,8 +206,8 @@ def _site_name_problems(site: str) -> list[str]:
     if not site:
         return ["Enter the cloud site name (the part before .atlassian.net)."]
     problems: list[str] = []
-    stray = _distinct(ch for ch in site if ch not in _SITE_ALLOWED)
-    if stray:
+    if not _SITE_ALLOWED.issuperset(site):
+        stray = _distinct(ch for ch in site if ch not in _SITE_ALLOWED)
         problems.append(
             "Site names use only lowercase letters a-z, digits and hyphens; "
             f"remove {_quote_chars(stray)}."
@@ -241,26 +266,35 @@ def _required_text(value: str, what: str, limit: int = TEXT_MAX) -> list[str]:
     problems = []
     if len(text) > limit:
         problems.append(f"The {what} has at most {limit:,} characters; this has {len(text):,}.")
-    if any(ord(ch) < 32 for ch in text):
+    if _CONTROL.search(text):
         problems.append(f"Remove line breaks and control characters from the {what}.")
     return problems
 
 
 def validate(
-    draft: RequestDraft, tiers: TierTable, site_claims: Sequence[SiteClaim] = ()
+    draft: RequestDraft,
+    tiers: TierTable,
+    site_claims: Sequence[SiteClaim] = (),
+    *,
+    with_notes: bool = True,
 ) -> Validation:
-    """Check every rule; ``site_claims`` are the *other* records that name this site."""
+    """Check every rule; ``site_claims`` are the *other* records that name this site.
+
+    ``with_notes=False`` leaves out the notes, which never change the status, the problem
+    count or the tier (the store's bulk import only needs those).
+    """
     findings: list[Finding] = []
 
     def add(fld: Field, messages: Iterable[str], severity: Severity = Severity.PROBLEM) -> None:
-        findings.extend(Finding(fld, severity, m) for m in messages)
+        for message in messages:
+            findings.append(Finding(fld, severity, message))
 
     add(Field.AWS_ACCOUNT_ID, account_id_problems(draft.aws_account_id))
     site = normalise_site_name(draft.site_name)
     site_format = _site_name_problems(site)
     add(Field.SITE_NAME, site_format)
-    if not site_format:
-        findings.extend(_site_rule_findings(site, draft, site_claims))
+    if not site_format and site_claims:
+        findings.extend(_site_rule_findings(site, draft, site_claims, with_notes))
 
     add(Field.DESIRED_USERS, users_problems(draft.desired_users, tiers))
     users = parse_users(draft.desired_users)
@@ -268,7 +302,7 @@ def validate(
 
     if draft.location is None:
         add(Field.LOCATION, ["Choose where the product data and keys live: European Union or USA."])
-    else:
+    elif with_notes:
         add(
             Field.LOCATION,
             [
@@ -280,25 +314,8 @@ def validate(
 
     if not draft.products:
         add(Field.PRODUCTS, ["Choose at least one product."])
-    if draft.families & {ProductFamily.JIRA}:
-        add(
-            Field.PRODUCTS,
-            [
-                "BYOK for Jira covers the whole Jira family on this site: "
-                + ", ".join(JIRA_FAMILY_COVERED)
-                + ". Revoking its keys suspends all of them."
-            ],
-            Severity.NOTE,
-        )
-    if Product.JIRA_SERVICE_MANAGEMENT in draft.products:
-        add(
-            Field.PRODUCTS,
-            [
-                "Jira Service Management BYOK is early access only: the customer must be "
-                "accepted into the early access program."
-            ],
-            Severity.NOTE,
-        )
+    elif with_notes:
+        findings.extend(_product_notes(draft.products))
 
     add(Field.CUSTOMER_ORG, _required_text(draft.customer_org, "customer organization name"))
     add(Field.REQUESTER_NAME, _required_text(draft.requester_name, "requester's name"))
@@ -316,8 +333,32 @@ def validate(
     return Validation(tuple(findings), tier)
 
 
+def _product_notes(products: frozenset[Product]) -> list[Finding]:
+    notes: list[Finding] = []
+    if ProductFamily.JIRA in families_of(products):
+        notes.append(
+            Finding(
+                Field.PRODUCTS,
+                Severity.NOTE,
+                "BYOK for Jira covers the whole Jira family on this site: "
+                + ", ".join(JIRA_FAMILY_COVERED)
+                + ". Revoking its keys suspends all of them.",
+            )
+        )
+    if Product.JIRA_SERVICE_MANAGEMENT in products:
+        notes.append(
+            Finding(
+                Field.PRODUCTS,
+                Severity.NOTE,
+                "Jira Service Management BYOK is early access only: the customer must be "
+                "accepted into the early access program.",
+            )
+        )
+    return notes
+
+
 def _site_rule_findings(
-    site: str, draft: RequestDraft, claims: Sequence[SiteClaim]
+    site: str, draft: RequestDraft, claims: Sequence[SiteClaim], with_notes: bool
 ) -> list[Finding]:
     """A site is new, or BYOK-enabled only for the *other* family (then its location binds)."""
     findings: list[Finding] = []
@@ -356,7 +397,7 @@ def _site_rule_findings(
                     f"{location.display_name}.",
                 )
             )
-        if not overlap:
+        if not overlap and with_notes:
             families = ", ".join(sorted(f.display_name for f in enabled_families))
             findings.append(
                 Finding(

@@ -11,8 +11,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
+from typing import cast
 
-from sqlalchemy import ColumnElement, Engine, Select, case, delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from byok_desktop.jobs.model import JobStatus
@@ -20,13 +33,13 @@ from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import (
     Product,
-    ProductFamily,
     decode_products,
     encode_products,
 )
 from byok_desktop.request import RequestDraft, RequestStatus
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import JobRow, ProductRow, RequestRow
+from byok_desktop.store.site_claims import BatchClaims, load_sites
 from byok_desktop.tiers import TierTable
 from byok_desktop.validation import (
     USERS_MAX,
@@ -41,6 +54,8 @@ from byok_desktop.validation import (
 )
 
 log = logging.getLogger("byok_desktop.db")
+
+_REQUESTS = cast(Table, RequestRow.__table__)
 
 
 class RequestNotFound(LookupError):
@@ -178,9 +193,57 @@ def _stored(row: RequestRow) -> StoredRequest:
     )
 
 
+def _columns(draft: RequestDraft, key: str, result: Validation) -> dict[str, object]:
+    """The stored columns of a normalised draft (all but id, version and times)."""
+    users = parse_users(draft.desired_users)
+    return {
+        "uid": draft.uid,
+        "aws_account_id": draft.aws_account_id,
+        "site_name": draft.site_name,
+        "site_key": key,
+        "desired_users": draft.desired_users,
+        "users_count": users if users is not None and users <= USERS_MAX else None,
+        "tier_name": result.tier.name if result.tier else "",
+        "location": draft.location.value if draft.location else None,
+        "products": _encoded(draft.products),
+        "customer_org": draft.customer_org,
+        "requester_name": draft.requester_name,
+        "requester_email": draft.requester_email,
+        "requester_is_org_admin": draft.requester_is_org_admin,
+        "notes": draft.notes,
+        "status": result.status.value,
+        "problem_count": result.problem_count,
+    }
+
+
+@cache
+def _encoded(products: frozenset[Product]) -> str:
+    """encode_products, once per set of products (there are eight)."""
+    return encode_products(products)
+
+
+def _revalidate(row: RequestRow, result: Validation) -> None:
+    if row.status != result.status.value or row.problem_count != result.problem_count:
+        row.status = result.status.value
+        row.problem_count = result.problem_count
+
+
 def site_key(site_name: str) -> str:
     """The canonical label the uniqueness rule compares; "" when the name is invalid."""
     return "" if site_name_problems(site_name) else normalise_site_name(site_name)
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """One bulk INSERT (batched by SQLAlchemy); the new ids in the order of ``rows``.
+
+    Ids are matched back by uid, which is unique: asking for RETURNING in parameter order
+    instead makes SQLite insert the rows one statement at a time.
+    """
+    if not rows:
+        return []
+    returned = session.execute(insert(_REQUESTS).returning(_REQUESTS.c.uid, _REQUESTS.c.id), rows)
+    ids: dict[str, int] = {uid: rid for uid, rid in returned}
+    return [ids[str(row["uid"])] for row in rows]
 
 
 def _like_pattern(term: str) -> str:
@@ -214,43 +277,8 @@ class RequestStore:
     def _site_claims(
         self, session: Session, key: str, exclude_request_id: int | None
     ) -> list[SiteClaim]:
-        if not key:
-            return []
-        claims: list[SiteClaim] = []
-        provisioned_requests: set[int] = set()
-        products = select(ProductRow).where(ProductRow.site_key == key)
-        if exclude_request_id is not None:
-            # A request's own products do not conflict with it.
-            products = products.where(
-                or_(ProductRow.request_id.is_(None), ProductRow.request_id != exclude_request_id)
-            )
-        for product in session.scalars(products):
-            if product.request_id is not None:
-                provisioned_requests.add(product.request_id)
-            claims.append(
-                SiteClaim(
-                    kind="product",
-                    family=ProductFamily(product.family),
-                    location=Location(product.location),
-                    label=f"BYOK product {Product(product.product).display_name}",
-                )
-            )
-        query = select(RequestRow).where(RequestRow.site_key == key)
-        if exclude_request_id is not None:
-            query = query.where(RequestRow.id != exclude_request_id)
-        for row in session.scalars(query):
-            if row.id in provisioned_requests:
-                continue  # represented by its products
-            who = row.customer_org.strip() or "no customer yet"
-            claims.append(
-                SiteClaim(
-                    kind="request",
-                    family=None,
-                    location=Location(row.location) if row.location else None,
-                    label=f"request #{row.id} ({who}, {RequestStatus(row.status).display_name})",
-                )
-            )
-        return claims
+        site = load_sites(session, [key]).get(key)
+        return site.claims(exclude_request_id) if site else []
 
     def validate(self, draft: RequestDraft, request_id: int | None) -> Validation:
         return validate(draft, self.tiers, self.site_claims(draft.site_name, request_id))
@@ -258,24 +286,10 @@ class RequestStore:
     def _apply(self, session: Session, row: RequestRow, draft: RequestDraft) -> None:
         draft = normalised(draft)
         key = site_key(draft.site_name)
-        result = validate(draft, self.tiers, self._site_claims(session, key, row.id))
-        row.uid = draft.uid
-        row.aws_account_id = draft.aws_account_id
-        row.site_name = draft.site_name
-        row.site_key = key
-        row.desired_users = draft.desired_users
-        users = parse_users(draft.desired_users)
-        row.users_count = users if users is not None and users <= USERS_MAX else None
-        row.tier_name = result.tier.name if result.tier else ""
-        row.location = draft.location.value if draft.location else None
-        row.products = encode_products(draft.products)
-        row.customer_org = draft.customer_org
-        row.requester_name = draft.requester_name
-        row.requester_email = draft.requester_email
-        row.requester_is_org_admin = draft.requester_is_org_admin
-        row.notes = draft.notes
-        row.status = result.status.value
-        row.problem_count = result.problem_count
+        claims = self._site_claims(session, key, row.id)
+        result = validate(draft, self.tiers, claims, with_notes=False)
+        for column, value in _columns(draft, key, result).items():
+            setattr(row, column, value)
 
     def _revalidate_site(self, session: Session, keys: Iterable[str], skip: int) -> None:
         """Other requests on a site may change status when one of them changes."""
@@ -288,12 +302,8 @@ class RequestStore:
         ):
             if RequestStatus(row.status).locked:
                 continue  # submitted requests keep the status they were submitted with
-            result = validate(
-                _draft_of(row), self.tiers, self._site_claims(session, row.site_key, row.id)
-            )
-            if row.status != result.status.value or row.problem_count != result.problem_count:
-                row.status = result.status.value
-                row.problem_count = result.problem_count
+            claims = self._site_claims(session, row.site_key, row.id)
+            _revalidate(row, validate(_draft_of(row), self.tiers, claims, with_notes=False))
 
     # --- create, save, delete ------------------------------------------------------
 
@@ -445,18 +455,31 @@ class RequestStore:
             return {uid: rid for uid, rid in result}
 
     def create_many(self, drafts: Sequence[RequestDraft]) -> list[int]:
-        """Insert all drafts in one transaction: all of them or, on any error, none."""
+        """Insert all drafts in one transaction: all of them or, on any error, none.
+
+        Stores what creating them one by one would: each request is checked against its
+        site's records and the batch's other requests on the site, and the unlocked
+        requests already on those sites are checked again. The sites are read in a few
+        queries and the rows written in one bulk INSERT.
+        """
         now = datetime.now(UTC)
+        batch = [normalised(d) for d in drafts]
+        keys = [site_key(d.site_name) for d in batch]
         with self._sessions.begin() as session:
-            rows = []
-            for draft in drafts:
-                row = RequestRow(version=1, created_at=now, updated_at=now)
-                self._apply(session, row, draft)
-                session.add(row)
-                session.flush()
-                rows.append(row)
-            self._revalidate_site(session, {r.site_key for r in rows}, -1)
-            ids = [r.id for r in rows]
+            sites = load_sites(session, keys)
+            claims = BatchClaims(sites, batch, keys)
+            new = {"version": 1, "created_at": now, "updated_at": now}
+            rows: list[dict[str, object]] = []
+            for index, (draft, key) in enumerate(zip(batch, keys, strict=True)):
+                result = validate(draft, self.tiers, claims.of_new(index, key), with_notes=False)
+                rows.append(_columns(draft, key, result) | new)
+            ids = _insert(session, rows)
+            for site in sites.values():
+                for row, _ in site.requests:
+                    if RequestStatus(row.status).locked:
+                        continue  # submitted requests keep the status they were submitted with
+                    seen = claims.of_recorded(row)
+                    _revalidate(row, validate(_draft_of(row), self.tiers, seen, with_notes=False))
         log.info("Imported %d request(s)", len(ids))
         self._changed()
         return ids

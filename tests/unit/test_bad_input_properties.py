@@ -51,6 +51,7 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import builtin_tier_table
 from byok_desktop.transfer import OnConflict, import_files
 from byok_desktop.validation import (
+    Severity,
     SiteClaim,
     account_id_problems,
     email_problems,
@@ -319,6 +320,22 @@ def test_validate_never_raises_on_any_draft(draft: RequestDraft, claims: list[Si
     assert set(result.fields_with_problems()) <= set(Field)
     if result.tier is not None:
         assert parse_users(draft.desired_users) is not None
+
+
+@PROPERTY
+@given(drafts, site_claims)
+def test_validate_without_notes_finds_the_same_problems(
+    draft: RequestDraft, claims: list[SiteClaim]
+) -> None:
+    """The store saves with with_notes=False: status, count and tier must not change."""
+    full = validate(draft, TIERS, claims)
+    quick = validate(draft, TIERS, claims, with_notes=False)
+    assert quick.findings == tuple(f for f in full.findings if f.severity is Severity.PROBLEM)
+    assert (quick.status, quick.problem_count, quick.tier) == (
+        full.status,
+        full.problem_count,
+        full.tier,
+    )
 
 
 @PROPERTY

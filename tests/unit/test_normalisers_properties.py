@@ -117,6 +117,44 @@ def test_site_name_problems_never_raise(text: str) -> None:
         assert not site.endswith("-")
 
 
+# --- shortcuts: common input skips the general code, with the same result -----------------
+
+TYPED = st.text(
+    alphabet=st.sampled_from(
+        string.ascii_letters + string.digits + " -_./:,'\t\u00a0\u2013\u202f\uff11"
+    ),
+    max_size=30,
+) | st.text(max_size=30)
+
+
+def _site_name_by_the_rule(text: str) -> str:
+    """normalise_site_name as first written: lowercase, strip URL parts until stable."""
+    site = text.strip().lower()
+    while True:
+        before = site
+        for scheme in ("https://", "http://"):
+            site = site.removeprefix(scheme)
+        site = site.rstrip("/").strip().removesuffix(".atlassian.net").strip()
+        if site == before:
+            return site
+
+
+@given(TYPED)
+@example("acme")
+@example("Acme ")
+@example("acme.atlassian.net")
+@example("1234-5678-9012")
+def test_normalisers_shortcuts_agree_with_their_rules(text: str) -> None:
+    dropped_in_ids = set("-\u2010\u2011\u2012\u2013\u2014\u2212_.")
+    assert normalise_account_id(text) == "".join(
+        ch for ch in text if not ch.isspace() and ch not in dropped_in_ids
+    )
+    assert normalise_users(text) == "".join(
+        ch for ch in text if not ch.isspace() and ch not in ",'_\u202f"
+    )
+    assert normalise_site_name(text) == _site_name_by_the_rule(text)
+
+
 # --- users ------------------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -257,6 +259,47 @@ def test_file_at_the_limit_is_read(tmp_path: Path) -> None:
     path.write_text(padded, encoding="utf-8")
     assert path.stat().st_size == MAX_FILE_BYTES
     assert len(read_file(path)) == 1
+
+
+def _write_into_pipe(path: Path, data: bytes) -> threading.Thread:
+    """A writer for the named pipe ``path``; the reader may stop early (a broken pipe)."""
+
+    def write() -> None:
+        try:
+            with path.open("wb") as pipe:
+                pipe.write(data)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    return writer
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_reports_no_size_and_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.byok.json"
+    os.mkfifo(path)
+    draft = ready_draft(notes="x" * 200_000)  # more than one read of a pipe
+    writer = _write_into_pipe(path, dumps([(draft, None)]).encode())
+    try:
+        assert read_file(path) == [draft]
+    finally:
+        writer.join()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_is_never_read_past_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "endless.byok.json"
+    os.mkfifo(path)
+    writer = _write_into_pipe(path, b" " * (MAX_FILE_BYTES + 100_000))
+    try:
+        with pytest.raises(RequestFileError) as caught:
+            read_file(path)
+    finally:
+        writer.join()
+    (problem,) = caught.value.problems
+    assert f"request files are at most {MAX_FILE_BYTES // 1_048_576} MB" in problem.message
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
