@@ -83,15 +83,17 @@ class JobRunner:
             for step in STEPS[job.kind]:
                 if step.key in done:
                     continue
-                if self.jobs.cancel_requested(job_id):
+                # Cancel is checked as the step starts: between steps, never inside one.
+                started = self.jobs.step_started(job_id, step.key)
+                if started.step_id is None:
                     raise Cancelled()
-                step_id = self.jobs.step_started(job_id, step.key)
-                notify(self.jobs.get(job_id))
+                step_id = started.step_id
+                notify(started.job)
                 established = step.run(ctx)
                 ctx.resources.update(established)
-                self.jobs.step_finished(step_id, established)
+                done_job = self.jobs.step_finished(step_id, established)
                 step_id = None
-                notify(self.jobs.get(job_id))
+                notify(done_job)
             self._succeeded(job, ctx)
             finished = self.jobs.finish(job_id, JobStatus.SUCCEEDED)
         except Cancelled:

@@ -5,20 +5,116 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, Table, bindparam, case, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from byok_desktop.jobs.model import Job, JobStatus, JobStep, StepStatus
-from byok_desktop.store.engine import session_factory
+from byok_desktop.store.engine import is_sqlite, session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
 from byok_desktop.store.products import on_job_interrupted
 
 log = logging.getLogger("byok_desktop.jobs")
 
+# The writes a running job makes are plain Core statements, built once here: building
+# one costs several times what SQLite takes to run it, and a write should hold the
+# database's write lock as briefly as it can. Parameters are named p_* (SQLAlchemy
+# reserves the column names in SET and VALUES); each statement returns what it wrote.
+_JOBS = cast(Table, JobRow.__table__)
+_STEPS = cast(Table, JobStepRow.__table__)
+_KEYS = cast(Table, FamilyKeyRow.__table__)
+_CLAIMABLE = [JobStatus.QUEUED.value, *(s.value for s in JobStatus if s.resumable)]
 
-def _job(row: JobRow) -> Job:
+_LOCK_CLAIMABLE = (
+    select(_JOBS.c.id)
+    .where(_JOBS.c.id == bindparam("p_job"), _JOBS.c.status.in_(_CLAIMABLE))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("p_job"), _JOBS.c.status.in_(_CLAIMABLE))
+    .values(
+        status=JobStatus.RUNNING.value,
+        owner=bindparam("p_owner"),
+        cancel_requested=False,
+        error_fault="",
+        error_message="",
+        started_at=bindparam("p_now"),
+        finished_at=None,
+    )
+    .returning(_JOBS)
+)
+# Starting a step: the job's current step, unless its cancel has been requested ...
+_SET_CURRENT_STEP = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("p_job"), _JOBS.c.cancel_requested.is_(False))
+    .values(current_step=bindparam("p_step"))
+    .returning(_JOBS)
+)
+# ... and the step's journal entry.
+_ADD_STEP = (
+    insert(_STEPS)
+    .values(
+        job_id=bindparam("p_job"),
+        step=bindparam("p_step"),
+        status=StepStatus.RUNNING.value,
+        resources="{}",
+        error_fault="",
+        error_message="",
+        started_at=bindparam("p_now"),
+    )
+    .returning(_STEPS.c.id)
+)
+# Finishing a step: its journal entry, then the job's count of steps done.
+_STEP_SUCCEEDED = (
+    update(_STEPS)
+    .where(_STEPS.c.id == bindparam("p_step_id"))
+    .values(
+        status=StepStatus.SUCCEEDED.value,
+        resources=bindparam("p_resources"),
+        finished_at=bindparam("p_now"),
+    )
+    .returning(_STEPS.c.job_id)
+)
+_COUNT_STEP_DONE = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("p_job"))
+    .values(
+        steps_done=case(
+            (_JOBS.c.steps_done < _JOBS.c.steps_total, _JOBS.c.steps_done + 1),
+            else_=_JOBS.c.steps_total,
+        )
+    )
+    .returning(_JOBS)
+)
+_STEP_STOPPED = (
+    update(_STEPS)
+    .where(_STEPS.c.id == bindparam("p_step_id"))
+    .values(
+        status=bindparam("p_status"),
+        error_fault=bindparam("p_fault"),
+        error_message=bindparam("p_message"),
+        finished_at=bindparam("p_now"),
+    )
+)
+_FINISH = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("p_job"))
+    .values(
+        status=bindparam("p_status"),
+        error_fault=bindparam("p_fault"),
+        error_message=bindparam("p_message"),
+        finished_at=bindparam("p_now"),
+    )
+    .returning(_JOBS)
+)
+_FINISH_SUCCEEDED = _FINISH.values(current_step="")  # a finished job has no current step
+
+
+def _job(row: JobRow | Row[Any]) -> Job:
     return Job(
         id=row.id,
         kind=row.kind,
@@ -60,6 +156,16 @@ class JobNotClaimable(RuntimeError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class StepStart:
+    """What :meth:`JobStore.step_started` did: the job as it now stands and the journal
+    entry of the started step, or no entry when the job's cancel had been requested (then
+    no step was started and the job is unchanged)."""
+
+    job: Job
+    step_id: int | None
+
+
 def new_job_row(
     *,
     kind: str,
@@ -93,7 +199,13 @@ def new_job_row(
 
 
 class JobStore:
+    """Reads go through ORM sessions. The writes a running job makes (claim, steps,
+    finish, keys) are prebuilt Core statements, one per row written and no read first,
+    so they hold the database's write lock briefly; those that change the job return it
+    as stored (RETURNING), so the runner need not read it again."""
+
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._sessions = session_factory(engine)
 
     def create(self, **fields: Any) -> Job:
@@ -150,85 +262,70 @@ class JobStore:
     def claim(self, job_id: int, owner: str) -> Job:
         """Atomically mark a queued or resumable job Running for ``owner``; a job that
         another worker or app instance holds cannot be claimed twice."""
-        claimable = [JobStatus.QUEUED.value, *(s.value for s in JobStatus if s.resumable)]
-        with self._sessions.begin() as session:
+        with self._engine.begin() as conn:
             # On a database server, lock the row; a job another workstation is claiming
-            # right now is skipped rather than waited for. SQLite ignores this: its
-            # single writer and the guarded UPDATE below make the claim atomic there.
-            locked = session.scalar(
-                select(JobRow.id)
-                .where(JobRow.id == job_id, JobRow.status.in_(claimable))
-                .with_for_update(skip_locked=True)
-            )
-            if locked is None:
+            # right now is skipped rather than waited for. SQLite has no row locks: its
+            # single writer makes the guarded UPDATE below atomic there.
+            if (
+                not is_sqlite(self._engine)
+                and conn.scalar(_LOCK_CLAIMABLE, {"p_job": job_id}) is None
+            ):
                 raise JobNotClaimable(f"Job {job_id} is already running or finished.")
-            result = session.execute(
-                update(JobRow)
-                .where(JobRow.id == job_id, JobRow.status.in_(claimable))
-                .values(
-                    status=JobStatus.RUNNING.value,
-                    owner=owner,
-                    cancel_requested=False,
-                    error_fault="",
-                    error_message="",
-                    started_at=datetime.now(UTC),
-                    finished_at=None,
-                )
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise JobNotClaimable(f"Job {job_id} is already running or finished.")
-            row = session.get(JobRow, job_id)
-            assert row is not None
-            return _job(row)
+            row = conn.execute(
+                _CLAIM, {"p_job": job_id, "p_owner": owner, "p_now": datetime.now(UTC)}
+            ).one_or_none()
+        if row is None:
+            raise JobNotClaimable(f"Job {job_id} is already running or finished.")
+        return _job(row)
 
-    def step_started(self, job_id: int, step: str) -> int:
-        with self._sessions.begin() as session:
-            row = JobStepRow(
-                job_id=job_id,
-                step=step,
-                status=StepStatus.RUNNING.value,
-                resources="{}",
-                error_fault="",
-                error_message="",
-                started_at=datetime.now(UTC),
-            )
-            session.add(row)
-            session.execute(update(JobRow).where(JobRow.id == job_id).values(current_step=step))
-            session.flush()
-            return row.id
+    def step_started(self, job_id: int, step: str) -> StepStart:
+        """Start ``step`` in the journal, unless the job's cancel has been requested (the
+        check and the start are one transaction, so a cancel is never missed between)."""
+        params = {"p_job": job_id, "p_step": step, "p_now": datetime.now(UTC)}
+        with self._engine.begin() as conn:
+            row = conn.execute(_SET_CURRENT_STEP, params).one_or_none()
+            if row is not None:
+                step_id = conn.execute(_ADD_STEP, params).scalar_one()
+                return StepStart(_job(row), step_id)
+        # Cancel requested (or no such job: LookupError); nothing was written.
+        return StepStart(self.get(job_id), None)
 
-    def step_finished(self, step_id: int, resources: dict[str, str]) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(JobStepRow, step_id)
-            assert row is not None
-            row.status = StepStatus.SUCCEEDED.value
-            row.resources = json.dumps(resources, sort_keys=True)
-            row.finished_at = datetime.now(UTC)
-            job = session.get(JobRow, row.job_id)
-            assert job is not None
-            job.steps_done = min(job.steps_total, job.steps_done + 1)
+    def step_finished(self, step_id: int, resources: dict[str, str]) -> Job:
+        """Mark a step Succeeded with the resources it established; returns the job as it
+        now stands (one more step done)."""
+        params = {
+            "p_step_id": step_id,
+            "p_resources": json.dumps(resources, sort_keys=True),
+            "p_now": datetime.now(UTC),
+        }
+        with self._engine.begin() as conn:
+            job_id = conn.execute(_STEP_SUCCEEDED, params).scalar_one()
+            row = conn.execute(_COUNT_STEP_DONE, {"p_job": job_id}).one()
+        return _job(row)
 
     def step_failed(self, step_id: int, status: StepStatus, fault: str, message: str) -> None:
-        with self._sessions.begin() as session:
-            row = session.get(JobStepRow, step_id)
-            assert row is not None
-            row.status = status.value
-            row.error_fault = fault
-            row.error_message = message
-            row.finished_at = datetime.now(UTC)
+        params = {
+            "p_step_id": step_id,
+            "p_status": status.value,
+            "p_fault": fault,
+            "p_message": message,
+            "p_now": datetime.now(UTC),
+        }
+        with self._engine.begin() as conn:
+            conn.execute(_STEP_STOPPED, params)
 
     def finish(self, job_id: int, status: JobStatus, fault: str = "", message: str = "") -> Job:
-        with self._sessions.begin() as session:
-            row = session.get(JobRow, job_id)
-            assert row is not None
-            row.status = status.value
-            row.error_fault = fault
-            row.error_message = message
-            row.finished_at = datetime.now(UTC)
-            if status is JobStatus.SUCCEEDED:
-                row.current_step = ""
-            session.flush()
-            return _job(row)
+        statement = _FINISH_SUCCEEDED if status is JobStatus.SUCCEEDED else _FINISH
+        params = {
+            "p_job": job_id,
+            "p_status": status.value,
+            "p_fault": fault,
+            "p_message": message,
+            "p_now": datetime.now(UTC),
+        }
+        with self._engine.begin() as conn:
+            row = conn.execute(statement, params).one()
+        return _job(row)
 
     def request_cancel(self, job_id: int) -> None:
         """A queued job is cancelled at once; a running one stops at the next step boundary."""
@@ -286,22 +383,33 @@ class JobStore:
         self, job_id: int, site_key: str, family: str, key_id: str, alias: str, arns: dict[str, str]
     ) -> None:
         """Record the key per region (idempotent: a resumed job updates its rows)."""
+        if not arns:
+            return
         now = datetime.now(UTC)
-        with self._sessions.begin() as session:
-            for region, arn in arns.items():
-                row = session.scalar(
-                    select(FamilyKeyRow).where(
-                        FamilyKeyRow.site_key == site_key,
-                        FamilyKeyRow.family == family,
-                        FamilyKeyRow.region == region,
-                    )
-                )
-                if row is None:
-                    row = FamilyKeyRow(
-                        site_key=site_key, family=family, region=region, created_at=now
-                    )
-                    session.add(row)
-                row.key_id = key_id
-                row.key_arn = arn
-                row.alias = alias
-                row.job_id = job_id
+        dialect_insert = sqlite.insert if is_sqlite(self._engine) else postgresql.insert
+        upsert = dialect_insert(_KEYS).values(
+            [
+                {
+                    "site_key": site_key,
+                    "family": family,
+                    "region": region,
+                    "created_at": now,
+                    "key_id": key_id,
+                    "key_arn": arn,
+                    "alias": alias,
+                    "job_id": job_id,
+                }
+                for region, arn in arns.items()
+            ]
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[_KEYS.c.site_key, _KEYS.c.family, _KEYS.c.region],
+            set_={
+                "key_id": upsert.excluded.key_id,
+                "key_arn": upsert.excluded.key_arn,
+                "alias": upsert.excluded.alias,
+                "job_id": upsert.excluded.job_id,
+            },
+        )
+        with self._engine.begin() as conn:
+            conn.execute(upsert)

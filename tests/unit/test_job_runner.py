@@ -90,6 +90,24 @@ def test_a_job_runs_every_step_and_records_products(ctx: AppContext) -> None:
         runner.run(job_id, "again")
 
 
+def test_every_progress_update_is_the_job_as_journaled(ctx: AppContext) -> None:
+    """The runner hands on the jobs its journal writes return (no re-read): each one is
+    what the database holds at that moment, one update as each step starts and ends."""
+    runner, jobs, job_id, _uid = _setup(ctx)
+    seen: list[tuple[str, int]] = []
+
+    def check(job: Job) -> None:
+        assert job == jobs.get(job_id)
+        seen.append((job.current_step, job.steps_done))
+
+    assert runner.run(job_id, "test", check).status is JobStatus.SUCCEEDED
+    expected = [("", 0)]
+    for done, step in enumerate(PROVISIONING_STEPS):
+        expected += [(step.key, done), (step.key, done + 1)]
+    expected.append(("", len(PROVISIONING_STEPS)))
+    assert seen == expected
+
+
 class Crash(BaseException):
     """Stands in for the process dying: nothing in the runner handles it."""
 
