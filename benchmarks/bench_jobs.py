@@ -450,7 +450,7 @@ def run_gui(
     Returns the result and, with ``sample_stalls``, what the threads did during stalls."""
     from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal, Slot
 
-    from ui.app import create_application
+    from ui.app import create_application, freeze_startup_objects
     from ui.jobs.bridge import JobsBridge
     from ui.jobs.page import JobsPage
     from ui.tasks import TaskRunner
@@ -513,6 +513,7 @@ def run_gui(
     page.show()
     tasks.wait()  # the page's first load of the job list
     spin(0.3)
+    freeze_startup_objects()  # as the app does once its window is up
     watcher = Watcher(len(prepared.request_ids))
     bridge.job_updated.connect(watcher.job_updated)
     bridge.submit_failed.connect(watcher.submit_failed)

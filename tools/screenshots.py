@@ -165,6 +165,12 @@ def products_scene(app: QApplication, out_dir: Path) -> None:
     for request_id in ids:
         window.jobs.submit(request_id)
     jobs = context.database.jobs
+    # A look at the Jobs screen while they run and when they are done (not in the docs).
+    scratch = Path(tempfile.gettempdir())
+    window.show_section("jobs")
+    _wait(app, lambda: any(j.steps_done >= 2 for j in window.jobs_page.model._jobs))
+    window.jobs_page.view.selectRow(0)
+    window.grab().save(str(scratch / "jobs-running.png"))
     _wait(
         app,
         lambda: (
@@ -172,6 +178,8 @@ def products_scene(app: QApplication, out_dir: Path) -> None:
             and all(j.status is JobStatus.SUCCEEDED for j in jobs.all_jobs())
         ),
     )
+    _wait(app, lambda: window.jobs_page.model.running() == 0)
+    window.grab().save(str(scratch / "jobs-done.png"))
     page = window.products_page
     window.show_section("security")
     _wait(app, lambda: page.model.rowCount() == 6)
@@ -211,7 +219,6 @@ def products_scene(app: QApplication, out_dir: Path) -> None:
     window.grab().save(str(out_dir / "products-view.png"))
     # A look at the rest (not part of the docs): the other tabs, a suspended product, the
     # typed confirmation.
-    scratch = Path(tempfile.gettempdir())
     for tab, name in ((1, "policies"), (2, "timeline")):
         page.detail.tabs.setCurrentIndex(tab)
         window.grab().save(str(scratch / f"products-{name}.png"))

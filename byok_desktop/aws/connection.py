@@ -60,16 +60,20 @@ class AwsConnection:
 
     def _new_session(self) -> Any:
         import boto3
+        import botocore.session
 
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _shared_loader())
         creds = self._credentials
         if creds.cli_profile:
-            return boto3.session.Session(profile_name=creds.cli_profile)
+            return boto3.session.Session(profile_name=creds.cli_profile, botocore_session=core)
         if creds.secret is None:
-            return boto3.session.Session()
+            return boto3.session.Session(botocore_session=core)
         return boto3.session.Session(
             aws_access_key_id=creds.access_key_id,
             aws_secret_access_key=creds.secret.secret_access_key,
             aws_session_token=creds.secret.session_token,
+            botocore_session=core,
         )
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -120,6 +124,23 @@ class AwsConnection:
             self._clients[key] = client
             log.debug("Created %s client for %s", service, region)
             return client
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def _shared_loader() -> Any:
+    """One botocore data loader for every connection. A loader caches the service models
+    and endpoint data it has parsed; each new session would otherwise parse them again
+    (about 50 ms of CPU per connection, holding the GIL while the GUI waits for it)."""
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            from botocore.loaders import create_loader
+
+            _loader = create_loader()
+        return _loader
 
 
 def _action(operation: Any) -> str:

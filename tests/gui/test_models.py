@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 
 from byok_desktop.store.requests import RequestStore
@@ -51,6 +52,7 @@ def test_refresh_keeps_persistent_indexes_on_the_same_request(store: RequestStor
 
 
 def test_jobs_model_passes_qtmodeltester_and_keeps_newest_first(
+    qapp: QApplication,  # the progress bars are pixmaps
     qtmodeltester: ModelTester,
 ) -> None:
     from datetime import UTC, datetime
@@ -88,4 +90,38 @@ def test_jobs_model_passes_qtmodeltester_and_keeps_newest_first(
     model.update_job(job(3, JobStatus.RUNNING))
     assert [model.job(r).id for r in range(model.rowCount())] == [9, 5, 4, 3]  # type: ignore[union-attr]
     assert model.running() == 1
+    qtmodeltester.check(model, force_py=True)
+
+    # An update rewrites what changed, and clears what the job's new state no longer has.
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPixmap
+
+    from ui.jobs.model import PROGRESS_COLUMN, STATUS_COLUMN
+    from ui.jobs.progress import WIDTH
+
+    row = model.row_of(3)
+    assert row == 3
+    failed = replace(
+        job(3, JobStatus.FAILED), steps_done=2, current_step="role", error_message="no iam:GetRole"
+    )
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles: changes.append((a.row(), a.column())))
+    model.update_job(failed)
+    display = Qt.ItemDataRole.DisplayRole
+    assert model.index(row, STATUS_COLUMN).data(display) == "Failed"
+    assert model.index(row, PROGRESS_COLUMN).data(display) == "2 of 6 steps"
+    bar = model.index(row, PROGRESS_COLUMN).data(Qt.ItemDataRole.DecorationRole)
+    assert isinstance(bar, QPixmap)
+    assert bar.deviceIndependentSize().width() == WIDTH
+    tooltip = Qt.ItemDataRole.ToolTipRole
+    assert model.index(row, 0).data(tooltip) == "no iam:GetRole"
+    assert {r for r, _c in changes} == {row}
+    model.update_job(replace(failed, status=JobStatus.RUNNING, error_message=""))
+    assert model.index(row, 0).data(tooltip) is None
+    assert model.index(row, PROGRESS_COLUMN).data(display) == "step 3 of 6"
+    changes.clear()
+    model.update_job(replace(failed, status=JobStatus.RUNNING, error_message=""))
+    assert changes == []  # nothing changed, nothing repainted
     qtmodeltester.check(model, force_py=True)

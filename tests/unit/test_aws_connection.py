@@ -302,3 +302,21 @@ def test_caller_identity_classifies_failures(closed_port: int) -> None:
     assert caught.value.fault is AwsFault.UNREACHABLE
     assert caught.value.action == "sts:GetCallerIdentity"
     assert endpoint in str(caught.value)
+
+
+def test_connections_share_one_data_loader_and_keep_their_own_credentials(aws: None) -> None:
+    """Parsed service models are reused across connections; credentials never are."""
+    other_secret = AwsSecret("another-secret-key-of-forty-characters-xx", "")
+    first = connection()
+    second = AwsConnection(
+        AwsConfig(), AwsCredentials("AKIAOTHEREXAMPLE0000", other_secret), "us-east-1"
+    )
+    kms_one = first.client("kms")
+    kms_two = second.client("kms")
+    loaders = {id(c._session._session.get_component("data_loader")) for c in (first, second)}  # type: ignore[attr-defined]
+    assert len(loaders) == 1
+    assert kms_one._request_signer._credentials.access_key == KEY
+    assert kms_two._request_signer._credentials.access_key == "AKIAOTHEREXAMPLE0000"
+    assert kms_two._request_signer._credentials.secret_key == other_secret.secret_access_key
+    kms_one.create_key()
+    assert len(kms_one.list_keys()["Keys"]) == 1

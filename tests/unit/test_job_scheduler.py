@@ -70,3 +70,28 @@ def test_a_crashing_job_does_not_block_the_site() -> None:
     finally:
         scheduler.shutdown()
     assert runner.order == [1, 2]
+
+
+def test_shutdown_without_waiting_drops_queued_jobs_and_lets_running_ones_end() -> None:
+    sites = {1: "acme", 2: "globex", 3: "initech"}
+    runner = RecordingRunner(sites)
+    scheduler = JobScheduler(runner, max_workers=1, owner="test")  # type: ignore[arg-type]
+    for job_id, site in sites.items():
+        scheduler.submit(job_id, site)
+    assert runner.started.acquire(timeout=5)  # job 1 runs, 2 and 3 wait for the worker
+    scheduler.shutdown(wait=False)
+    assert scheduler.active == 1
+    runner.release.set()
+    assert scheduler.wait_idle(10)
+    assert runner.order == [1]
+
+
+def test_workers_start_with_the_scheduler() -> None:
+    """Submitting starts no thread: the GUI thread never waits for one to come up."""
+    before = threading.active_count()
+    scheduler = JobScheduler(RecordingRunner({}), max_workers=3, owner="test")  # type: ignore[arg-type]
+    try:
+        assert threading.active_count() == before + 3
+    finally:
+        scheduler.shutdown()
+    assert threading.active_count() == before

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job
@@ -19,8 +20,10 @@ log = logging.getLogger("ui.jobs")
 
 
 class JobsBridge(QObject):
-    # Emitted from worker threads; Qt queues it to receivers on the GUI thread.
+    # Emitted on the GUI thread, in the order the workers reported.
     job_updated = Signal(object)
+    # Emitted from a worker when the first of a batch of updates is waiting (queued).
+    _updates_waiting = Signal()
     submit_failed = Signal(str)
     submitted = Signal(int, int)  # request id, number of jobs queued
     access_submitted = Signal(object)  # a revoke or restore Job, queued
@@ -39,9 +42,29 @@ class JobsBridge(QObject):
             context.credentials,
             ProvisioningSettings.from_settings(context.settings),
         )
+        # Workers' updates are collected and handed over in batches: one wake-up of the
+        # GUI thread per batch, not per update (each wake-up waits for the GIL).
+        self._updates: list[Job] = []
+        self._updates_lock = threading.Lock()
+        self._updates_waiting.connect(self._deliver_updates)
         self._scheduler = JobScheduler(
-            runner, context.settings.worker_threads, self.owner, self.job_updated.emit
+            runner, context.settings.worker_threads, self.owner, self._collect_update
         )
+
+    def _collect_update(self, job: Job) -> None:
+        """On a worker: keep the update; wake the GUI thread unless a wake-up is pending."""
+        with self._updates_lock:
+            self._updates.append(job)
+            first = len(self._updates) == 1
+        if first:
+            self._updates_waiting.emit()
+
+    @Slot()
+    def _deliver_updates(self) -> None:
+        with self._updates_lock:
+            updates, self._updates = self._updates, []
+        for job in updates:
+            self.job_updated.emit(job)
 
     def apply_settings(self, settings: Settings) -> None:
         """Jobs that start from now on use the new role name and provider principal."""

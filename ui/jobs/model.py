@@ -7,19 +7,20 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 
 from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.jobs.runner import STEPS
 from byok_desktop.products import ProductFamily
+from ui.jobs.progress import progress_pixmap
 from ui.resources import icon
-
-_Index = QModelIndex | QPersistentModelIndex
 
 STEP_TITLES = {s.key: s.title for steps in STEPS.values() for s in steps}
 COLUMNS = ("Job", "Site", "Product family", "Status", "Progress", "Current step", "Elapsed")
+STATUS_COLUMN = 3
 PROGRESS_COLUMN = 4
+ELAPSED_COLUMN = 6
 
 _ICONS = {
     JobStatus.QUEUED: "status-info",
@@ -69,27 +70,40 @@ def step_text(job: Job) -> str:
     return f"Stopped at: {title}" if title else job.error_message
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(QStandardItemModel):
+    """The job list as Qt items: the view reads them in C++ while it paints. A Python
+    ``data()`` would take the GIL for every cell and role, and while worker threads run
+    jobs each of those takes a GIL switch; painting then stalls the GUI."""
+
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
         self._jobs: list[Job] = []
 
     def set_jobs(self, jobs: list[Job]) -> None:
-        self.beginResetModel()
         self._jobs = list(jobs)
-        self.endResetModel()
+        self.setRowCount(0)
+        for job in self._jobs:
+            self.appendRow(_items(job))
 
     def update_job(self, job: Job) -> None:
-        for row, existing in enumerate(self._jobs):
-            if existing.id == job.id:
-                self._jobs[row] = job
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-                return
+        row = self.row_of(job.id)
+        if row is not None:
+            old, self._jobs[row] = self._jobs[row], job
+            self._write(row, _cells(old), _cells(job))
+            return
         # Newest first, as the store lists them.
         row = next((r for r, j in enumerate(self._jobs) if j.id < job.id), len(self._jobs))
-        self.beginInsertRows(QModelIndex(), row, row)
         self._jobs.insert(row, job)
-        self.endInsertRows()
+        self.insertRow(row, _items(job))
+
+    def refresh_elapsed(self) -> None:
+        """The elapsed time of running jobs (it changes without an update)."""
+        for row, job in enumerate(self._jobs):
+            if job.status is JobStatus.RUNNING:
+                item = self.item(row, ELAPSED_COLUMN)
+                if item is not None:
+                    item.setText(elapsed(job))
 
     def job(self, row: int) -> Job | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
@@ -100,69 +114,85 @@ class JobsModel(QAbstractTableModel):
     def running(self) -> int:
         return sum(1 for j in self._jobs if j.status is JobStatus.RUNNING)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._jobs)
+    def _write(self, row: int, old: list[dict[int, Any]], new: list[dict[int, Any]]) -> None:
+        for column, (before, after) in enumerate(zip(old, new, strict=True)):
+            item = self.item(row, column)
+            if item is None:
+                continue
+            for role, value in after.items():
+                if before.get(role) != value:  # an unchanged cell is not repainted
+                    item.setData(_qt_value(role, value), role)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
-            return None
-        job = self._jobs[index.row()]
-        column = index.column()
-        if role == Role.JOB_ID:
-            return job.id
-        if role == Role.PROGRESS:
-            return (job.steps_done, job.steps_total)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(job, column)
-        if column == 3 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(_ICONS[job.status])
-        if column == 3 and role == Qt.ItemDataRole.ForegroundRole:
-            return _COLOURS.get(job.status)
-        if role == Qt.ItemDataRole.ToolTipRole and job.error_message:
-            return job.error_message
-        return None
 
-    @staticmethod
-    def _display(job: Job, column: int) -> str:
-        if column == 0:
-            return f"#{job.id} {job.kind.capitalize()}"
-        if column == 1:
-            return job.site_key
-        if column == 2:
-            return ProductFamily(job.family).display_name
-        if column == 3:
-            return job.status.display_name
+def _cells(job: Job) -> list[dict[int, Any]]:
+    """Every cell's data per role. Roles a cell does not use are set to None, so an
+    update clears what the job's previous state had set."""
+    tooltip = job.error_message or None
+    cells: list[dict[int, Any]] = []
+    for column in range(len(COLUMNS)):
+        values: dict[int, Any] = {
+            Qt.ItemDataRole.DisplayRole: _display(job, column),
+            Qt.ItemDataRole.ToolTipRole: tooltip,
+            Role.JOB_ID: job.id,
+        }
+        if column == STATUS_COLUMN:
+            values[Qt.ItemDataRole.DecorationRole] = _ICONS[job.status]  # made by _qt_value
+            values[Qt.ItemDataRole.ForegroundRole] = _COLOURS.get(job.status)
         if column == PROGRESS_COLUMN:
-            return (
-                f"step {min(job.steps_done + 1, job.steps_total)} of {job.steps_total}"
-                if (job.status is JobStatus.RUNNING)
-                else f"{job.steps_done} of {job.steps_total} steps"
-            )
-        if column == 5:
-            return step_text(job)
-        if column == 6:
-            return elapsed(job)
-        return ""
+            values[Role.PROGRESS] = (job.steps_done, job.steps_total)
+            values[Qt.ItemDataRole.DecorationRole] = (job.steps_done, job.steps_total, _tone(job))
+        cells.append(values)
+    return cells
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
+
+def _items(job: Job) -> list[QStandardItem]:
+    items = []
+    for values in _cells(job):
+        item = QStandardItem()
+        item.setFlags(_FLAGS)
+        for role, value in values.items():
+            if value is not None:
+                item.setData(_qt_value(role, value), role)
+        items.append(item)
+    return items
+
+
+def _tone(job: Job) -> str:
+    if job.status is JobStatus.SUCCEEDED:
+        return "done"
+    return "running" if job.status in (JobStatus.RUNNING, JobStatus.QUEUED) else "stopped"
+
+
+def _qt_value(role: int, value: Any) -> Any:
+    """Decorations are kept as names (an icon) or (done, total, tone) (a progress bar), so
+    a change is found by comparing plain values; the Qt object is made when set."""
+    if role == Qt.ItemDataRole.DecorationRole and isinstance(value, str):
+        return icon(value)
+    if role == Qt.ItemDataRole.DecorationRole and isinstance(value, tuple):
+        return progress_pixmap(*value)
+    return value
+
+
+def _display(job: Job, column: int) -> str:
+    if column == 0:
+        return f"#{job.id} {job.kind.capitalize()}"
+    if column == 1:
+        return job.site_key
+    if column == 2:
+        return ProductFamily(job.family).display_name
+    if column == STATUS_COLUMN:
+        return job.status.display_name
+    if column == PROGRESS_COLUMN:
         return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
+            f"step {min(job.steps_done + 1, job.steps_total)} of {job.steps_total}"
+            if (job.status is JobStatus.RUNNING)
+            else f"{job.steps_done} of {job.steps_total} steps"
         )
+    if column == 5:
+        return step_text(job)
+    if column == ELAPSED_COLUMN:
+        return elapsed(job)
+    return ""

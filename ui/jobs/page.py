@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -24,33 +18,8 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.jobs.model import Job, JobStatus
 from ui.jobs.bridge import JobsBridge
-from ui.jobs.model import PROGRESS_COLUMN, STEP_TITLES, JobsModel, Role
+from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.tasks import TaskRunner
-
-
-class ProgressDelegate(QStyledItemDelegate):
-    """Draws "step i of n" as a progress bar."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        progress = index.data(Role.PROGRESS)
-        if not progress:
-            super().paint(painter, option, index)
-            return
-        done, total = progress
-        bar = QStyleOptionProgressBar()
-        bar.rect = QRect(option.rect.adjusted(4, 5, -4, -5))
-        bar.minimum = 0
-        bar.maximum = max(total, 1)
-        bar.progress = done
-        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole))
-        bar.textVisible = True
-        style = QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
 class JobsPage(QWidget):
@@ -100,7 +69,6 @@ class JobsPage(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(30)
-        self.view.setItemDelegateForColumn(PROGRESS_COLUMN, ProgressDelegate(self.view))
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((110, 120, 120, 120, 160, 380, 70)):
@@ -162,10 +130,7 @@ class JobsPage(QWidget):
 
     @Slot()
     def _refresh_running(self) -> None:
-        for row in range(self.model.rowCount()):
-            job = self.model.job(row)
-            if job is not None and job.status is JobStatus.RUNNING:
-                self.model.dataChanged.emit(self.model.index(row, 6), self.model.index(row, 6))
+        self.model.refresh_elapsed()
 
     # --- selection and commands ---------------------------------------------------------
 
