@@ -18,14 +18,26 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from byok_desktop import APP_NAME, __version__, cli
-from byok_desktop.context import ContextOverrides
+from byok_desktop import APP_NAME, __version__
 from byok_desktop.logging_setup import configure_logging
+from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import DATA_DIR_ENV, resolve_paths
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the GUI's options and every headless command."""
+    from byok_desktop import cli
+
+    parser = _options_parser(add_help=True)
+    cli.add_commands(parser)
+    return parser
+
+
+def _options_parser(add_help: bool) -> argparse.ArgumentParser:
+    """The options alone. The GUI parses with this one, so that starting it does not load
+    the commands' modules (the database layer and more: start-up time)."""
     parser = argparse.ArgumentParser(
+        add_help=add_help,
         prog="byok-desktop",
         description=f"{APP_NAME}: draft, check and exchange BYOK encryption requests.",
     )
@@ -53,12 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep records in a shared PostgreSQL database, e.g. "
         "postgresql+psycopg://rep@db.example.com/byok (needs the 'postgres' extra)",
     )
-    cli.add_commands(parser)
     return parser
 
 
+def _parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    args, rest = _options_parser(add_help=False).parse_known_args(argv)
+    # A word that is not an option (a command, or a mistyped one) or a request for help
+    # needs the whole command line; anything else starts the GUI, with Qt's own options.
+    words = [a for a in rest if not a.startswith("-")]
+    if words or any(a in ("-h", "--help") for a in rest):
+        return build_parser().parse_known_args(argv)
+    args.command = None
+    return args, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args, qt_args = build_parser().parse_known_args(argv)
+    args, qt_args = _parse(argv)
     paths = resolve_paths(args.data_dir)
     paths.ensure()
     level = logging.DEBUG if args.debug else logging.INFO
@@ -75,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stream.reconfigure(errors="backslashreplace")
         if qt_args:
             build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")
+        from byok_desktop import cli
+
         return cli.run(args, paths, overrides)
     from ui.app import run_gui  # Qt is loaded only for the GUI
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
-from byok_desktop.context import ContextOverrides, open_context
+from byok_desktop.context import open_context
+from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file

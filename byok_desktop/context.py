@@ -32,15 +32,6 @@ class WrongDatabaseMode(RuntimeError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class ContextOverrides:
-    """Command-line choices that beat the settings file for one run."""
-
-    sandbox: bool | None = None
-    aws_endpoint_url: str | None = None
-    database_url: str | None = None  # may carry a password: used, never saved
-
-
 @dataclass
 class AppContext:
     paths: AppPaths

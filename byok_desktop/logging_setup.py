@@ -1,23 +1,43 @@
-"""Logging to a rotating file in the user log directory, one named logger per area."""
+"""Logging to a file in the user log directory, one named logger per area; the file is
+rotated when the app starts."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import logging.handlers
 from pathlib import Path
 
 LOG_FILE = "byok-desktop.log"
 ROOT_LOGGER = "byok_desktop"
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
+MAX_BYTES = 2_000_000
+BACKUPS = 5
+
+
+def rotate(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+    """Once ``path`` has reached ``max_bytes``: path.4 -> path.5, ..., path -> path.1 (the
+    oldest goes). Done at start rather than by logging.handlers, whose import (sockets,
+    pickle, queues) costs the GUI's start-up more than the rotation itself."""
+    try:
+        if path.stat().st_size < max_bytes:
+            return
+    except FileNotFoundError:
+        return
+    for index in range(backups - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{index}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{index + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
 
 
 def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> Path:
-    """Route the app's loggers (and the ``ui`` ones) into a rotating file."""
+    """Route the app's loggers (and the ``ui`` ones) into the log file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    # Not when another instance has it open (Windows) or the folder is read-only.
+    with contextlib.suppress(OSError):
+        rotate(path)
+    file_handler = logging.FileHandler(path, encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     # Replace handlers from an earlier call (tests configure more than once).

@@ -22,9 +22,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from byok_desktop.context import SANDBOX_ACCOUNT_ID, ContextOverrides
+from byok_desktop.context import SANDBOX_ACCOUNT_ID
 from byok_desktop.jobs.model import JobStatus
 from byok_desktop.locations import Location
+from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.request import RequestDraft

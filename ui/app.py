@@ -1,4 +1,8 @@
-"""Start the GUI: application object, logging hooks, database, main window."""
+"""Start the GUI: application object, logging hooks, the main window's frame, then the
+database and the pages once the frame is painted.
+
+Only Qt and light modules are imported here; the database layer (SQLAlchemy, Alembic),
+keyring and boto3 load after the window is on screen (see docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -7,22 +11,21 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy.exc import SQLAlchemyError
+from PySide6.QtWidgets import QApplication
 
 from byok_desktop import APP_ID, APP_NAME, __version__
-from byok_desktop.context import AppContext, ContextOverrides, WrongDatabaseMode, open_context
 from byok_desktop.logging_setup import LOG_FILE
+from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
-from byok_desktop.store.database import DatabaseCorrupt, move_aside
-from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
-from ui.probe import PROBE_ENV
 from ui.qt_logging import install_excepthook, install_qt_message_handler
 from ui.resources import icon, stylesheet
 from ui.settings import app_settings
+
+if TYPE_CHECKING:
+    from byok_desktop.context import AppContext
 
 log = logging.getLogger("ui")
 
@@ -52,6 +55,8 @@ def freeze_startup_objects() -> None:
 
 
 def _show_crash(summary: str, details: str) -> None:
+    from ui.dialogs import Dialogs
+
     Dialogs.error(
         QApplication.activeWindow(),
         "Something went wrong",
@@ -61,18 +66,40 @@ def _show_crash(summary: str, details: str) -> None:
     )
 
 
-def build_main_window(
-    paths: AppPaths, overrides: ContextOverrides | None = None
-) -> tuple[AppContext, MainWindow]:
+def _open(paths: AppPaths, overrides: ContextOverrides | None) -> AppContext:
+    from byok_desktop.context import open_context
+
     overrides = overrides or ContextOverrides()
-    context = open_context(
+    return open_context(
         paths,
         sandbox=overrides.sandbox,
         aws_endpoint_url=overrides.aws_endpoint_url,
         database_url=overrides.database_url,
     )
+
+
+def build_main_window(
+    paths: AppPaths, overrides: ContextOverrides | None = None
+) -> tuple[AppContext, MainWindow]:
+    """Open the context and a window on it at once (tests and tools)."""
+    context = _open(paths, overrides)
     window = MainWindow(context, app_settings(paths), paths.log_dir / LOG_FILE)
     return context, window
+
+
+def _sandbox_hint(paths: AppPaths, overrides: ContextOverrides | None) -> bool:
+    """Whether this run is in the sandbox, to mark the frame before the context opens.
+    The settings file is read for its one key without byok_desktop.settings (its checks
+    load more than the frame needs); the context then reads it properly and decides."""
+    if overrides is not None and overrides.sandbox is not None:
+        return overrides.sandbox
+    import json
+
+    try:
+        saved = json.loads(paths.core_settings_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(saved, dict) and saved.get("sandbox") is True
 
 
 class _Quit(Exception):
@@ -80,15 +107,18 @@ class _Quit(Exception):
 
 
 def _open_or_offer_fresh_start(
-    paths: AppPaths, overrides: ContextOverrides | None
-) -> tuple[AppContext, MainWindow]:
+    paths: AppPaths, overrides: ContextOverrides | None, window: MainWindow
+) -> AppContext:
     """An unreadable database is never deleted: the user moves it aside or quits."""
+    from byok_desktop.store.database import DatabaseCorrupt, move_aside
+    from ui.dialogs import Dialogs
+
     try:
-        return build_main_window(paths, overrides)
+        return _open(paths, overrides)
     except DatabaseCorrupt as exc:
         log.error("%s", exc)
         choice = Dialogs.choose(
-            None,
+            window,
             "The database cannot be read",
             f"{exc}\n\nMove it aside and start with an empty database? The file is kept in "
             f"{exc.path.parent / 'backups'} so it can be rescued later. Or quit and restore it "
@@ -99,44 +129,75 @@ def _open_or_offer_fresh_start(
         if choice is None:
             raise _Quit() from exc
         kept = move_aside(exc.path, exc.path.parent / "backups")
-        context, window = build_main_window(paths, overrides)
-        window.show_message(
+        context = _open(paths, overrides)
+        context.warnings.append(
             f"The unreadable database was moved to {kept}; this is a new, empty database."
         )
-        return context, window
+        return context
+
+
+def _open_for(
+    window: MainWindow, paths: AppPaths, overrides: ContextOverrides | None
+) -> AppContext | None:
+    """Open the context for the shown frame; on failure say why and return None."""
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from byok_desktop.context import WrongDatabaseMode
+
+    try:
+        return _open_or_offer_fresh_start(paths, overrides, window)
+    except _Quit:
+        return None
+    except WrongDatabaseMode as exc:
+        log.error("%s", exc)
+        QMessageBox.critical(window, APP_NAME, str(exc))
+        return None
+    except (SQLAlchemyError, OSError) as exc:
+        log.exception("Could not open the database")
+        QMessageBox.critical(
+            window,
+            APP_NAME,
+            f"The database at {paths.database} could not be opened:\n\n{exc}\n\n"
+            "Check that the folder exists and is writable, then start again.",
+        )
+        return None
 
 
 def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | None = None) -> int:
     install_qt_message_handler()
     app = create_application(argv)
     install_excepthook(_show_crash)
-    try:
-        context, window = _open_or_offer_fresh_start(paths, overrides)
-    except _Quit:
-        return 1
-    except WrongDatabaseMode as exc:
-        log.error("%s", exc)
-        QMessageBox.critical(None, APP_NAME, str(exc))
-        return 1
-    except (SQLAlchemyError, OSError) as exc:
-        log.exception("Could not open the database")
-        QMessageBox.critical(
-            None,
-            APP_NAME,
-            f"The database at {paths.database} could not be opened:\n\n{exc}\n\n"
-            "Check that the folder exists and is writable, then start again.",
-        )
-        return 1
-    window.show()
-    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-    QTimer.singleShot(0, freeze_startup_objects)  # once the first events are handled
-    if os.environ.get(PROBE_ENV):  # benchmarks only: see ui/probe.py
+    window = MainWindow(
+        None,
+        app_settings(paths),
+        paths.log_dir / LOG_FILE,
+        sandbox=_sandbox_hint(paths, overrides),
+    )
+    if os.environ.get("BYOK_DESKTOP_PROBE"):  # ui.probe.PROBE_ENV: benchmarks only
         from ui.probe import install
 
         install(window)
-    log.info("%s %s started; data in %s", APP_NAME, __version__, paths.data_dir)
+    opened: list[AppContext] = []
+
+    def open_data() -> None:
+        context = _open_for(window, paths, overrides)
+        if context is None:
+            app.exit(1)
+            return
+        opened.append(context)
+        window.attach(context)
+        freeze_startup_objects()
+        log.info("%s %s started; data in %s", APP_NAME, __version__, paths.data_dir)
+
+    window.first_painted.connect(open_data)
+    window.show()
     code = app.exec()
-    context.close()
+    # Work still on the thread pool (a page's first load when the app quits at once) must
+    # end before the context closes and the interpreter goes.
+    window.tasks.wait()
+    for context in opened:
+        context.close()
     return int(code)
 
 

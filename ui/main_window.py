@@ -1,11 +1,16 @@
-"""The main window: console-style navigation on the left, one page per section."""
+"""The main window: console-style navigation on the left, one page per section.
+
+It is made in two parts so that it shows quickly: the frame (navigation, menus, status
+bar) needs only Qt and is shown at once; ``attach`` then opens the pages on the app's
+context, which loads the database layer, once the frame has been painted."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, QSize, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -22,19 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop import APP_NAME
-from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job, JobStatus
-from byok_desktop.locations import Location
-from ui.credentials import CredentialsPage
-from ui.dialogs import Dialogs
-from ui.jobs.bridge import JobsBridge
-from ui.jobs.page import JobsPage
-from ui.products import ProductsPage
-from ui.requests.page import RequestsPage
 from ui.resources import icon
-from ui.settings_page import SettingsPage
-from ui.shortcuts import ShortcutPriority
 from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from byok_desktop.context import AppContext
+    from byok_desktop.jobs.model import Job
+    from byok_desktop.locations import Location
+    from ui.credentials import CredentialsPage
+    from ui.jobs.bridge import JobsBridge
+    from ui.jobs.page import JobsPage
+    from ui.products import ProductsPage
+    from ui.requests.page import RequestsPage
+    from ui.settings_page import SettingsPage
 
 SECTIONS = (
     ("requests", "Requests", "requests"),
@@ -46,22 +51,29 @@ SECTIONS = (
 
 
 class MainWindow(QMainWindow):
+    first_painted = Signal()  # the frame is on screen: time to open the pages
+    attached = Signal()  # the pages are open
+
     def __init__(
         self,
-        context: AppContext,
+        context: AppContext | None,
         settings: QSettings,
         log_file: Path,
         parent: QWidget | None = None,
+        *,
+        sandbox: bool = False,
     ) -> None:
+        """With a context, the window opens its pages at once; without one it is the frame
+        alone until ``attach`` (``sandbox`` then says how to mark it meanwhile)."""
         super().__init__(parent)
-        self.setObjectName("mainWindow")
-        self.setProperty("sandbox", context.in_sandbox)
-        self.setWindowTitle(f"{APP_NAME} — SANDBOX" if context.in_sandbox else APP_NAME)
-        self.setWindowIcon(icon("app"))
-        self._context = context
         self._settings = settings
+        self._log_file = log_file
+        self._context: AppContext | None = None
+        self._painted = False
         self.tasks = TaskRunner(self)
         self._tray: QSystemTrayIcon | None = None  # made when first needed
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon("app"))
 
         central = QWidget()
         central.setObjectName("content")
@@ -72,9 +84,7 @@ class MainWindow(QMainWindow):
             "SANDBOX — simulated AWS on this computer. Nothing here touches a real AWS "
             "account, and sandbox records are kept apart from real ones."
         )
-        self.sandbox_banner.setObjectName("sandboxBanner")
-        self.sandbox_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.sandbox_banner.setVisible(context.in_sandbox)
+        self.sandbox_banner.setObjectName("sandboxBanner")  # centred by the stylesheet
         outer.addWidget(self.sandbox_banner)
         body = QWidget()
         outer.addWidget(body, 1)
@@ -86,100 +96,154 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(236)
         self.navigation.setIconSize(QSize(18, 18))
         self.navigation.ensurePolished()  # item heights come from the stylesheet
+        for _key, label, icon_name in SECTIONS:
+            self.navigation.addItem(QListWidgetItem(icon(icon_name), label))
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
+        self._opening = QLabel("Opening the database…")
+        self._opening.setObjectName("openingHint")  # centred by the stylesheet
+        self.pages.addWidget(self._opening)
         layout.addWidget(self.navigation)
         layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
-        self.jobs = JobsBridge(context, self.tasks, self)
+        self._make_frame_menus()
+        self.status = QLabel()  # plain text from attach on (see there)
+        self.statusBar().addWidget(self.status, 1)
+        self.running_label = QLabel()
+        self.running_label.setObjectName("runningJobs")
+        self.statusBar().addPermanentWidget(self.running_label)
+        self.data_label = QLabel()
+        self.data_label.setObjectName("dataDirLabel")
+        self.statusBar().addPermanentWidget(self.data_label)
+        self._mark_sandbox(sandbox)
+        self._restore_geometry()
+        if context is not None:
+            self.attach(context)
+
+    def _mark_sandbox(self, sandbox: bool) -> None:
+        self.setProperty("sandbox", sandbox)
+        self.setWindowTitle(f"{APP_NAME} — SANDBOX" if sandbox else APP_NAME)
+        self.sandbox_banner.setVisible(sandbox)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)  # after this paint is done
+
+    @property
+    def is_attached(self) -> bool:
+        return self._context is not None
+
+    def attach(self, context: AppContext) -> None:
+        """Open the pages on ``context`` (loads the database layer and the pages)."""
+        from PySide6.QtCore import Qt  # its namespace costs ~14 ms: not before the frame shows
+
+        from ui.credentials import CredentialsPage
+        from ui.jobs.bridge import JobsBridge
+        from ui.jobs.page import JobsPage
+        from ui.products import ProductsPage
+        from ui.requests.page import RequestsPage
+        from ui.settings_page import SettingsPage
+
+        assert self._context is None, "a window attaches to one context"
+        self._context = context
+        # Messages quote user text; the frame shows none before this.
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        settings = self._settings
+        self._mark_sandbox(context.in_sandbox)
+        self.jobs: JobsBridge = JobsBridge(context, self.tasks, self)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
-        self.requests_page = RequestsPage(context.database.requests, self.tasks, settings)
+        self.requests_page: RequestsPage = RequestsPage(
+            context.database.requests, self.tasks, settings
+        )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
-        self.credentials_page = CredentialsPage(context, self.tasks)
+        self.credentials_page: CredentialsPage = CredentialsPage(context, self.tasks)
         self.credentials_page.message.connect(self.show_message)
-        self.jobs_page = JobsPage(self.jobs, self.tasks)
+        self.jobs_page: JobsPage = JobsPage(self.jobs, self.tasks)
         self.jobs_page.message.connect(self.show_message)
         self.jobs_page.running_changed.connect(self._running_changed)
         self.jobs_page.job_finished.connect(self._job_finished)
-        self.products_page = ProductsPage(context, self.jobs, self.tasks, settings)
+        self.products_page: ProductsPage = ProductsPage(context, self.jobs, self.tasks, settings)
         self.products_page.message.connect(self.show_message)
         self.products_page.show_requests_requested.connect(self._show_requests)
         self.products_page.add_product_requested.connect(self._add_product)
-        pages: dict[str, QWidget] = {
-            "requests": self.requests_page,
-            "security": self.products_page,
-            "jobs": self.jobs_page,
-            "credentials": self.credentials_page,
-            "settings": SettingsPage(context, log_file, self.tasks),
-        }
-        settings_page = pages["settings"]
-        assert isinstance(settings_page, SettingsPage)
+        settings_page = SettingsPage(context, self._log_file, self.tasks)
         settings_page.message.connect(self.show_message)
         settings_page.settings_changed.connect(self.jobs.apply_settings)
         settings_page.settings_changed.connect(self.products_page.apply_settings)
-        self.settings_page = settings_page
+        self.settings_page: SettingsPage = settings_page
         # Long pages scroll instead of raising the window's minimum height.
         scroll = QScrollArea()
         scroll.setObjectName("settingsScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(settings_page)
-        pages["settings"] = scroll
-        for key, label, icon_name in SECTIONS:
-            item = QListWidgetItem(icon(icon_name), label)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.navigation.addItem(item)
+        pages: dict[str, QWidget] = {
+            "requests": self.requests_page,
+            "security": self.products_page,
+            "jobs": self.jobs_page,
+            "credentials": self.credentials_page,
+            "settings": scroll,
+        }
+        for key, _label, _icon in SECTIONS:
             self.pages.addWidget(pages[key])
+        self.pages.removeWidget(self._opening)
+        self._opening.deleteLater()
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
-
-        self._make_menus()
-        self.status = QLabel()
-        self.status.setTextFormat(Qt.TextFormat.PlainText)  # messages quote user text
-        self.statusBar().addWidget(self.status, 1)
-        self.running_label = QLabel()
-        self.running_label.setObjectName("runningJobs")
-        self.statusBar().addPermanentWidget(self.running_label)
+        self._set_frame_shortcuts()
+        self._add_page_actions()
         path = context.database.path
         where = path.parent if path is not None else context.database.location
-        self.data_label = QLabel(
+        self.data_label.setText(
             f"Sandbox data: {where}" if context.in_sandbox else f"Data: {where}"
         )
-        self.data_label.setObjectName("dataDirLabel")
-        self.statusBar().addPermanentWidget(self.data_label)
-        self._restore_state()
+        section = str(self._settings.value("window/section", 0))
+        row = int(section) if section.isdigit() else 0
+        self.navigation.setCurrentRow(row if 0 <= row < len(SECTIONS) else 0)
+        self.pages.setCurrentIndex(self.navigation.currentRow())
         for warning in context.warnings:
             self.show_message(warning)
+        self.attached.emit()
 
-    def _make_menus(self) -> None:
-        page = self.requests_page
-        file_menu = self.menuBar().addMenu("&File")
-        for act in (page.new_action, page.save_action):
-            file_menu.addAction(act)
-        file_menu.addSeparator()
-        file_menu.addAction(page.import_action)
-        file_menu.addAction(page.export_action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setObjectName("quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        for act in (page.duplicate_action, page.delete_action, page.find_action):
-            edit_menu.addAction(act)
-        jobs_menu = self.menuBar().addMenu("&Jobs")
-        jobs_menu.addAction(page.submit_action)
+    def _make_frame_menus(self) -> None:
+        """The menus with what works without the pages; ``_add_page_actions`` fills in."""
+        self.file_menu = self.menuBar().addMenu("&File")
+        self._file_end = self.file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setObjectName("quit")
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.quit_action)
+        self.edit_menu = self.menuBar().addMenu("&Edit")
+        self.jobs_menu = self.menuBar().addMenu("&Jobs")
         go_menu = self.menuBar().addMenu("&Go")
+        self._go_actions: list[QAction] = []
         for row, (key, label, _icon) in enumerate(SECTIONS):
             act = QAction(label, self)
             act.setObjectName(f"goto_{key}")
-            act.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             act.triggered.connect(lambda _checked=False, r=row: self.navigation.setCurrentRow(r))
             go_menu.addAction(act)
             self.addAction(act)
+            self._go_actions.append(act)
+
+    def _set_frame_shortcuts(self) -> None:
+        """Set in ``attach``, not with the frame: a key sequence loads PySide6's Qt
+        namespace, ~14 ms that would delay the first paint."""
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        for row, act in enumerate(self._go_actions):
+            act.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+
+    def _add_page_actions(self) -> None:
+        page = self.requests_page
+        self.file_menu.insertActions(self._file_end, [page.new_action, page.save_action])
+        self.file_menu.insertSeparator(self._file_end)
+        self.file_menu.insertActions(self._file_end, [page.import_action, page.export_action])
+        for act in (page.duplicate_action, page.delete_action, page.find_action):
+            self.edit_menu.addAction(act)
+        self.jobs_menu.addAction(page.submit_action)
         # Section shortcuts must work wherever focus is.
         for act in (
             page.submit_action,
@@ -202,6 +266,8 @@ class MainWindow(QMainWindow):
             act.triggered.connect(self._show_requests)
         # Ctrl+F and Ctrl+E act on the products page while it is shown.
         self.products_page.claim_shortcuts_while_shown([page.find_action, page.export_action])
+        from ui.shortcuts import ShortcutPriority
+
         self._shortcut_priority = ShortcutPriority(
             [page.export_action, page.duplicate_action, page.submit_action], self
         )
@@ -211,15 +277,13 @@ class MainWindow(QMainWindow):
     def _show_requests(self) -> None:
         self.navigation.setCurrentRow(0)
 
-    def _restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self._settings.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         state = self._settings.value("window/state")
         if state is not None:
             self.restoreState(state)
-        section = str(self._settings.value("window/section", 0))
-        self.navigation.setCurrentRow(int(section) if section.isdigit() else 0)
 
     @Slot(str)
     def show_message(self, text: str) -> None:
@@ -246,6 +310,8 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _submit_failed(self, text: str) -> None:
         self.show_message("Not submitted.")
+        from ui.dialogs import Dialogs
+
         Dialogs.error(self, "Cannot provision this request", text)
 
     @Slot(int)
@@ -256,6 +322,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _job_finished(self, job: Job) -> None:
+        from byok_desktop.jobs.model import JobStatus
+
         text = f"Job #{job.id} ({job.site_key}, {job.family}) {job.status.display_name.lower()}"
         if job.error_message:
             text += f": {job.error_message}"
@@ -284,10 +352,18 @@ class MainWindow(QMainWindow):
         self.show_section("jobs")
 
     def show_section(self, key: str) -> None:
+        """Show a section (once attached: before, the frame has no pages to show)."""
         keys = [k for k, _label, _icon in SECTIONS]
         self.navigation.setCurrentRow(keys.index(key))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        from ui.dialogs import Dialogs
+
+        if self._context is None:  # closed while opening: nothing to save but the frame
+            self._settings.setValue("window/geometry", self.saveGeometry())
+            self._settings.sync()
+            event.accept()
+            return
         if not self.requests_page.editor.flush():
             keep_open = not Dialogs.confirm(
                 self,

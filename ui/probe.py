@@ -3,14 +3,16 @@
 With BYOK_DESKTOP_PROBE naming a file, the app records when the main window is first
 painted and, with BYOK_DESKTOP_PROBE_SECTION=security, when the products table first
 paints rows; it writes those times (time.monotonic, comparable across processes on one
-machine) and its memory use as JSON to that file, then quits. Without the variable
-nothing is installed: the probe is not on any path the app normally runs.
+machine), its memory use and whether the database layer was loaded by the first paint as
+JSON to that file, then quits. Without the variable nothing is installed: the probe is
+not on any path the app normally runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -45,15 +47,25 @@ class _Probe(QObject):
         self._target = target
         self._window = window
         self._marks: dict[str, float] = {}
+        self._section = section
         self._table: QTableView | None = None
         if section:
-            show = getattr(window, "show_section", None)
-            if callable(show):
-                show(section)
-            self._table = window.findChild(QTableView, ROWS_TABLE) if section else None
-            if self._table is not None:
-                self._table.viewport().installEventFilter(self)
+            attached = getattr(window, "attached", None)
+            if attached is not None and not getattr(window, "is_attached", True):
+                attached.connect(self._watch_section)  # the pages open after the frame
+            else:
+                self._watch_section()
         window.installEventFilter(self)
+
+    def _watch_section(self) -> None:
+        show = getattr(self._window, "show_section", None)
+        if callable(show):
+            show(self._section)
+        self._table = self._window.findChild(QTableView, ROWS_TABLE)
+        if self._table is not None:
+            self._table.viewport().installEventFilter(self)
+        else:  # no such section: report what there is rather than wait forever
+            self._section = ""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.Paint:
@@ -61,6 +73,7 @@ class _Probe(QObject):
         now = time.monotonic()
         if watched is self._window and "shown" not in self._marks:
             self._marks["shown"] = now
+            self._marks["db_layer_at_shown"] = float("sqlalchemy" in sys.modules)
         table = self._table
         if (
             table is not None
@@ -70,7 +83,7 @@ class _Probe(QObject):
             and table.model().rowCount() > 0
         ):
             self._marks["rows"] = now
-        if "shown" in self._marks and (table is None or "rows" in self._marks):
+        if "shown" in self._marks and (not self._section or "rows" in self._marks):
             QTimer.singleShot(0, self._finish)
         return False
 

@@ -92,3 +92,21 @@ def test_logging_goes_to_one_file_however_often_it_is_configured(tmp_path: Path)
     assert "DEBUG" in line
     assert "byok_desktop.test" in line
     assert line.endswith("hello from the test")
+
+
+def test_a_full_log_is_rotated_at_start_and_the_oldest_goes(tmp_path: Path) -> None:
+    from byok_desktop.logging_setup import rotate
+
+    log = tmp_path / LOG_FILE
+    rotate(log, max_bytes=10, backups=3)  # no log yet: nothing to do
+    assert list(tmp_path.iterdir()) == []
+    for generation in ("first", "second", "third", "fourth"):
+        log.write_text(generation * 5)
+        rotate(log, max_bytes=10, backups=3)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f"{LOG_FILE}.1", f"{LOG_FILE}.2", f"{LOG_FILE}.3"]
+    assert (tmp_path / f"{LOG_FILE}.1").read_text() == "fourth" * 5
+    assert (tmp_path / f"{LOG_FILE}.3").read_text() == "second" * 5
+    log.write_text("small")
+    rotate(log, max_bytes=10, backups=3)
+    assert log.read_text() == "small"  # under the limit: kept
