@@ -281,3 +281,36 @@ def test_a_reopened_draft_shows_everything_still_missing(
     assert page.editor.boxes[Field.REQUESTER_EMAIL].errors.isVisible()
     assert page.editor.boxes[Field.REQUESTER_IS_ORG_ADMIN].errors.isVisible()
     assert "2 problems" in page.editor.status_label.text()
+
+
+def test_the_list_is_queried_once_at_start_in_the_saved_order(
+    qtbot: QtBot, context, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Restoring the saved header (and its sort) must not query once per step: on a large
+    database each list query costs ~150 ms of start-up."""
+    from byok_desktop.store.requests import SortKey
+    from ui.requests.page import RequestsPage
+    from ui.settings import app_settings
+    from ui.tasks import TaskRunner
+
+    store = context.database.requests
+    for site in ("bravo", "alpha", "charlie"):
+        store.create(ready_draft(site_name=site))
+    settings = app_settings(context.paths)
+    first = RequestsPage(store, TaskRunner(), settings)
+    qtbot.addWidget(first)
+    first.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by site
+    first.save_state()
+    queries: list[tuple[str, SortKey, bool]] = []
+    real = RequestStore.list_ids
+
+    def counting(self: RequestStore, *args: object, **kwargs: object) -> list[int]:
+        queries.append(args)  # type: ignore[arg-type]
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RequestStore, "list_ids", counting)
+    second = RequestsPage(store, TaskRunner(), settings)
+    qtbot.addWidget(second)
+    assert len(queries) == 1
+    sites = [second.model.index(r, 1).data() for r in range(second.model.rowCount())]
+    assert sites == ["alpha", "bravo", "charlie"]

@@ -67,7 +67,12 @@ class RequestsModel(QAbstractTableModel):
 
     refreshed = Signal()
 
-    def __init__(self, store: RequestStore, parent: QObject | None = None) -> None:
+    def __init__(
+        self, store: RequestStore, parent: QObject | None = None, load: bool = True
+    ) -> None:
+        """With ``load`` False the model stays empty, and sort and search changes only
+        record what to query, until the first ``refresh()`` (a page restoring its saved
+        sort would otherwise query once per step)."""
         super().__init__(parent)
         self._store = store
         self._ids: list[int] = []
@@ -75,7 +80,9 @@ class RequestsModel(QAbstractTableModel):
         self._search = ""
         self._sort = SortKey.UPDATED
         self._descending = True
-        self.refresh()
+        self.deferred = not load
+        if load:
+            self.refresh()
 
     # --- queries ---------------------------------------------------------------
 
@@ -86,17 +93,20 @@ class RequestsModel(QAbstractTableModel):
     def set_search(self, text: str) -> None:
         if text != self._search:
             self._search = text
-            self.refresh()
+            if not self.deferred:
+                self.refresh()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
         self._sort = COLUMNS[column][1]
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh()
+        if not self.deferred:
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-run the query. Same IDs: rows repaint in place; otherwise the model resets."""
+        self.deferred = False
         ids = self._store.list_ids(self._search, self._sort, self._descending)
         self._cache.clear()
         if set(ids) == set(self._ids) and len(ids) == len(self._ids):

@@ -56,10 +56,11 @@ class RequestsPage(QWidget):
         self._store = store
         self._tasks = tasks
         self._settings = settings
-        self.model = RequestsModel(store, self)
+        self.model = RequestsModel(store, self, load=False)
         self._build()
         self._make_actions()
         self._restore_state()
+        self.model.refresh()  # once, with the restored sort
         self.model.modelReset.connect(self._reselect)
         self._select_first_if_none()
 
@@ -225,7 +226,8 @@ class RequestsPage(QWidget):
         header = self._settings.value("requests/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
-        # restoreState re-applies the saved sort indicator; make the model follow it.
+        # restoreState re-applies the saved sort indicator; make the model follow it (the
+        # page's first refresh then queries in that order).
         head = self.view.horizontalHeader()
         self.model.sort(head.sortIndicatorSection(), head.sortIndicatorOrder())
 
