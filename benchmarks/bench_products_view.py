@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,8 @@ class Samples:
     floor: list[float] = field(default_factory=list)
     deferred: list[float] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    # Search only: the raw time of the first-page query the keystroke itself ran.
+    page_floor: list[float] = field(default_factory=list)
 
     def ms(self, values: Sequence[float]) -> list[float]:
         return [v * 1000 for v in values]
@@ -125,9 +127,15 @@ def _slowest(samples: Samples) -> tuple[str, float, float]:
 
 
 def _label_table(title: str, samples: Samples) -> str:
-    lines = [title, f"{'step':<22} {'app ms':>8} {'raw ms':>8} {'ratio':>6}"]
+    lines = [title, f"{'step':<22} {'app ms':>8} {'raw ms':>8} {'ratio':>6} {'later ms':>9}"]
+    later: dict[str, list[float]] = {}
+    for label, value in zip(samples.labels, samples.deferred, strict=True):
+        later.setdefault(label, []).append(value * 1000)
     for label, (app, raw) in _by_label(samples).items():
-        lines.append(f"{label or '(empty)'!s:<22} {app:8.1f} {raw:8.1f} {app / raw:6.2f}")
+        lines.append(
+            f"{label or '(empty)'!s:<22} {app:8.1f} {raw:8.1f} {app / raw:6.2f} "
+            f"{median(later[label]):9.1f}"
+        )
     return "\n".join(lines)
 
 
@@ -155,7 +163,7 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
     from byok_desktop.paths import resolve_paths
     from ui.app import create_application
     from ui.main_window import MainWindow
-    from ui.products.model import CHUNK, Column
+    from ui.products.model import CHUNK, FIRST_PAGE, Column
     from ui.settings import app_settings
 
     app = create_application([])
@@ -187,9 +195,10 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
             app.processEvents()
             return time.perf_counter() - start
 
-        def ids_statement() -> tuple[str, tuple[Any, ...]]:
+        def ids_statement(limit: int | None = None) -> tuple[str, tuple[Any, ...]]:
             sort, descending = model.sort_key
-            return _raw_statement(products.ids_query(model.filter, sort, descending), dialect)
+            query = products.ids_query(model.filter, sort, descending)
+            return _raw_statement(query if limit is None else query.limit(limit), dialect)
 
         # --- 1. search keystrokes ----------------------------------------------------------
         def keystroke(text: str, into: Samples) -> None:
@@ -199,8 +208,11 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
             page._apply_filters()  # what the debounce timer calls when it fires
             viewport.repaint()
             into.app.append(time.perf_counter() - start)
-            into.deferred.append(settle())
+            into.deferred.append(settle())  # the rest of the list, appended
+            if not model.is_complete:
+                raise RuntimeError("the list should be complete after the event loop's turn")
             into.floor.append(_time_raw(raw, ids_statement()))
+            into.page_floor.append(_time_raw(raw, ids_statement(FIRST_PAGE + 1)))
             into.labels.append(text)
 
         def search_pass(into: Samples) -> None:
@@ -312,7 +324,13 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
 
     figures = _figures(options, search, sort, last, search_passes, sort_passes)
     if options.profile:
-        print(_label_table("\n--- search: median per box content ---", search))
+        print(
+            _label_table(
+                "\n--- search: median per box content (raw: the first-page query; later: "
+                "the rest of the list, appended on the next turn) ---",
+                replace(search, floor=search.page_floor),
+            )
+        )
         print(_label_table("\n--- sort: median per header click ---", sort))
         print("\n--- cProfile: search pass, sort pass, five jumps (products view) ---")
         print(profile_text)
@@ -327,12 +345,16 @@ def _figures(
     search_passes: int,
     sort_passes: int,
 ) -> list[Figure]:
+    from ui.products.model import FIRST_PAGE
+
     quick = " (--quick)" if options.quick else ""
     app_ms, raw_ms = search.ms(search.app), search.ms(search.floor)
-    p95, raw_p95 = percentile(app_ms, 95), percentile(raw_ms, 95)
-    med, raw_med = median(app_ms), median(raw_ms)
-    ratio = med / raw_med
-    per_key = median([a / r for a, r in zip(app_ms, raw_ms, strict=True)])
+    page_raw_ms = search.ms(search.page_floor)
+    whole_ms = [a + d for a, d in zip(app_ms, search.ms(search.deferred), strict=True)]
+    p95, page_raw_p95 = percentile(app_ms, 95), percentile(page_raw_ms, 95)
+    whole_med, raw_med = median(whole_ms), median(raw_ms)
+    ratio = whole_med / raw_med
+    per_key = median([w / r for w, r in zip(whole_ms, raw_ms, strict=True)])
     slow_text, slow_app, slow_raw = _slowest(search)
     deferred = median(search.ms(search.deferred))
     search_note = (
@@ -343,8 +365,11 @@ def _figures(
         "SEARCH_DELAY_MS debounce is a deliberate wait for more typing, not work, and is "
         "left out; timed to the end of a synchronous viewport repaint (which reads the "
         f"first page of rows); window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}; slowest keystroke "
-        f"{slow_text!r}: {slow_app:.1f} ms (raw query {slow_raw:.1f} ms); queued event work "
-        f"left after a keystroke (run untimed): median {deferred:.1f} ms"
+        f"{slow_text!r}: {slow_app:.1f} ms (raw whole-list query {slow_raw:.1f} ms). A new "
+        f"filter shows its first {FIRST_PAGE} rows at once and appends the rest on the event "
+        "loop's next turn (ProductsModel), so the floor is the raw first-page query the "
+        f"keystroke ran (LIMIT {FIRST_PAGE + 1}); the rest: median {deferred:.1f} ms more, "
+        f"in the next figure; p95 of the raw whole-list query: {percentile(raw_ms, 95):.1f} ms"
     )
     sort_ms, sort_raw = sort.ms(sort.app), sort.ms(sort.floor)
     worst_label, worst_app, worst_raw = _slowest(sort)
@@ -365,17 +390,17 @@ def _figures(
             name=f"search keystroke to rows updated, {PRODUCTS:,} products (p95)",
             value=p95,
             unit="ms",
-            floor_name="raw sqlite3 query, p95",
-            floor_value=raw_p95,
-            ratio=p95 / raw_p95,
+            floor_name="raw first-page query, p95",
+            floor_value=page_raw_p95,
+            ratio=p95 / page_raw_p95,
             target=f"p95 <= {SEARCH_P95_TARGET_MS:g} ms",
             met=p95 <= SEARCH_P95_TARGET_MS,
             note=search_note,
             samples=tuple(app_ms),
         ),
         Figure(
-            name=f"search keystroke to rows updated, {PRODUCTS:,} products (median)",
-            value=med,
+            name=f"search keystroke to the whole list, {PRODUCTS:,} products (median)",
+            value=whole_med,
             unit="ms",
             floor_name="raw sqlite3 query",
             floor_value=raw_med,
@@ -383,12 +408,14 @@ def _figures(
             target=f"<= {SEARCH_RATIO_TARGET:g}x floor",
             met=ratio <= SEARCH_RATIO_TARGET,
             note=(
-                "the same keystrokes; floor: the SELECT ProductView.list_ids runs "
+                "the same keystrokes, all the work each one causes: the first page and "
+                "repaint (previous figure) plus the rest of the list appended on the next "
+                "turn; floor: the SELECT ProductView.list_ids runs for the whole list "
                 "(ProductView.ids_query compiled with render_postcompile) on a plain sqlite3 "
                 "connection to the same file, fetchall(), timed right after each keystroke; "
                 f"ratio of the medians (median of the per-keystroke ratios: {per_key:.2f}x)"
             ),
-            samples=tuple(app_ms),
+            samples=tuple(whole_ms),
         ),
         Figure(
             name=f"sort by a column, {PRODUCTS:,} products (median)",

@@ -536,8 +536,13 @@ class ProductView:
         wanted: ProductFilter = ProductFilter(),
         sort: ProductSort = ProductSort.SITE,
         descending: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
+        """The IDs in order; with ``limit``, only the first ones (the same order, so they
+        are a prefix of the whole list)."""
         query = self.ids_query(wanted, sort, descending)
+        if limit is not None:
+            query = query.limit(limit)
         with self._engine.connect() as conn:
             return _fetch_ids(conn, query)
 

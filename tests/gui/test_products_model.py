@@ -245,3 +245,55 @@ def test_age_text() -> None:
     assert age_text(NOW - timedelta(minutes=59), NOW) == "59 min ago"
     assert age_text(NOW - timedelta(hours=5), NOW) == "5 h ago"
     assert age_text(NOW - timedelta(days=3), NOW) == "3 days ago"
+
+
+def test_a_new_filter_shows_its_first_page_then_appends_the_rest(
+    qtbot: Any, qtmodeltester: ModelTester, context: AppContext, monkeypatch: Any
+) -> None:
+    import ui.products.model as model_module
+
+    monkeypatch.setattr(model_module, "FIRST_PAGE", 7)
+    count = seed_products(context.database.engine, 30)
+    view = context.database.view
+    model = ProductsModel(view)
+    assert (model.rowCount(), model.is_complete) == (count, True)  # a load reads it all
+    confluence = ProductFilter(search="confluence")
+    expected = view.list_ids(confluence)
+    assert len(expected) == 30
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.set_filter(confluence)
+    # The first page is on screen; the rest follows on the event loop's next turn.
+    assert (model.rowCount(), model.is_complete) == (7, False)
+    assert [model.product_id(r) for r in range(7)] == expected[:7]
+    qtbot.waitUntil(lambda: model.is_complete)
+    assert [model.product_id(r) for r in range(model.rowCount())] == expected
+    assert inserted == [(7, 29)]  # appended: the first page's rows stay where they are
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_what_needs_the_whole_list_completes_it_and_a_newer_filter_wins(
+    qtbot: Any, context: AppContext, monkeypatch: Any
+) -> None:
+    import ui.products.model as model_module
+
+    monkeypatch.setattr(model_module, "FIRST_PAGE", 5)
+    seed_products(context.database.engine, 30)
+    view = context.database.view
+    model = ProductsModel(view)
+    usa = ProductFilter(search="usa")
+    model.set_filter(usa)
+    assert not model.is_complete
+    assert model.ids == view.list_ids(usa)  # read at once when asked for
+    last = view.list_ids(usa)[-1]
+    assert model.row_of(last) == model.rowCount() - 1
+    # Two filters in a row: the first one's rest never lands on the second's rows.
+    model.set_filter(ProductFilter(search="jira"))
+    model.set_filter(ProductFilter(search="site001"))
+    qtbot.waitUntil(lambda: model.is_complete)
+    qtbot.wait(20)
+    assert [model.product_id(r) for r in range(model.rowCount())] == view.list_ids(
+        ProductFilter(search="site001")
+    )
+    model.set_filter(ProductFilter(search="no such product"))
+    assert (model.rowCount(), model.is_complete) == (0, True)

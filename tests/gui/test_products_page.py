@@ -919,3 +919,23 @@ def test_names_and_reasons_show_as_written_never_as_markup(
     assert showing_markup == []
     tip = page.model.data(page.model.index(0, Column.STATUS), Qt.ItemDataRole.ToolTipRole)
     assert "&lt;b&gt;AccessDenied&lt;/b&gt; &amp; more" in tip
+
+
+def test_the_selection_survives_a_search_whose_first_page_does_not_hold_it(
+    qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.products.model as model_module
+
+    monkeypatch.setattr(model_module, "FIRST_PAGE", 2)
+    seed_fleet(context)
+    page = page_of(window)
+    page.reload()
+    last = page.model.product_id(page.model.rowCount() - 1)
+    assert last is not None
+    assert page.select_product(last)
+    page.search_edit.setText("a")  # most of the fleet: more than a first page
+    qtbot.waitUntil(lambda: page.model.filter.search == "a" and page.model.is_complete)
+    shown = page.model.rowCount()
+    assert shown > 2
+    assert page.selected_ids() == [last]
+    assert page.count_label.text() == f"{shown} of 9 products shown"

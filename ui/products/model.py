@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -26,6 +27,7 @@ from byok_desktop.store.products import ProductFilter, ProductRecord, ProductSor
 from ui.resources import icon
 
 CHUNK = 200
+FIRST_PAGE = 500  # rows of a new filter read at once; the rest on the next turn
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -218,9 +220,15 @@ def region_codes(location: Location) -> tuple[str, str]:
 
 
 class ProductsModel(QAbstractTableModel):
-    """Holds only the ordered IDs; a row's data is read from the view when first shown."""
+    """Holds only the ordered IDs; a row's data is read from the view when first shown.
 
-    refreshed = Signal()
+    A new filter shows its first page at once and appends the rest just after (the event
+    loop's next turn): the rows a keystroke changes are on screen before the whole list of
+    up to 100,000 IDs has been read. Anything that needs the whole list (``ids``,
+    ``row_of``) completes it first."""
+
+    refreshed = Signal()  # the IDs were re-read (all, or the first page)
+    completed = Signal()  # the whole list is in (after a first page: the rest appended)
 
     def __init__(self, view: ProductView, parent: QObject | None = None, load: bool = True) -> None:
         super().__init__(parent)
@@ -232,6 +240,8 @@ class ProductsModel(QAbstractTableModel):
         self._sort = ProductSort.SITE
         self._descending = False
         self.deferred = not load  # sort and filter changes wait for refresh()
+        self._rest_pending = False  # only the first page of a new filter is in
+        self._generation = 0  # which query a pending completion belongs to
         if load:
             self.refresh()
 
@@ -247,14 +257,62 @@ class ProductsModel(QAbstractTableModel):
 
     @property
     def ids(self) -> list[int]:
-        """The products shown, in the order shown (a copy)."""
+        """The products shown, in the order shown (a copy; the whole list)."""
+        self.complete()
         return list(self._ids)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self._rest_pending
 
     def set_filter(self, wanted: ProductFilter) -> None:
         if wanted != self._filter:
             self._filter = wanted
             if not self.deferred:
-                self.refresh()
+                self._first_page_then_rest()
+
+    def _first_page_then_rest(self) -> None:
+        self._generation += 1
+        self._rest_pending = False
+        page = self._view.list_ids(self._filter, self._sort, self._descending, FIRST_PAGE + 1)
+        if len(page) <= FIRST_PAGE:  # that is all of it
+            self._apply(page)
+            self.completed.emit()
+            return
+        page = page[:FIRST_PAGE]
+        if page != self._ids[:FIRST_PAGE]:
+            # Another list: show its first page now. (The same first page: the rows on
+            # screen are right already; the completion sees whether the rest changed.)
+            self._cache.clear()
+            self.beginResetModel()
+            self._ids = page
+            self._rows = None
+            self.endResetModel()
+            self.refreshed.emit()
+        self._rest_pending = True
+        generation = self._generation
+        # With the model as context: no call after it is gone.
+        QTimer.singleShot(0, self, lambda: self._complete_if_current(generation))
+
+    def _complete_if_current(self, generation: int) -> None:
+        if generation == self._generation:
+            self.complete()
+
+    def complete(self) -> None:
+        """Read the rest of a first-page list now, if it is still to come."""
+        if not self._rest_pending:
+            return
+        self._rest_pending = False
+        ids = self._view.list_ids(self._filter, self._sort, self._descending)
+        shown = len(self._ids)
+        if len(ids) > shown and ids[:shown] == self._ids:
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self._rows = None
+            self.endInsertRows()
+        else:  # the kept list, or a store that changed between the two reads
+            self._apply(ids)
+        self.completed.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(Column):
@@ -265,10 +323,16 @@ class ProductsModel(QAbstractTableModel):
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-run the query (the only query a keystroke in the search box costs). Same IDs:
-        rows repaint in place; same set in a new order: a layout change; else a reset."""
+        """Re-read the whole list at once (a reload, a new order): same IDs, rows repaint
+        in place; the same set in a new order, a layout change (the selection follows);
+        else a reset."""
         self.deferred = False
-        ids = self._view.list_ids(self._filter, self._sort, self._descending)
+        self._generation += 1
+        self._rest_pending = False
+        self._apply(self._view.list_ids(self._filter, self._sort, self._descending))
+        self.completed.emit()
+
+    def _apply(self, ids: list[int]) -> None:
         self._cache.clear()
         if len(ids) == len(self._ids) and set(ids) == set(self._ids):
             if ids != self._ids:
@@ -303,6 +367,7 @@ class ProductsModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, product_id: int) -> int | None:
+        self.complete()
         if self._rows is None:  # built once per query, for large selections
             self._rows = {pid: row for row, pid in enumerate(self._ids)}
         return self._rows.get(product_id)

@@ -130,6 +130,7 @@ class ProductsPage(QWidget):
         self._total = 0  # every product, whatever the filters
         self._job_statuses: dict[int, JobStatus] = {}
         self._remembered: tuple[list[int], int | None] = ([], None)
+        self._restore_when_complete = False
         self._restoring = False
         self._stale = False  # data changed while the page was hidden
         self._claimed: list[tuple[QAction, list[QKeySequence]]] = []
@@ -159,6 +160,7 @@ class ProductsPage(QWidget):
 
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._restore_selection)
+        self.model.completed.connect(self._list_completed)
         jobs.job_updated.connect(self._job_updated)
         jobs.submitted.connect(self._jobs_submitted)
         jobs.access_submitted.connect(self._access_submitted)
@@ -561,7 +563,8 @@ class ProductsPage(QWidget):
             wanted.statuses or wanted.search.strip() or wanted.location or wanted.product
         )
         if narrowed:
-            self.count_label.setText(f"{shown:,} of {_plural(self._total, 'product')} shown")
+            more = "" if self.model.is_complete else "+"  # the rest follows in a moment
+            self.count_label.setText(f"{shown:,}{more} of {_plural(self._total, 'product')} shown")
         else:
             self.count_label.setText(_plural(self._total, "product"))
         self.no_match.setVisible(shown == 0 and self._total > 0)
@@ -601,11 +604,24 @@ class ProductsPage(QWidget):
 
     @Slot()
     def _remember_selection(self) -> None:
+        if self._restore_when_complete:
+            return  # still holding the selection from before an earlier first page
         current = self.model.product_id(self.view.currentIndex().row())
         self._remembered = (self.selected_ids(), current)
 
     @Slot()
+    def _list_completed(self) -> None:
+        if self._restore_when_complete:
+            self._restore_selection()
+        self._after_filter()
+
+    @Slot()
     def _restore_selection(self) -> None:
+        if not self.model.is_complete:
+            # A first page: the selected products may be further down the list.
+            self._restore_when_complete = True
+            return
+        self._restore_when_complete = False
         ids, current = self._remembered
         self._remembered = ([], None)
         rows = sorted(r for r in map(self.model.row_of, ids) if r is not None)
