@@ -6,6 +6,11 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
+# Byte-compile the app as an installer would: an editable install leaves that to the
+# first start, and with PYTHONDONTWRITEBYTECODE set it would happen at every start
+# (~70 ms of the start-up with the products view). Incremental: only changed files.
+COMPILE := $(PY) -m compileall -q main.py byok_desktop ui
+
 .PHONY: run test lint typecheck check bench screenshots clean
 
 $(PY):
@@ -21,6 +26,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
+	@$(COMPILE)
 	$(PY) main.py $(ARGS)
 
 test: $(TEST_STAMP)
@@ -32,7 +38,9 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(TEST_STAMP)
+	@$(COMPILE)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

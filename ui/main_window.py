@@ -191,6 +191,12 @@ class MainWindow(QMainWindow):
         }
         for key, _label, _icon in SECTIONS:
             self.pages.addWidget(pages[key])
+        # The section the user left is the first page shown (pages read their data when
+        # first shown, so the others wait). The hint still holds index 0 here.
+        section = str(self._settings.value("window/section", 0))
+        row = int(section) if section.isdigit() else 0
+        row = row if 0 <= row < len(SECTIONS) else 0
+        self.pages.setCurrentIndex(row + 1)
         self.pages.removeWidget(self._opening)
         self._opening.deleteLater()
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -201,10 +207,8 @@ class MainWindow(QMainWindow):
         self.data_label.setText(
             f"Sandbox data: {where}" if context.in_sandbox else f"Data: {where}"
         )
-        section = str(self._settings.value("window/section", 0))
-        row = int(section) if section.isdigit() else 0
-        self.navigation.setCurrentRow(row if 0 <= row < len(SECTIONS) else 0)
-        self.pages.setCurrentIndex(self.navigation.currentRow())
+        self.navigation.setCurrentRow(row)
+        self.pages.setCurrentIndex(row)
         for warning in context.warnings:
             self.show_message(warning)
         self.attached.emit()

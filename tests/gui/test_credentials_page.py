@@ -517,6 +517,8 @@ def test_states_show_checking_until_the_worker_answers(
     keys_profile(ctx, "Acme")
     page = CredentialsPage(ctx, tasks)
     qtbot.addWidget(page)
+    assert page.model.rowCount() == 0  # nothing is read until the page is first shown
+    page.show()
     # Results come back through the event loop, which has not run yet.
     assert cell(page, "Acme", Column.STATE) == CHECKING
     assert "checking" in page.detail_label.text()

@@ -75,3 +75,13 @@ def test_the_frame_is_marked_as_the_settings_will_decide(tmp_path: Path) -> None
         assert _sandbox_hint(paths, ContextOverrides(sandbox=not sandbox)) is not sandbox
     paths.core_settings_file.write_text("[not, settings", encoding="utf-8")
     assert _sandbox_hint(paths, None) is False
+
+
+def test_the_benchmark_reopens_where_the_rep_left_the_products_view() -> None:
+    from benchmarks import bench_startup
+    from byok_desktop.paths import resolve_paths
+    from ui.main_window import SECTIONS
+
+    assert SECTIONS[bench_startup.SECURITY_SECTION][0] == "security"
+    paths = resolve_paths("/somewhere")
+    assert paths.settings_file.name == bench_startup.SETTINGS_FILE

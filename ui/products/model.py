@@ -222,9 +222,9 @@ def region_codes(location: Location) -> tuple[str, str]:
 class ProductsModel(QAbstractTableModel):
     """Holds only the ordered IDs; a row's data is read from the view when first shown.
 
-    A new filter shows its first page at once and appends the rest just after (the event
-    loop's next turn): the rows a keystroke changes are on screen before the whole list of
-    up to 100,000 IDs has been read. Anything that needs the whole list (``ids``,
+    A new filter shows its first page at once and appends the rest just after it is
+    painted (two turns of the event loop later): the rows a keystroke changes are on
+    screen before the whole list of up to 100,000 IDs has been read. Anything that needs the whole list (``ids``,
     ``row_of``) completes it first."""
 
     refreshed = Signal()  # the IDs were re-read (all, or the first page)
@@ -292,10 +292,16 @@ class ProductsModel(QAbstractTableModel):
         self._rest_pending = True
         generation = self._generation
         # With the model as context: no call after it is gone.
-        QTimer.singleShot(0, self, lambda: self._complete_if_current(generation))
+        QTimer.singleShot(0, self, lambda: self._complete_if_current(generation, hops=1))
 
-    def _complete_if_current(self, generation: int) -> None:
-        if generation == self._generation:
+    def _complete_if_current(self, generation: int, hops: int) -> None:
+        """Two turns of the event loop: in the first a view lays out the first page (its
+        own zero timer) and asks for a paint, which the second turn delivers first."""
+        if generation != self._generation:
+            return
+        if hops > 0:
+            QTimer.singleShot(0, self, lambda: self._complete_if_current(generation, hops - 1))
+        else:
             self.complete()
 
     def complete(self) -> None:
@@ -325,8 +331,11 @@ class ProductsModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Re-read the whole list at once (a reload, a new order): same IDs, rows repaint
         in place; the same set in a new order, a layout change (the selection follows);
-        else a reset."""
+        else a reset. An empty model (the first load) shows the first page, then the rest."""
         self.deferred = False
+        if not self._ids:  # nothing on screen yet (the first load): its first page at once
+            self._first_page_then_rest()
+            return
         self._generation += 1
         self._rest_pending = False
         self._apply(self._view.list_ids(self._filter, self._sort, self._descending))

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -57,12 +57,25 @@ class RequestsPage(QWidget):
         self._tasks = tasks
         self._settings = settings
         self.model = RequestsModel(store, self, load=False)
+        self._shown_before = False
         self._build()
         self._make_actions()
         self._restore_state()
-        self.model.refresh()  # once, with the restored sort
         self.model.modelReset.connect(self._reselect)
-        self._select_first_if_none()
+        # The list is read when the page is first shown or needed (ensure_loaded), once,
+        # in the restored sort: an app that opens on another section does not wait for
+        # tens of thousands of requests it does not show.
+
+    def ensure_loaded(self) -> None:
+        if self.model.deferred:
+            self.model.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.ensure_loaded()
+        if not self._shown_before:  # the editor shows a request from the first look on
+            self._shown_before = True
+            self._select_first_if_none()
+        super().showEvent(event)
 
     # --- construction -------------------------------------------------------------
 
@@ -240,6 +253,7 @@ class RequestsPage(QWidget):
         return [rid for rid in (self.model.request_id(r) for r in rows) if rid is not None]
 
     def select_request(self, request_id: int) -> None:
+        self.ensure_loaded()
         row = self.model.row_of(request_id)
         if row is None and self.model.search_text:
             self.search_edit.clear()
