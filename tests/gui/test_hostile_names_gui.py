@@ -139,13 +139,6 @@ def test_editing_one_field_keeps_long_values_of_the_others(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG ui/requests/editor.py: a leading U+FEFF is dropped by QLineEdit and "
-    "QPlainTextEdit, and QPlainTextEdit turns '\\r\\n', '\\r' and U+2028 into '\\n'; editing "
-    "any other field then saves the changed text (notes imported from a Windows file lose "
-    "their CRLFs)",
-)
 def test_editing_one_field_keeps_the_exact_text_of_the_others(
     window: MainWindow, store: RequestStore
 ) -> None:
@@ -359,3 +352,21 @@ def test_profile_detail_shows_a_profile_name_as_plain_text(
     qtbot.waitUntil(lambda: detail.text().startswith(profile.name))
     qtbot.waitUntil(lambda: window.tasks.pending == 0)
     assert not _renders_markup(detail)
+
+
+def test_changing_a_field_back_after_a_save_saves_the_change_back(
+    window: MainWindow, store: RequestStore
+) -> None:
+    """A field counts as untouched only against what was last saved, not first shown."""
+    stored = store.create(ready_draft(notes="first"))
+    window.requests_page.model.refresh()
+    _show(window, stored.id)
+    editor = window.requests_page.editor
+    editor.notes_edit.setFocus()
+    editor.notes_edit.moveCursor(editor.notes_edit.textCursor().MoveOperation.End)
+    QTest.keyClicks(editor.notes_edit, "!")
+    assert editor.flush()
+    assert store.get(stored.id).draft.notes == "first!"
+    QTest.keyClick(editor.notes_edit, Qt.Key.Key_Backspace)
+    assert editor.flush()
+    assert store.get(stored.id).draft.notes == "first"

@@ -132,6 +132,7 @@ class RequestEditor(QWidget):
         self.setObjectName("requestEditor")
         self._store = store
         self._stored: StoredRequest | None = None
+        self._as_shown: dict[str, str] = {}  # the text fields as first shown (see draft())
         self._dirty = False
         self._loading = False
         self._show_all = False
@@ -402,19 +403,34 @@ class RequestEditor(QWidget):
         location = next(
             (loc for loc, button in self.location_buttons.items() if button.isChecked()), None
         )
+        texts = self._texts()
+        if self._stored is not None:
+            # Qt's editors change some text as they show it (a leading U+FEFF goes, line
+            # breaks become "\n"): a field the user has not changed keeps its stored value.
+            stored = self._stored.draft
+            texts = {
+                name: getattr(stored, name) if text == self._as_shown.get(name) else text
+                for name, text in texts.items()
+            }
         return RequestDraft(
             uid=self._stored.draft.uid if self._stored else new_uid(),
-            aws_account_id=self.account_edit.text(),
-            site_name=self.site_edit.text(),
-            desired_users=self.users_edit.text(),
             location=location,
             products=frozenset(p for p, check in self.product_checks.items() if check.isChecked()),
-            customer_org=self.org_edit.text(),
-            requester_name=self.name_edit.text(),
-            requester_email=self.email_edit.text(),
             requester_is_org_admin=self.admin_check.isChecked(),
-            notes=self.notes_edit.toPlainText(),
+            **texts,
         )
+
+    def _texts(self) -> dict[str, str]:
+        """The text fields as the widgets hold them, by RequestDraft attribute."""
+        return {
+            "aws_account_id": self.account_edit.text(),
+            "site_name": self.site_edit.text(),
+            "desired_users": self.users_edit.text(),
+            "customer_org": self.org_edit.text(),
+            "requester_name": self.name_edit.text(),
+            "requester_email": self.email_edit.text(),
+            "notes": self.notes_edit.toPlainText(),
+        }
 
     def load(self, request_id: int | None) -> None:
         """Show a stored request (None: nothing selected). Saves pending edits first."""
@@ -466,6 +482,7 @@ class RequestEditor(QWidget):
             self.email_edit.setText(draft.requester_email)
             self.admin_check.setChecked(draft.requester_is_org_admin)
             self.notes_edit.setPlainText(draft.notes)
+            self._as_shown = self._texts()
         finally:
             self._loading = False
         self._update_saved_label()
@@ -687,6 +704,7 @@ class RequestEditor(QWidget):
             return False
         self.error_banner.hide()
         self._stored = stored
+        self._as_shown = self._texts()  # what was just saved is what the widgets show
         self._dirty = False
         self._update_saved_label()
         self.saved.emit(stored.id)
