@@ -335,7 +335,7 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
         print(
             _label_table(
                 "\n--- search: median per box content (raw: the first-page query; later: "
-                "the rest of the list, appended on the next turn) ---",
+                "the rest of the list, appended after the paint) ---",
                 replace(search, floor=search.page_floor),
             )
         )
@@ -417,8 +417,8 @@ def _figures(
             met=ratio <= SEARCH_RATIO_TARGET,
             note=(
                 "the same keystrokes, all the work each one causes: the first page and "
-                "repaint (previous figure) plus the rest of the list appended on the next "
-                "turn; floor: the SELECT ProductView.list_ids runs for the whole list "
+                "repaint (previous figure) plus the rest of the list appended after the "
+                "paint; floor: the SELECT ProductView.list_ids runs for the whole list "
                 "(ProductView.ids_query compiled with render_postcompile) on a plain sqlite3 "
                 "connection to the same file, fetchall(), timed right after each keystroke; "
                 f"ratio of the medians (median of the per-keystroke ratios: {per_key:.2f}x)"
