@@ -12,12 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_probe_records_the_first_paint_and_quits(tmp_path: Path) -> None:
-    target = tmp_path / "probe.json"
+def _start_probed(data: Path, target: Path, section: str = "") -> dict[str, float]:
+    """Start the app with the probe on ``data``; the marks it wrote."""
     env = {**os.environ, "BYOK_DESKTOP_PROBE": str(target), "QT_QPA_PLATFORM": "offscreen"}
-    started = time.monotonic()
+    if section:
+        env["BYOK_DESKTOP_PROBE_SECTION"] = section
     done = subprocess.run(
-        [sys.executable, "main.py", "--data-dir", str(tmp_path / "data")],
+        [sys.executable, "main.py", "--data-dir", str(data)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -26,7 +27,13 @@ def test_the_probe_records_the_first_paint_and_quits(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    marks = json.loads(target.read_text())
+    marks: dict[str, float] = json.loads(target.read_text())
+    return marks
+
+
+def test_the_probe_records_the_first_paint_and_quits(tmp_path: Path) -> None:
+    started = time.monotonic()
+    marks = _start_probed(tmp_path / "data", tmp_path / "probe.json")
     assert started < marks["shown"] < time.monotonic()
     assert marks["rss_kb"] > 10_000
     # The frame is painted before the database layer is even imported.
@@ -39,24 +46,7 @@ def test_the_products_rows_follow_the_frame(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     make_products_db(data / "byok.sqlite3", 40)
-    target = tmp_path / "probe.json"
-    env = {
-        **os.environ,
-        "BYOK_DESKTOP_PROBE": str(target),
-        "BYOK_DESKTOP_PROBE_SECTION": "security",
-        "QT_QPA_PLATFORM": "offscreen",
-    }
-    done = subprocess.run(
-        [sys.executable, "main.py", "--data-dir", str(data)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    marks = json.loads(target.read_text())
+    marks = _start_probed(data, tmp_path / "probe.json", section="security")
     assert marks["shown"] < marks["rows"]
 
 
