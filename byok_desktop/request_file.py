@@ -186,20 +186,18 @@ class _Reader:
         return draft if len(self.problems) == before else None
 
     def users(self, value: Any, where: str) -> str:
-        if type(value) is int and -(10**15) < value < 10**15:
-            return str(value)  # the common case, decided by the checks below
-        if isinstance(value, float):
+        if type(value) is int:  # not bool, JSON's only other int
+            if -(10**15) < value < 10**15:
+                return str(value)
+            self.problem(f"{where}.desired_users", "is far too large.")
+        elif isinstance(value, float):
             self.problem(f"{where}.desired_users", f"must be a whole number, not {value!r}.")
         elif isinstance(value, _HugeNumber):
             self.problem(f"{where}.desired_users", "is far too large.")
-        elif isinstance(value, bool) or not isinstance(value, int | str | None):
-            self.problem(f"{where}.desired_users", f"must be a number, not {_kind(value)}.")
-        elif isinstance(value, int):
-            if abs(value) < 10**15:
-                return str(value)
-            self.problem(f"{where}.desired_users", "is far too large.")
-        else:
+        elif isinstance(value, str) or value is None:
             return self.text(value, where, "desired_users", required=False)
+        else:
+            self.problem(f"{where}.desired_users", f"must be a number, not {_kind(value)}.")
         return ""
 
     def location(self, value: Any, where: str) -> Location | None:

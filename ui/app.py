@@ -88,18 +88,13 @@ def build_main_window(
 
 
 def _sandbox_hint(paths: AppPaths, overrides: ContextOverrides | None) -> bool:
-    """Whether this run is in the sandbox, to mark the frame before the context opens.
-    The settings file is read for its one key without byok_desktop.settings (its checks
-    load more than the frame needs); the context then reads it properly and decides."""
+    """Whether this run is in the sandbox, to mark the frame before the context opens (it
+    reads the same settings, so the two agree)."""
     if overrides is not None and overrides.sandbox is not None:
         return overrides.sandbox
-    import json
+    from byok_desktop.settings import load_settings
 
-    try:
-        saved = json.loads(paths.core_settings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(saved, dict) and saved.get("sandbox") is True
+    return load_settings(paths.core_settings_file).sandbox
 
 
 class _Quit(Exception):

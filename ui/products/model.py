@@ -224,8 +224,8 @@ class ProductsModel(QAbstractTableModel):
 
     A new filter shows its first page at once and appends the rest just after it is
     painted (two turns of the event loop later): the rows a keystroke changes are on
-    screen before the whole list of up to 100,000 IDs has been read. Anything that needs the whole list (``ids``,
-    ``row_of``) completes it first."""
+    screen before the whole list of up to 100,000 IDs has been read. Anything that needs
+    the whole list (``ids``, ``row_of``) completes it first."""
 
     refreshed = Signal()  # the IDs were re-read (all, or the first page)
     completed = Signal()  # the whole list is in (after a first page: the rest appended)
@@ -283,12 +283,7 @@ class ProductsModel(QAbstractTableModel):
         if page != self._ids[:FIRST_PAGE]:
             # Another list: show its first page now. (The same first page: the rows on
             # screen are right already; the completion sees whether the rest changed.)
-            self._cache.clear()
-            self.beginResetModel()
-            self._ids = page
-            self._rows = None
-            self.endResetModel()
-            self.refreshed.emit()
+            self._apply(page)
         self._rest_pending = True
         generation = self._generation
         # With the model as context: no call after it is gone.

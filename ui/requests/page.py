@@ -344,8 +344,10 @@ class RequestsPage(QWidget):
 
     @Slot()
     def refresh_statuses(self) -> None:
-        """Requests change status when they are submitted or their jobs finish."""
-        self.model.refresh()
+        """Requests change status when they are submitted or their jobs finish. A list
+        not read yet is read with the new statuses when its page is first shown."""
+        if not self.model.deferred:
+            self.model.refresh()
         self.editor.reload()
         self._update_actions()
 
