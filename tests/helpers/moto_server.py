@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +20,7 @@ Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class SlowMotoServer:
     def __init__(self, latency_s: float) -> None:
         self.latency_s = latency_s
+        self._stopping = threading.Event()  # set: answer at once (the server is stopping)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -29,12 +29,13 @@ class SlowMotoServer:
 
         def slow(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             if not str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
-                time.sleep(self.latency_s)
+                self._stopping.wait(self.latency_s)
             return inner(environ, start_response)
 
         return slow
 
     def start(self) -> str:
+        self._stopping.clear()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = make_server(
             "127.0.0.1", 0, self._app(), threaded=True, request_handler=MotoRequestHandler
@@ -53,6 +54,7 @@ class SlowMotoServer:
         requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server = None

@@ -26,15 +26,21 @@ def _dead_pid() -> int:
     return int(done.stdout)
 
 
+def _live_process() -> subprocess.Popen[bytes]:
+    """A process that lives until its stdin closes or it is killed."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+
+
 def test_owner_liveness() -> None:
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    live = _live_process()
     try:
-        assert owner_alive(f"{HOST}:{sleeper.pid}")
-        assert owner_alive(f"{HOST}:{sleeper.pid}:cli")
+        assert owner_alive(f"{HOST}:{live.pid}")
+        assert owner_alive(f"{HOST}:{live.pid}:cli")
     finally:
-        sleeper.kill()
-        sleeper.wait()
-    assert not owner_alive(f"{HOST}:{sleeper.pid}")
+        live.communicate()  # closes its stdin: it ends, and is reaped
+    assert not owner_alive(f"{HOST}:{live.pid}")
     assert not owner_alive(f"{HOST}:{_dead_pid()}")
     assert not owner_alive(this_owner())  # our own earlier life
     assert not owner_alive("")
@@ -46,10 +52,10 @@ def test_owner_liveness() -> None:
 def test_start_up_interrupts_only_jobs_whose_owner_is_gone(context: AppContext) -> None:
     jobs = context.database.jobs
     request = context.database.requests.create(ready_draft())
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    live = _live_process()
     try:
         ids = []
-        for owner in (f"{HOST}:{sleeper.pid}", f"{HOST}:{_dead_pid()}", "elsewhere:42"):
+        for owner in (f"{HOST}:{live.pid}", f"{HOST}:{_dead_pid()}", "elsewhere:42"):
             job = jobs.create(
                 kind=PROVISION,
                 request_id=request.id,
@@ -69,5 +75,4 @@ def test_start_up_interrupts_only_jobs_whose_owner_is_gone(context: AppContext) 
         statuses = [jobs.get(i).status for i in ids]
         assert statuses == [JobStatus.RUNNING, JobStatus.INTERRUPTED, JobStatus.RUNNING]
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        live.communicate()  # closes its stdin: it ends, and is reaped
