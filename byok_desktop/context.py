@@ -167,7 +167,7 @@ def open_context(
         warnings=warnings,
     )
     context.credentials = CredentialService(
-        ProfileStore(database.engine), secrets, context.aws_config
+        ProfileStore(database.engine, database.change_log), secrets, context.aws_config
     )
     if server is not None:
         context.credentials.ensure_sandbox_profile(SANDBOX_ACCOUNT_ID)

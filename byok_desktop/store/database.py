@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
+from byok_desktop.changes import ChangeBus
+from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import display_url, server_engine, sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
@@ -64,6 +66,13 @@ class Database:
     backup: Path | None  # copy taken before this start's schema upgrade
 
     url: str = ""  # a database server's URL (never shown with its password)
+    # Announces every committed write (this process's at once, others' when polled).
+    change_log: ChangeLog | None = None
+
+    @property
+    def changes(self) -> ChangeBus:
+        assert self.change_log is not None
+        return self.change_log.bus
 
     @property
     def location(self) -> str:
@@ -95,15 +104,17 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
 def _stores(
     engine: Engine, tiers: TierTable, *, path: Path | None, backup: Path | None, url: str = ""
 ) -> Database:
+    change_log = ChangeLog(engine, ChangeBus())
     return Database(
         engine=engine,
         path=path,
-        requests=RequestStore(engine, tiers),
-        jobs=JobStore(engine),
-        products=ProductStore(engine),
+        requests=RequestStore(engine, tiers, change_log),
+        jobs=JobStore(engine, change_log),
+        products=ProductStore(engine, change_log),
         view=ProductView(engine),
         backup=backup,
         url=url,
+        change_log=change_log,
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any, cast
 from sqlalchemy import Engine, Row, Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from byok_desktop.changes import ChangeBus, Changes, FamilyKey
 from byok_desktop.jobs.model import Job, JobStatus, JobStep, StepStatus
+from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import is_sqlite, session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
 from byok_desktop.store.products import on_job_interrupted
@@ -204,9 +206,12 @@ class JobStore:
     so they hold the database's write lock briefly; those that change the job return it
     as stored (RETURNING), so the runner need not read it again."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, changes: ChangeLog | None = None) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
+        # A job's creation, claim, end, cancel and interruption are announced on
+        # changes.bus; its steps reach the GUI through the scheduler's updates.
+        self._changes = changes or ChangeLog(engine, ChangeBus())
 
     def create(self, **fields: Any) -> Job:
         """A new Queued job; ``fields`` as for :func:`new_job_row`."""
@@ -214,6 +219,7 @@ class JobStore:
             row = new_job_row(**fields)
             session.add(row)
             session.flush()
+            self._changes.wrote(session, Changes.of_jobs([row.id]))
             return _job(row)
 
     def get(self, job_id: int) -> Job:
@@ -274,8 +280,11 @@ class JobStore:
             row = conn.execute(
                 _CLAIM, {"p_job": job_id, "p_owner": owner, "p_now": datetime.now(UTC)}
             ).one_or_none()
+            changes = Changes.of_jobs([job_id])
+            raised = self._changes.count(conn, changes) if row is not None else {}
         if row is None:
             raise JobNotClaimable(f"Job {job_id} is already running or finished.")
+        self._changes.announce(changes, raised)
         return _job(row)
 
     def step_started(self, job_id: int, step: str) -> StepStart:
@@ -323,8 +332,11 @@ class JobStore:
             "p_message": message,
             "p_now": datetime.now(UTC),
         }
+        changes = Changes.of_jobs([job_id])
         with self._engine.begin() as conn:
             row = conn.execute(statement, params).one()
+            raised = self._changes.count(conn, changes)
+        self._changes.announce(changes, raised)
         return _job(row)
 
     def request_cancel(self, job_id: int) -> None:
@@ -344,6 +356,7 @@ class JobStore:
                 .where(JobRow.id == job_id, JobRow.status == JobStatus.RUNNING.value)
                 .values(cancel_requested=True)
             )
+            self._changes.wrote(session, Changes.of_jobs([job_id]))
 
     def cancel_requested(self, job_id: int) -> bool:
         with self._sessions() as session:
@@ -356,6 +369,7 @@ class JobStore:
         with self._sessions.begin() as session:
             query = select(JobRow).where(JobRow.status == JobStatus.RUNNING.value)
             ids = []
+            families: list[FamilyKey] = []
             for row in session.scalars(query):
                 if owner_alive is not None and owner_alive(row.owner):
                     continue
@@ -363,7 +377,9 @@ class JobStore:
                 row.error_message = "The app closed while this job ran; resume it."
                 on_job_interrupted(session, row.site_key, row.family, row.kind)
                 ids.append(row.id)
+                families.append((row.site_key, row.family))
             if ids:
+                self._changes.wrote(session, Changes.of_jobs(ids) | Changes.of_families(families))
                 session.execute(
                     update(JobStepRow)
                     .where(

@@ -154,6 +154,16 @@ class AppMetaRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ChangeCounterRow(Base):
+    """One counter per kind of record, raised by every write of that kind: a cheap way
+    for another process or workstation to see that something changed."""
+
+    __tablename__ = "change_counters"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class JobRow(Base):
     """A provisioning (later also revoke/restore) job; its steps are the journal."""
 

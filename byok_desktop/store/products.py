@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from byok_desktop.changes import ChangeBus, Changes, FamilyKey
 from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.health.status import AccessState, Derived, derive
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
+from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import (
     FamilyAccessRow,
@@ -75,8 +77,13 @@ def _record(row: ProductRow) -> ProductRecord:
 
 
 class ProductStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, changes: ChangeLog | None = None) -> None:
         self._sessions = session_factory(engine)
+        # Every committed write is announced on changes.bus, naming the families touched.
+        self._changes = changes or ChangeLog(engine, ChangeBus())
+
+    def _wrote(self, session: Session, *families: FamilyKey) -> None:
+        self._changes.wrote(session, Changes.of_families(families))
 
     def on_site(self, site_key: str) -> list[ProductRecord]:
         with self._sessions() as session:
@@ -96,6 +103,7 @@ class ProductStore:
                     message=message,
                 )
             )
+            self._wrote(session, (site_key, family))
 
     def provisioning_started(self, site_key: str, family: str) -> None:
         self._set_unprovisioned(
@@ -118,6 +126,7 @@ class ProductStore:
                 )
                 .values(status=status.value, status_reason=reason)
             )
+            self._wrote(session, (site_key, family))
 
     def provisioning_succeeded(self, site_key: str, family: str, states: tuple[str, str]) -> None:
         """The family's products are Active, with the key state seen in each region."""
@@ -147,6 +156,7 @@ class ProductStore:
                     message=f"Provisioned: keys {states[0]} and {states[1]}",
                 )
             )
+            self._wrote(session, (site_key, family))
 
     # --- health, revoke and restore ------------------------------------------------------
 
@@ -240,7 +250,7 @@ class ProductStore:
                 restoring=_restoring(session, site_key, family),
             )
             tokens = [state_token(r) for r in finding.regions]
-            return _set_family_status(
+            status = _set_family_status(
                 session,
                 site_key,
                 family,
@@ -249,6 +259,8 @@ class ProductStore:
                 checked_at=finding.checked_at,
                 event_kind="health",
             )
+            self._wrote(session, (site_key, family))
+            return status
 
     def access_revoked(self, site_key: str, family: str, at: datetime, until: datetime) -> None:
         with self._sessions.begin() as session:
@@ -268,6 +280,26 @@ class ProductStore:
                 checked_at=None,
                 event_kind="revoked",
             )
+            # The key-management role is one per account: its trust now denies the
+            # provider for every family whose keys it serves, so they are suspended too.
+            shared = _role_siblings(session, site_key, family)
+            cause = (
+                f"Permissions revoked: the account's key-management role denies the provider "
+                f"since access to {site_key}'s {ProductFamily(family).display_name} keys was "
+                f"revoked on {_local(at)}"
+            )
+            for other_site, other_family in shared:
+                _access_row(session, other_site, other_family).trust_allowed = False
+                _set_family_status(
+                    session,
+                    other_site,
+                    other_family,
+                    lambda _before: Derived(ProductStatus.SUSPENDED, cause),
+                    tokens=None,
+                    checked_at=None,
+                    event_kind="revoked",
+                )
+            self._wrote(session, (site_key, family), *shared)
 
     def restore_started(self, site_key: str, family: str) -> None:
         with self._sessions.begin() as session:
@@ -280,6 +312,7 @@ class ProductStore:
                 checked_at=None,
                 event_kind="restoring",
             )
+            self._wrote(session, (site_key, family))
 
     def restore_stopped(self, site_key: str, family: str, reason: str) -> None:
         """A restore job failed or was cancelled: the family is still suspended."""
@@ -298,6 +331,7 @@ class ProductStore:
                 checked_at=None,
                 event_kind="restore",
             )
+            self._wrote(session, (site_key, family))
 
     def access_restored(self, site_key: str, family: str, at: datetime) -> None:
         with self._sessions.begin() as session:
@@ -316,6 +350,24 @@ class ProductStore:
                 checked_at=None,
                 event_kind="restored",
             )
+            # The role trusts the provider again, for every family it serves; a family
+            # revoked on its own stays suspended (its keys are still disabled).
+            shared = _role_siblings(session, site_key, family)
+            for other_site, other_family in shared:
+                other = _access_row(session, other_site, other_family)
+                other.trust_allowed = True
+                if other.revoked_at is not None:
+                    continue
+                _set_family_status(
+                    session,
+                    other_site,
+                    other_family,
+                    _allowed_again(session, other_site, other_family, site_key, family, at),
+                    tokens=None,
+                    checked_at=None,
+                    event_kind="restored",
+                )
+            self._wrote(session, (site_key, family), *shared)
 
 
 # --- the products view ------------------------------------------------------------------
@@ -724,6 +776,51 @@ def _set_key_states(session: Session, site_key: str, family: str, state: str, at
             seen_at=at,
         )
     )
+
+
+def _role_siblings(session: Session, site_key: str, family: str) -> list[FamilyKey]:
+    """The other provisioned families whose keys live in the same AWS account, and so
+    share its key-management role and that role's trust policy."""
+    account = session.scalar(
+        select(RequestRow.aws_account_id)
+        .join(ProductRow, ProductRow.request_id == RequestRow.id)
+        .where(ProductRow.site_key == site_key, ProductRow.family == family)
+        .limit(1)
+    )
+    if not account:
+        return []
+    found = session.execute(
+        select(ProductRow.site_key, ProductRow.family)
+        .join(RequestRow, ProductRow.request_id == RequestRow.id)
+        .where(RequestRow.aws_account_id == account, ProductRow.status.notin_(_NOT_YET))
+        .distinct()
+        .order_by(ProductRow.site_key, ProductRow.family)
+    )
+    return [(s, f) for s, f in found if (s, f) != (site_key, family)]
+
+
+def _allowed_again(
+    session: Session, site: str, family: str, restored_site: str, restored: str, at: datetime
+) -> Callable[[ProductStatus], Derived]:
+    """The status of a family that was suspended only because the shared role denied the
+    provider: Active again when its keys were last seen usable, else as it was."""
+    keys = list(
+        session.scalars(
+            select(FamilyKeyRow).where(FamilyKeyRow.site_key == site, FamilyKeyRow.family == family)
+        )
+    )
+    usable = all(k.key_state in ("", "Enabled") for k in keys)
+    why = (
+        f"Provider access allowed again when {restored_site}'s "
+        f"{ProductFamily(restored).display_name} access was restored on {_local(at)}"
+    )
+
+    def decide(before: ProductStatus) -> Derived:
+        if usable:
+            return Derived(ProductStatus.ACTIVE, why)
+        return Derived(before, f"{why}; a key was last seen unusable: check its health")
+
+    return decide
 
 
 def _restoring(session: Session, site_key: str, family: str) -> bool:

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from byok_desktop.changes import ChangeBus, Changes, Kind
 from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, Verification
+from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import CredentialProfileRow
 from byok_desktop.validation import normalise_account_id
@@ -46,8 +49,12 @@ def _profile(row: CredentialProfileRow) -> Profile:
 
 
 class ProfileStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, changes: ChangeLog | None = None) -> None:
         self._sessions = session_factory(engine)
+        self._changes = changes or ChangeLog(engine, ChangeBus())  # writes announced
+
+    def _wrote(self, session: Session) -> None:
+        self._changes.wrote(session, Changes.of(Kind.PROFILES))
 
     def list(self) -> list[Profile]:
         with self._sessions() as session:
@@ -123,6 +130,7 @@ class ProfileStore:
                 session.flush()
             except IntegrityError as exc:
                 raise ProfileNameTaken(entry.name.strip()) from exc
+            self._wrote(session)
             return _profile(row)
 
     def record_verification(self, uid: str, account_id: str, arn: str) -> Profile:
@@ -136,6 +144,7 @@ class ProfileStore:
             row.verified_arn = arn
             row.verified_at = datetime.now(UTC)
             session.flush()
+            self._wrote(session)
             return _profile(row)
 
     def delete(self, uid: str) -> None:
@@ -145,3 +154,4 @@ class ProfileStore:
             )
             if row is not None:
                 session.delete(row)
+                self._wrote(session)

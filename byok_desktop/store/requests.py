@@ -7,7 +7,7 @@ from any thread; it returns plain dataclasses, never ORM rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from byok_desktop.changes import ChangeBus, Changes
 from byok_desktop.jobs.model import JobStatus
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
@@ -37,6 +38,7 @@ from byok_desktop.products import (
     encode_products,
 )
 from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import JobRow, ProductRow, RequestRow
 from byok_desktop.store.site_claims import BatchClaims, load_sites
@@ -161,9 +163,6 @@ _SORT_COLUMNS = {
 
 _TEXT_SORTS = frozenset({SortKey.SITE, SortKey.CUSTOMER, SortKey.ACCOUNT})
 
-ChangeListener = Callable[[], None]
-
-
 def _draft_of(row: RequestRow) -> RequestDraft:
     return RequestDraft(
         uid=row.uid,
@@ -252,21 +251,14 @@ def _like_pattern(term: str) -> str:
 
 
 class RequestStore:
-    def __init__(self, engine: Engine, tiers: TierTable) -> None:
+    def __init__(
+        self, engine: Engine, tiers: TierTable, changes: ChangeLog | None = None
+    ) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
         self.tiers = tiers
-        self._listeners: list[ChangeListener] = []
-
-    # --- change notification ---------------------------------------------------
-
-    def add_listener(self, listener: ChangeListener) -> None:
-        """Called (on the writing thread) after any committed change to requests."""
-        self._listeners.append(listener)
-
-    def _changed(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        # Every committed write is announced on changes.bus (see byok_desktop.changes).
+        self._changes = changes or ChangeLog(engine, ChangeBus())
 
     # --- validation ------------------------------------------------------------
 
@@ -291,12 +283,14 @@ class RequestStore:
         for column, value in _columns(draft, key, result).items():
             setattr(row, column, value)
 
-    def _revalidate_site(self, session: Session, keys: Iterable[str], skip: int) -> None:
-        """Other requests on a site may change status when one of them changes."""
+    def _revalidate_site(self, session: Session, keys: Iterable[str], skip: int) -> list[int]:
+        """Other requests on a site may change status when one of them changes; returns
+        the ids looked at (their rows may have changed)."""
         wanted = [k for k in set(keys) if k]
         if not wanted:
-            return
+            return []
         session.flush()
+        touched: list[int] = []
         for row in session.scalars(
             select(RequestRow).where(RequestRow.site_key.in_(wanted), RequestRow.id != skip)
         ):
@@ -304,6 +298,8 @@ class RequestStore:
                 continue  # submitted requests keep the status they were submitted with
             claims = self._site_claims(session, row.site_key, row.id)
             _revalidate(row, validate(_draft_of(row), self.tiers, claims, with_notes=False))
+            touched.append(row.id)
+        return touched
 
     # --- create, save, delete ------------------------------------------------------
 
@@ -315,10 +311,10 @@ class RequestStore:
             self._apply(session, row, draft)
             session.add(row)
             session.flush()
-            self._revalidate_site(session, [row.site_key], row.id)
+            touched = self._revalidate_site(session, [row.site_key], row.id)
             stored = _stored(row)
+            self._changes.wrote(session, Changes.of_requests([row.id, *touched]))
         log.info("Created request %s", stored.id)
-        self._changed()
         return stored
 
     def get(self, request_id: int) -> StoredRequest:
@@ -342,9 +338,9 @@ class RequestStore:
             self._apply(session, row, draft)
             row.version += 1
             row.updated_at = datetime.now(UTC)
-            self._revalidate_site(session, [old_key, row.site_key], row.id)
+            touched = self._revalidate_site(session, [old_key, row.site_key], row.id)
             stored = _stored(row)
-        self._changed()
+            self._changes.wrote(session, Changes.of_requests([row.id, *touched]))
         return stored
 
     def delete(self, request_ids: Sequence[int]) -> int:
@@ -370,10 +366,10 @@ class RequestStore:
                 session.scalars(select(RequestRow.site_key).where(RequestRow.id.in_(request_ids)))
             )
             deleted = session.execute(delete(RequestRow).where(RequestRow.id.in_(request_ids)))
-            self._revalidate_site(session, keys, -1)
+            touched = self._revalidate_site(session, keys, -1)
             count = int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+            self._changes.wrote(session, Changes.of_requests([*request_ids, *touched]))
         log.info("Deleted %d request(s)", count)
-        self._changed()
         return count
 
     def duplicate(self, request_id: int) -> StoredRequest:
@@ -480,8 +476,8 @@ class RequestStore:
                         continue  # submitted requests keep the status they were submitted with
                     seen = claims.of_recorded(row)
                     _revalidate(row, validate(_draft_of(row), self.tiers, seen, with_notes=False))
+            self._changes.wrote(session, Changes.of_requests())  # many: reload them all
         log.info("Imported %d request(s)", len(ids))
-        self._changed()
         return ids
 
     def site_location(self, key: str) -> Location | None:
@@ -524,8 +520,11 @@ class RequestStore:
                 )
             )
             session.flush()
-            self._revalidate_site(session, [key], -1)
-        self._changed()
+            touched = self._revalidate_site(session, [key], -1)
+            self._changes.wrote(
+                session,
+                Changes.of_requests(touched) | Changes.of_families([(key, product.family.value)]),
+            )
 
     # --- submission lifecycle ---------------------------------------------------------
 
@@ -570,8 +569,14 @@ class RequestStore:
             row.updated_at = now
             session.flush()
             ids = [job.id for job in jobs]
+            families = [(row.site_key, p.family.value) for p in draft.products]
+            self._changes.wrote(
+                session,
+                Changes.of_requests([request_id])
+                | Changes.of_families(families)
+                | Changes.of_jobs(ids),
+            )
         log.info("Submitted request %s as job(s) %s", request_id, ids)
-        self._changed()
         return ids
 
     def withdraw(self, request_id: int) -> StoredRequest:
@@ -617,10 +622,15 @@ class RequestStore:
             self._apply(session, row, _draft_of(row))
             row.version += 1
             row.updated_at = now
-            self._revalidate_site(session, [row.site_key], row.id)
+            touched = self._revalidate_site(session, [row.site_key], row.id)
             stored = _stored(row)
+            self._changes.wrote(
+                session,
+                Changes.of_requests([request_id, *touched])
+                | Changes.of_families({(p.site_key, p.family) for p in products})
+                | Changes.of_jobs(j.id for j in jobs),
+            )
         log.info("Withdrew request %s", request_id)
-        self._changed()
         return stored
 
     def update_lifecycle(self, request_id: int) -> RequestStatus:
@@ -643,10 +653,6 @@ class RequestStore:
                 row.status = RequestStatus.PROVISIONED.value
                 row.updated_at = datetime.now(UTC)
                 row.version += 1
-                changed = True
-            else:
-                changed = False
+                self._changes.wrote(session, Changes.of_requests([request_id]))
             status = RequestStatus(row.status)
-        if changed:
-            self._changed()
         return status

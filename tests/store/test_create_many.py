@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.locations import Location
 from byok_desktop.paths import resolve_paths
@@ -108,14 +109,14 @@ def test_create_many_stores_what_creating_one_by_one_stores(
     _existing(bulk)
     _existing(single)
     drafts = _batch()
-    calls: list[str] = []
-    bulk.add_listener(lambda: calls.append("changed"))
+    calls: list[Changes] = []
+    context.database.changes.subscribe(calls.append)
 
     ids = bulk.create_many(drafts)
     for draft in drafts:
         single.create(draft)
 
-    assert calls == ["changed"]
+    assert calls == [Changes.of_requests()]  # one announcement: reload every request
     assert _ids_to_uids(context.database.engine, ids) == [d.uid for d in drafts]
     assert _rows(context.database.engine) == _rows(twin.database.engine)
     # The mix gives the comparison something to compare.
@@ -144,10 +145,11 @@ def test_create_many_leaves_submitted_requests_as_they_were(store: RequestStore)
     assert store.get(rival).status is RequestStatus.DRAFT  # same family as its products
 
 
-def test_a_failing_create_many_changes_nothing_and_tells_no_one(store: RequestStore) -> None:
+def test_a_failing_create_many_changes_nothing_and_tells_no_one(context: AppContext) -> None:
+    store = context.database.requests
     earlier = store.create(ready_draft(site_name="acme"))
-    calls: list[str] = []
-    store.add_listener(lambda: calls.append("changed"))
+    calls: list[Changes] = []
+    context.database.changes.subscribe(calls.append)
     first = ready_draft(site_name="acme")
     with pytest.raises(IntegrityError):
         store.create_many([first, ready_draft(site_name="other", uid=first.uid)])

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from byok_desktop.changes import Changes, Kind
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.locations import Location
 from byok_desktop.paths import AppPaths
@@ -155,17 +156,25 @@ def test_duplicate_gets_a_new_uid_and_the_same_fields(store: RequestStore) -> No
     }
 
 
-def test_listeners_hear_every_committed_change(store: RequestStore) -> None:
-    calls: list[str] = []
-    store.add_listener(lambda: calls.append("changed"))
+def test_the_bus_hears_every_committed_change(context: AppContext) -> None:
+    store = context.database.requests
+    calls: list[Changes] = []
+    context.database.changes.subscribe(calls.append)
     created = store.create(ready_draft())
     store.save(created.id, created.draft, 1)
-    store.duplicate(created.id)
+    copy = store.duplicate(created.id)
     store.delete([created.id])
-    assert calls == ["changed"] * 4
+    # The copy claims the same site, so saving or deleting one re-checks the other.
+    assert [c.requests for c in calls] == [
+        {created.id},
+        {created.id},
+        {copy.id, created.id},
+        {created.id, copy.id},
+    ]
+    assert all(c.kinds == {Kind.REQUESTS} and not c.remote for c in calls)
     with pytest.raises(VersionConflict):
-        store.save(created.id + 1, created.draft, 99)
-    assert len(calls) == 4
+        store.save(copy.id, copy.draft, 99)
+    assert len(calls) == 4  # a refused write announces nothing
 
 
 def test_create_many_is_all_or_nothing(store: RequestStore) -> None:

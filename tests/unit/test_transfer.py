@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from byok_desktop.context import open_context
+from byok_desktop.changes import Changes
+from byok_desktop.context import AppContext, open_context
 from byok_desktop.locations import Location
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
@@ -196,15 +197,16 @@ def test_export_then_import_into_another_data_directory(
     assert store.count() == 3
 
 
-def test_import_notifies_listeners_once(store: RequestStore, tmp_path: Path) -> None:
-    calls: list[int] = []
-    store.add_listener(lambda: calls.append(1))
+def test_import_is_announced_once(context: AppContext, tmp_path: Path) -> None:
+    store = context.database.requests
+    calls: list[Changes] = []
+    context.database.changes.subscribe(calls.append)
     import_files(
         store, [_file(tmp_path / "a.byok.json", ready_draft(), ready_draft(site_name="b"))]
     )
-    assert calls == [1]
+    assert calls == [Changes.of_requests()]
     import_files(store, [tmp_path / "missing.byok.json"])
-    assert calls == [1]
+    assert calls == [Changes.of_requests()]
 
 
 @pytest.mark.parametrize("users", ["\u00b2", "99999999999999999999"])
