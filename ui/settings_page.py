@@ -1,8 +1,12 @@
-"""Settings: where the app keeps its files, the user tiers, AWS, provisioning and health."""
+"""Settings: where the app keeps its files, the user tiers, AWS, provisioning and health.
+
+The settings file is read and written on the pool, and the keyring looked up there
+(Operations): neither may hold up the window."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
@@ -28,7 +32,12 @@ from byok_desktop.provisioning.naming import (
 )
 from byok_desktop.settings import Settings, database_url_problem, load_settings, save_settings
 from byok_desktop.tiers import TIER_FILE_NAME
-from ui.tasks import TaskRunner
+from ui.operations import Executor, Operations
+
+
+def _write_settings(path: Path, **changes: Any) -> None:
+    """On a worker: ``changes`` on top of what is on disk now (other fields untouched)."""
+    save_settings(path, load_settings(path).with_changes(**changes))
 
 
 class SettingsPage(QWidget):
@@ -39,12 +48,12 @@ class SettingsPage(QWidget):
         self,
         context: AppContext,
         log_file: Path,
-        tasks: TaskRunner,
+        ops: Operations,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._context = context
-        self._tasks = tasks
+        self._ops = ops
         self.setObjectName("settingsPage")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
@@ -134,19 +143,27 @@ class SettingsPage(QWidget):
             self.database_error.show()
             return
         self.database_error.hide()
-        on_disk = load_settings(self._context.paths.core_settings_file)
-        try:
-            save_settings(
-                self._context.paths.core_settings_file, on_disk.with_changes(database_url=url)
-            )
-        except OSError as exc:
-            self.database_error.setText(f"Could not save the settings: {exc}")
-            self.database_error.show()
-            return
+        path = self._context.paths.core_settings_file
+        self._ops.run(
+            lambda: _write_settings(path, database_url=url),
+            lambda _none: self._database_saved(url),
+            lambda exc: self._not_saved(self.database_error, exc),
+            on=Executor.POOL,
+            what="save the database setting",
+        )
+
+    def _database_saved(self, url: str) -> None:
         self.message.emit(
             "Saved. Restart BYOK Desktop to use "
             + ("the shared database." if url else "this workstation's own database.")
         )
+
+    def _not_saved(self, error: QLabel, exc: BaseException) -> None:
+        if not isinstance(exc, OSError):
+            self._ops.presenter.present_failure("save the settings", exc)
+            return
+        error.setText(f"Could not save the settings: {exc}")
+        error.show()
 
     def _provisioning_group(self, context: AppContext) -> QGroupBox:
         group = QGroupBox("Provisioning and key health")
@@ -245,13 +262,16 @@ class SettingsPage(QWidget):
             "health_check_minutes": self.health_spin.value(),
             "sandbox_health_check_minutes": self.sandbox_health_spin.value(),
         }
-        on_disk = load_settings(self._context.paths.core_settings_file)
-        try:
-            save_settings(self._context.paths.core_settings_file, on_disk.with_changes(**changes))
-        except OSError as exc:
-            self.provisioning_error.setText(f"Could not save the settings: {exc}")
-            self.provisioning_error.show()
-            return
+        path = self._context.paths.core_settings_file
+        self._ops.run(
+            lambda: _write_settings(path, **changes),
+            lambda _none: self._provisioning_saved(changes),
+            lambda exc: self._not_saved(self.provisioning_error, exc),
+            on=Executor.POOL,
+            what="save the provisioning settings",
+        )
+
+    def _provisioning_saved(self, changes: dict[str, Any]) -> None:
         before = self._context.settings
         self._context.settings = before.with_changes(**changes)
         self.settings_changed.emit(self._context.settings)
@@ -304,13 +324,20 @@ class SettingsPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         if not self._keyring_looked_up:
             self._keyring_looked_up = True
-            self._tasks.run(
+            self._ops.run(
                 self._context.credentials.secrets.current_backend,
-                lambda name: self.keyring_label.setText(f"OS keyring: {name}"),
-                lambda exc: self.keyring_label.setText(f"OS keyring: unavailable. {exc}"),
+                self._keyring_found,
+                self._keyring_missing,
+                on=Executor.POOL,
                 what="keyring lookup",
             )
         super().showEvent(event)
+
+    def _keyring_found(self, name: object) -> None:
+        self.keyring_label.setText(f"OS keyring: {name}")
+
+    def _keyring_missing(self, exc: BaseException) -> None:
+        self.keyring_label.setText(f"OS keyring: unavailable. {exc}")
 
     @Slot()
     def save_aws_settings(self) -> None:
@@ -327,18 +354,19 @@ class SettingsPage(QWidget):
             sandbox=self.aws_sandbox.isChecked(),
             aws_endpoint_url=url if self.aws_custom.isChecked() else "",
         )
-        on_disk = load_settings(self._context.paths.core_settings_file)
-        try:
-            save_settings(
-                self._context.paths.core_settings_file,
-                on_disk.with_changes(
-                    sandbox=wanted.sandbox, aws_endpoint_url=wanted.aws_endpoint_url
-                ),
-            )
-        except OSError as exc:
-            self.aws_error.setText(f"Could not save the settings: {exc}")
-            self.aws_error.show()
-            return
+        path = self._context.paths.core_settings_file
+        self._ops.run(
+            lambda: _write_settings(
+                path, sandbox=wanted.sandbox, aws_endpoint_url=wanted.aws_endpoint_url
+            ),
+            lambda _none: self._aws_saved(wanted, url),
+            lambda exc: self._not_saved(self.aws_error, exc),
+            on=Executor.POOL,
+            what="save the connection settings",
+        )
+
+    def _aws_saved(self, wanted: Settings, url: str) -> None:
+        current = self._context.settings
         if wanted.sandbox != current.sandbox:
             self.message.emit(
                 "Saved. Restart BYOK Desktop to switch "

@@ -4,6 +4,7 @@ states of profiles, with secrets kept only in an (in-memory) keyring."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +23,12 @@ from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.paths import resolve_paths
 from tests.helpers.memory_keyring import MemoryKeyring
 from ui.app import create_application
+from ui.changes import ChangeRelay
 from ui.credentials import CredentialsPage
 from ui.credentials.dialog import KEEP_SECRET_HINT, ProfileDialog
 from ui.credentials.model import CHECKING, Column, CredentialsModel, Role
 from ui.dialogs import Dialogs
-from ui.tasks import TaskRunner
+from ui.operations import Operations
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "Canary-wJalrXUtnFEMI-K7MDENG-bPxRfiCY"  # searched for in files and logs
@@ -50,20 +52,20 @@ def ctx(tmp_path: Path, keyring_backend: Any) -> Iterator[AppContext]:
 
 
 @pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    assert runner.wait(), "a background task outlived its test"
+def tasks(ops: Operations) -> Operations:
+    return ops
 
 
 @pytest.fixture
-def make_page(qtbot: QtBot, ctx: AppContext, tasks: TaskRunner) -> Iterator[Any]:
+def make_page(
+    qtbot: QtBot, ctx: AppContext, tasks: Operations, relay: ChangeRelay
+) -> Iterator[Any]:
     """Build the page only once the test has arranged its profiles."""
     create_application([])
     pages: list[CredentialsPage] = []
 
     def make() -> CredentialsPage:
-        page = CredentialsPage(ctx, tasks)
+        page = CredentialsPage(ctx, tasks, relay)
         qtbot.addWidget(page)
         page.resize(1200, 520)
         page.show()
@@ -95,7 +97,7 @@ def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def settle(qtbot: QtBot, page: CredentialsPage, tasks: TaskRunner) -> None:
+def settle(qtbot: QtBot, page: CredentialsPage, tasks: Operations) -> None:
     """Wait until every background task has reported back."""
     qtbot.waitUntil(lambda: tasks.pending == 0)
     assert all(page.model.state_text(row) != CHECKING for row in range(page.model.rowCount()))
@@ -169,7 +171,7 @@ def test_add_keys_profile_stores_the_secret_only_in_the_keyring(
     qtbot: QtBot,
     make_page: Any,
     ctx: AppContext,
-    tasks: TaskRunner,
+    tasks: Operations,
     keyring_backend: MemoryKeyring,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -297,7 +299,7 @@ def test_edit_keeps_the_secret_when_left_empty_and_replaces_it_when_typed(
     qtbot: QtBot,
     make_page: Any,
     ctx: AppContext,
-    tasks: TaskRunner,
+    tasks: Operations,
     keyring_backend: MemoryKeyring,
 ) -> None:
     uid = keys_profile(ctx, "Acme").uid
@@ -426,7 +428,7 @@ def test_sandbox_profile_can_be_verified_but_not_edited_or_deleted(
 
 
 def test_verify_against_moto_shows_the_account(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, tasks: TaskRunner
+    qtbot: QtBot, make_page: Any, ctx: AppContext, tasks: Operations
 ) -> None:
     from moto import mock_aws
 
@@ -456,7 +458,7 @@ def test_verify_with_another_expected_account_names_both(
     qtbot: QtBot,
     make_page: Any,
     ctx: AppContext,
-    tasks: TaskRunner,
+    tasks: Operations,
     errors: list[tuple[str, str]],
 ) -> None:
     from moto import mock_aws
@@ -511,17 +513,32 @@ def test_expired_session_token_shows_expired_without_any_aws_call(
 
 
 def test_states_show_checking_until_the_worker_answers(
-    qtbot: QtBot, ctx: AppContext, tasks: TaskRunner
+    qtbot: QtBot,
+    ctx: AppContext,
+    tasks: Operations,
+    relay: ChangeRelay,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     create_application([])
     keys_profile(ctx, "Acme")
-    page = CredentialsPage(ctx, tasks)
+    gate = threading.Event()
+    status = ctx.credentials.status
+
+    def slow_status(profile: Any) -> Any:  # a keyring waiting for its unlock prompt
+        assert gate.wait(10)
+        return status(profile)
+
+    monkeypatch.setattr(ctx.credentials, "status", slow_status)
+    page = CredentialsPage(ctx, tasks, relay)
     qtbot.addWidget(page)
     assert page.model.rowCount() == 0  # nothing is read until the page is first shown
     page.show()
-    # Results come back through the event loop, which has not run yet.
+    # The list comes from the database worker; the state waits for the keyring.
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert cell(page, "Acme", Column.STATE) == CHECKING
+    page.select_profile(page.model.profile(0).uid)  # type: ignore[union-attr]
     assert "checking" in page.detail_label.text()
+    gate.set()
     qtbot.waitUntil(lambda: cell(page, "Acme", Column.STATE) == "Not verified")
     qtbot.waitUntil(lambda: tasks.pending == 0)
 

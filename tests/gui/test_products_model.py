@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, insert
 
 from byok_desktop.context import AppContext
@@ -17,6 +18,7 @@ from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.store.models import ProductRow
 from byok_desktop.store.products import ProductFilter
+from ui.operations import Operations
 from ui.products.model import CHUNK, Column, ProductsModel, Role, age_text
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -89,6 +91,16 @@ def seed_products(engine: Engine, sites: int) -> int:
     return len(rows)
 
 
+def ready(qtbot: QtBot, model: ProductsModel) -> ProductsModel:
+    """Wait for the whole list, then for every row to be read on the worker."""
+    qtbot.waitUntil(lambda: model.is_complete)
+    for row in range(model.rowCount()):
+        if not model.is_loaded(row):
+            model.record(row)
+            qtbot.waitUntil(lambda row=row: model.is_loaded(row))  # type: ignore[misc]
+    return model
+
+
 def _column(
     model: ProductsModel, column: Column, role: int = Qt.ItemDataRole.DisplayRole
 ) -> list[Any]:
@@ -96,39 +108,54 @@ def _column(
 
 
 def test_products_model_passes_qtmodeltester(
-    qtmodeltester: ModelTester, context: AppContext
+    qtmodeltester: ModelTester, context: AppContext, qtbot: QtBot, ops: Operations
 ) -> None:
     count = seed_products(context.database.engine, 120)
     assert count >= 250
-    model = ProductsModel(context.database.view)
+    model = ready(qtbot, ProductsModel(context.database.view, ops))
     assert model.rowCount() == count
     qtmodeltester.check(model, force_py=True)
     model.sort(Column.CHECKED, Qt.SortOrder.DescendingOrder)
     model.set_filter(ProductFilter(statuses=frozenset({ProductStatus.DEGRADED})))
+    ready(qtbot, model)
     assert 0 < model.rowCount() < count
     model.set_filter(ProductFilter(search="site00"))
+    ready(qtbot, model)
     model.set_filter(ProductFilter())
     model.sort(Column.SECOND_KEY)
+    ready(qtbot, model)
     qtmodeltester.check(model, force_py=True)
+    model.refresh()  # the tester watches rows arrive from the worker too
+    ready(qtbot, model)
 
 
-def test_rows_are_read_lazily_in_pages(context: AppContext) -> None:
+def test_rows_are_read_lazily_in_pages(context: AppContext, qtbot: QtBot, ops: Operations) -> None:
     count = seed_products(context.database.engine, 300)
-    model = ProductsModel(context.database.view)
-    model.complete()  # more than a first page: the rest now rather than on the next turn
+    model = ProductsModel(context.database.view, ops)
+    qtbot.waitUntil(lambda: model.is_complete)  # a first page, then the rest
     assert model.rowCount() == count
     assert model._cache == {}  # nothing read before a row is shown
-    assert model.data(model.index(count - 1, Column.SITE), Role.PRODUCT_ID) == model.ids[-1]
+    last = model.index(count - 1, Column.SITE)
+    assert model.data(last, Role.PRODUCT_ID) is None  # asked for: read on the worker
+    with qtbot.waitSignal(model.dataChanged):
+        pass
+    assert model.data(last, Role.PRODUCT_ID) == model.ids[-1]
     assert 0 < len(model._cache) <= CHUNK
     assert model.data(model.index(0, 0), 9999) is None
     model.refresh()
+    qtbot.waitUntil(lambda: model.is_complete)
     assert model._cache == {}  # a refresh reads rows again when they are shown
 
 
-def test_sorting_runs_in_sql_for_every_column(context: AppContext) -> None:
+def test_sorting_runs_in_sql_for_every_column(
+    context: AppContext, qtbot: QtBot, ops: Operations
+) -> None:
     seed_products(context.database.engine, 40)
-    model = ProductsModel(context.database.view)
-    records = lambda: [model.record(r) for r in range(model.rowCount())]  # noqa: E731
+    model = ProductsModel(context.database.view, ops)
+
+    def records() -> list[Any]:
+        ready(qtbot, model)
+        return [model.record(r) for r in range(model.rowCount())]
 
     model.sort(Column.SITE, Qt.SortOrder.DescendingOrder)
     sites = [r.site_key for r in records() if r]
@@ -155,7 +182,9 @@ def test_sorting_runs_in_sql_for_every_column(context: AppContext) -> None:
     assert provisioned == sorted(provisioned)
 
 
-def test_the_jira_family_reads_as_one_group_under_the_default_sort(context: AppContext) -> None:
+def test_the_jira_family_reads_as_one_group_under_the_default_sort(
+    context: AppContext, qtbot: QtBot, ops: Operations
+) -> None:
     insert_products(
         context.database.engine,
         [
@@ -165,7 +194,7 @@ def test_the_jira_family_reads_as_one_group_under_the_default_sort(context: AppC
             product_row("beta", Product.CONFLUENCE),
         ],
     )
-    model = ProductsModel(context.database.view)
+    model = ready(qtbot, ProductsModel(context.database.view, ops))
     assert _column(model, Column.PRODUCT) == [
         "Confluence",
         "Jira Service Management (Jira family)",
@@ -180,7 +209,9 @@ def test_the_jira_family_reads_as_one_group_under_the_default_sort(context: AppC
     assert "Jira family" in model.data(model.index(1, Column.PRODUCT), Qt.ItemDataRole.ToolTipRole)
 
 
-def test_cells_show_state_with_colour_icon_and_text(context: AppContext) -> None:
+def test_cells_show_state_with_colour_icon_and_text(
+    context: AppContext, qtbot: QtBot, ops: Operations
+) -> None:
     # From the clock now, not the module's NOW: the suite may have run for minutes.
     checked = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=12, seconds=10)
     insert_products(
@@ -205,7 +236,7 @@ def test_cells_show_state_with_colour_icon_and_text(context: AppContext) -> None
             ),
         ],
     )
-    model = ProductsModel(context.database.view)
+    model = ready(qtbot, ProductsModel(context.database.view, ops))
 
     def cell(row: int, column: Column, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         return model.data(model.index(row, column), role)
@@ -249,56 +280,64 @@ def test_age_text() -> None:
 
 
 def test_a_new_filter_shows_its_first_page_then_appends_the_rest(
-    qtbot: Any, qtmodeltester: ModelTester, context: AppContext, monkeypatch: Any
+    qtbot: Any, qtmodeltester: ModelTester, context: AppContext, monkeypatch: Any, ops: Operations
 ) -> None:
     import ui.products.model as model_module
 
     monkeypatch.setattr(model_module, "FIRST_PAGE", 7)
     count = seed_products(context.database.engine, 30)
     view = context.database.view
-    model = ProductsModel(view)
-    assert (model.rowCount(), model.is_complete) == (7, False)  # the first load too
+    model = ProductsModel(view, ops)
+    assert (model.rowCount(), model.is_complete) == (0, False)  # read on the worker
+    qtbot.waitUntil(lambda: model.rowCount() == 7)  # the first load's first page
     qtbot.waitUntil(lambda: model.is_complete)
     assert model.rowCount() == count
-    model.refresh()  # a reload of what is shown reads it all at once
-    assert (model.rowCount(), model.is_complete) == (count, True)
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.refresh()  # a reload of what is shown reads it all at once
+        qtbot.waitUntil(lambda: model.is_complete)
+    assert model.rowCount() == count
     confluence = ProductFilter(search="confluence")
     expected = view.list_ids(confluence)
     assert len(expected) == 30
     inserted: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    pages: list[list[int]] = []
+    model.modelReset.connect(
+        lambda: pages.append([model.product_id(r) for r in range(model.rowCount())])  # type: ignore[arg-type]
+    )
     model.set_filter(confluence)
-    # The first page is on screen; the rest follows on the event loop's next turn.
-    assert (model.rowCount(), model.is_complete) == (7, False)
-    assert [model.product_id(r) for r in range(7)] == expected[:7]
+    # The first page is shown first; the rest follows from a second read.
+    qtbot.waitUntil(lambda: model.is_complete)
+    assert pages == [expected[:7]]
     qtbot.waitUntil(lambda: model.is_complete)
     assert [model.product_id(r) for r in range(model.rowCount())] == expected
     assert inserted == [(7, 29)]  # appended: the first page's rows stay where they are
     qtmodeltester.check(model, force_py=True)
 
 
-def test_what_needs_the_whole_list_completes_it_and_a_newer_filter_wins(
-    qtbot: Any, context: AppContext, monkeypatch: Any
+def test_the_whole_list_arrives_and_a_newer_filter_wins(
+    qtbot: Any, context: AppContext, monkeypatch: Any, ops: Operations
 ) -> None:
     import ui.products.model as model_module
 
     monkeypatch.setattr(model_module, "FIRST_PAGE", 5)
     seed_products(context.database.engine, 30)
     view = context.database.view
-    model = ProductsModel(view)
+    model = ProductsModel(view, ops)
     usa = ProductFilter(search="usa")
     model.set_filter(usa)
     assert not model.is_complete
-    assert model.ids == view.list_ids(usa)  # read at once when asked for
+    qtbot.waitUntil(lambda: model.is_complete)
+    assert model.ids == view.list_ids(usa)
     last = view.list_ids(usa)[-1]
     assert model.row_of(last) == model.rowCount() - 1
     # Two filters in a row: the first one's rest never lands on the second's rows.
     model.set_filter(ProductFilter(search="jira"))
     model.set_filter(ProductFilter(search="site001"))
-    qtbot.waitUntil(lambda: model.is_complete)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: model.is_complete and ops.pending == 0)
     assert [model.product_id(r) for r in range(model.rowCount())] == view.list_ids(
         ProductFilter(search="site001")
     )
     model.set_filter(ProductFilter(search="no such product"))
-    assert (model.rowCount(), model.is_complete) == (0, True)
+    qtbot.waitUntil(lambda: model.is_complete)
+    assert model.rowCount() == 0

@@ -78,9 +78,24 @@ def _no_real_typed_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TypedConfirm, "ask", classmethod(unexpected))
 
 
-def page_of(window: MainWindow) -> ProductsPage:
+def page_of(qtbot: QtBot, window: MainWindow) -> ProductsPage:
+    """The page, shown, once what it read on the database worker is in."""
     window.show_section("security")
+    settle(qtbot, window)
     return window.products_page
+
+
+def settle(qtbot: QtBot, window: MainWindow) -> None:
+    """Every operation done (reads on the database worker, work on the pool), and the
+    page's scheduled reload too."""
+    page = window.products_page
+
+    def settled() -> bool:
+        return window.tasks.pending == 0 and not page._refresh_timer.isActive()
+
+    qtbot.waitUntil(settled)
+    # Rows the view asked for while painting arrive on a later turn.
+    qtbot.waitUntil(lambda: window.tasks.pending == 0)
 
 
 def column(page: ProductsPage, col: Column) -> list[str]:
@@ -208,8 +223,10 @@ def seed_family_detail(context: AppContext, revoked_days_ago: float, window_days
 # --- the list ---------------------------------------------------------------------------
 
 
-def test_no_products_shows_an_empty_state_that_leads_to_requests(window: MainWindow) -> None:
-    page = page_of(window)
+def test_no_products_shows_an_empty_state_that_leads_to_requests(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    page = page_of(qtbot, window)
     assert page.stack.currentWidget() is page.empty
     texts = " ".join(label.text() for label in page.empty.findChildren(QLabel))
     assert "once a request has been submitted for provisioning" in texts
@@ -222,9 +239,11 @@ def qtbot_click(button: Any) -> None:
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def test_summary_strip_filters_by_status(window: MainWindow, context: AppContext) -> None:
+def test_summary_strip_filters_by_status(
+    qtbot: QtBot, window: MainWindow, context: AppContext
+) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     assert page.stack.currentWidget() is page.main
     assert page.model.rowCount() == 9
@@ -251,10 +270,10 @@ def test_summary_strip_filters_by_status(window: MainWindow, context: AppContext
 
 
 def test_location_and_product_filters_also_narrow_the_counts(
-    window: MainWindow, context: AppContext
+    qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     page.location_combo.setCurrentIndex(page.location_combo.findData(Location.USA))
     assert sorted(column(page, Column.SITE)) == ["delta", "delta", "gamma"]
@@ -274,7 +293,7 @@ def test_search_as_you_type_costs_one_query_after_the_debounce(
     qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     view = context.database.view
     calls: list[str] = []
@@ -310,7 +329,7 @@ def test_ctrl_f_and_ctrl_e_belong_to_the_page_that_is_shown(
     qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     wanted: list[str] = []
     monkeypatch.setattr(
@@ -330,9 +349,11 @@ def test_ctrl_f_and_ctrl_e_belong_to_the_page_that_is_shown(
     assert window.requests_page.search_edit.hasFocus()
 
 
-def test_sort_by_several_columns_and_keep_it(window: MainWindow, context: AppContext) -> None:
+def test_sort_by_several_columns_and_keep_it(
+    qtbot: QtBot, window: MainWindow, context: AppContext
+) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     assert column(page, Column.SITE)[:3] == ["acme", "acme", "acme"]  # default: by site
     # The Jira family of acme is one group under the default sort.
@@ -373,10 +394,10 @@ def test_sort_by_several_columns_and_keep_it(window: MainWindow, context: AppCon
 
 
 def test_detail_pane_shows_keys_policies_access_and_timeline(
-    window: MainWindow, context: AppContext
+    qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
     product_id = seed_family_detail(context, revoked_days_ago=1, window_days=15)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     assert page.select_product(product_id)
     detail = page.detail
@@ -428,10 +449,10 @@ def test_detail_pane_shows_keys_policies_access_and_timeline(
 
 
 def test_after_the_restore_window_restore_is_off_and_says_when_it_ended(
-    window: MainWindow, context: AppContext
+    qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
     product_id = seed_family_detail(context, revoked_days_ago=20, window_days=15)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     page.select_product(product_id)
     assert "The restore window ended on" in page.detail.revocation_label.text()
@@ -466,7 +487,7 @@ def test_typed_confirmation_wakes_only_for_the_exact_site_name(qtbot: QtBot) -> 
 
 
 def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
-    window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request = context.database.requests.create(ready_draft(aws_account_id="123456789012"))
     other = context.database.requests.create(
@@ -481,7 +502,7 @@ def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
             product_row("acme-two", Product.CONFLUENCE, request_id=other.id),
         ],
     )
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     changes: list[tuple[str, str, str]] = []
     monkeypatch.setattr(window.jobs, "change_access", lambda *args: changes.append(args))
@@ -523,7 +544,7 @@ def test_add_product_asks_for_a_request_in_the_pinned_location(
     qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     assert not page.add_product_action.isEnabled()  # nothing selected
     delta = next(p.id for p in context.database.products.on_site("delta"))
@@ -542,7 +563,7 @@ def test_export_writes_the_visible_rows_neutralising_formulas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     page.location_combo.setCurrentIndex(page.location_combo.findData(Location.USA))
     page.view.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
@@ -577,7 +598,9 @@ def settings_value(context: AppContext, key: str) -> object:
     return settings.value(key)
 
 
-def test_a_cell_that_looks_like_a_formula_is_neutralised() -> None:
+def test_a_cell_that_looks_like_a_formula_is_neutralised(
+    qtbot: QtBot,
+) -> None:
     from ui.products.export import neutralise
 
     for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
@@ -590,7 +613,7 @@ def test_health_check_never_runs_twice_at_once(
     qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     release = threading.Event()
     runs: list[list[tuple[str, str]]] = []
@@ -638,8 +661,10 @@ def test_health_check_never_runs_twice_at_once(
     assert len(runs) == 2
 
 
-def test_periodic_check_follows_the_settings(window: MainWindow, context: AppContext) -> None:
-    page = page_of(window)
+def test_periodic_check_follows_the_settings(
+    qtbot: QtBot, window: MainWindow, context: AppContext
+) -> None:
+    page = page_of(qtbot, window)
     timer = page.periodic_timer
     assert timer.isActive()
     assert timer.interval() == context.settings.health_check_minutes * 60_000
@@ -700,7 +725,7 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = sandbox_window
-    page = page_of(window)
+    page = page_of(qtbot, window)
     assert not page.periodic_timer.isActive()  # off in the sandbox by default
     window.settings_page.settings_changed.emit(
         sandbox.settings.with_changes(sandbox_health_check_minutes=2)
@@ -825,7 +850,7 @@ def test_a_large_selection_survives_search_with_one_detail_read(
     from tests.gui.test_products_model import seed_products
 
     count = seed_products(context.database.engine, 400)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     assert page.model.rowCount() == count
     page.view.selectAll()
@@ -848,9 +873,9 @@ def test_a_large_selection_survives_search_with_one_detail_read(
 
 
 def test_a_hidden_page_reloads_when_it_is_shown_again(
-    window: MainWindow, context: AppContext
+    qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
-    page = page_of(window)
+    page = page_of(qtbot, window)
     window.show_section("jobs")
     seed_fleet(context)
     page.schedule_reload()  # e.g. a job finished meanwhile
@@ -860,7 +885,9 @@ def test_a_hidden_page_reloads_when_it_is_shown_again(
     assert page.stack.currentWidget() is page.main
 
 
-def test_restore_window_countdown_text() -> None:
+def test_restore_window_countdown_text(
+    qtbot: QtBot,
+) -> None:
     from byok_desktop.store.products import NO_ACCESS_RECORD
     from ui.products.detail import restorable, revocation_text
 
@@ -884,7 +911,7 @@ def test_restore_window_countdown_text() -> None:
 
 
 def test_names_and_reasons_show_as_written_never_as_markup(
-    window: MainWindow, context: AppContext
+    qtbot: QtBot, window: MainWindow, context: AppContext
 ) -> None:
     from PySide6.QtGui import Qt as QtGui
 
@@ -903,7 +930,7 @@ def test_names_and_reasons_show_as_written_never_as_markup(
             )
         ],
     )
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     page.select_product(page.model.ids[0])
     assert page.detail.customer_label.text() == "<b>Acme</b> & Co"
@@ -928,7 +955,7 @@ def test_the_selection_survives_a_search_whose_first_page_does_not_hold_it(
 
     monkeypatch.setattr(model_module, "FIRST_PAGE", 2)
     seed_fleet(context)
-    page = page_of(window)
+    page = page_of(qtbot, window)
     page.reload()
     last = page.model.product_id(page.model.rowCount() - 1)
     assert last is not None

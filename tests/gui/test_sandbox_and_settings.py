@@ -61,13 +61,15 @@ def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: App
     assert page.aws_error.isVisibleTo(page)
     assert not context.paths.core_settings_file.exists()
     page.endpoint_edit.setText("http://127.0.0.1:4566")
-    page.save_aws_settings()
+    page.save_aws_settings()  # written on the pool
+    qtbot.waitUntil(lambda: "New AWS connections use" in window.status.text())
     assert (
         load_settings(context.paths.core_settings_file).aws_endpoint_url == "http://127.0.0.1:4566"
     )
     assert context.settings.aws_endpoint_url == "http://127.0.0.1:4566"
     page.aws_sandbox.setChecked(True)
     page.save_aws_settings()
+    qtbot.waitUntil(lambda: "Restart" in window.status.text())
     assert load_settings(context.paths.core_settings_file).sandbox is True
     assert "Restart" in window.status.text()
     qtbot.waitUntil(lambda: window.tasks.pending == 0)
@@ -91,7 +93,8 @@ def test_provisioning_settings_are_checked_saved_and_used(
     page.workers_spin.setValue(8)
     page.window_spin.setValue(3)
     page.health_spin.setValue(0)
-    page.save_provisioning_settings()
+    page.save_provisioning_settings()  # written on the pool
+    qtbot.waitUntil(lambda: "restart" in window.status.text())
 
     assert not page.provisioning_error.isVisibleTo(page)
     saved = load_settings(context.paths.core_settings_file)

@@ -1,7 +1,8 @@
 """Credentials section: AWS credential profiles with their state; add, edit, verify, delete.
 
-Everything that touches the keyring or AWS runs through the TaskRunner: the keyring may
-wait for an unlock prompt, and AWS for the network.
+The profile list is read on the database worker; everything that touches the keyring or
+AWS runs on the pool (Operations): the keyring may wait for an unlock prompt, and AWS for
+the network. Profiles changed elsewhere arrive on the change bus.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.aws.identity import CallerIdentity
+from byok_desktop.changes import Changes, Kind
 from byok_desktop.context import AppContext
 from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.profile import Profile, ProfileKind, ProfileState
 from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
 from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound
+from ui.changes import ChangeRelay
 from ui.credentials.dialog import ProfileDialog
 from ui.credentials.model import CredentialsModel
 from ui.dialogs import Dialogs
+from ui.operations import Executor, Operations
 from ui.resources import icon
-from ui.tasks import TaskRunner
 
 log = logging.getLogger("ui.credentials")
 
@@ -49,12 +52,17 @@ class CredentialsPage(QWidget):
     message = Signal(str)  # for the status bar
 
     def __init__(
-        self, context: AppContext, tasks: TaskRunner, parent: QWidget | None = None
+        self,
+        context: AppContext,
+        ops: Operations,
+        changes: ChangeRelay,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("credentialsPage")
         self._service = context.credentials
-        self._tasks = tasks
+        self._ops = ops
+        self._list_key = f"profiles-list-{id(self)}"
         self.model = CredentialsModel(self)
         self.profile_dialog: ProfileDialog | None = None
         self._keyring_problem: str | None = None
@@ -66,6 +74,13 @@ class CredentialsPage(QWidget):
         # Profiles and the keyring are read when the page is first shown: the keyring's
         # backend discovery costs ~0.2 s of CPU that an app opening elsewhere need not pay.
         self._shown_before = False
+        changes.changed.connect(self._changed)
+
+    @Slot(object)
+    def _changed(self, changes: Changes) -> None:
+        """Profiles saved, verified or deleted (here, by a job, on another workstation)."""
+        if self._shown_before and (changes.touches(Kind.PROFILES) or changes.remote):
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_before:
@@ -263,32 +278,47 @@ class CredentialsPage(QWidget):
 
     # --- loading and states -------------------------------------------------------------
 
-    def refresh(self, recheck: bool = False) -> None:
-        """Re-read the profiles; work out the states of those without a current one
-        (all of them with ``recheck``) on workers, and check the keyring itself."""
+    def refresh(self, recheck: bool = False, select: str | None = None) -> None:
+        """Re-read the profiles (on the database worker); then work out the states of
+        those without a current one (all of them with ``recheck``) on the pool, and check
+        the keyring itself. ``select``: the profile to select once the list is in."""
+        profiles = self._service.profiles
+        self._ops.run(
+            profiles.list,
+            lambda listed: self._listed(listed, recheck, select),
+            self._list_failed,
+            on=Executor.DATABASE,
+            what="read credential profiles",
+            key=self._list_key,
+        )
+        if recheck:
+            self._ops.run(
+                self._service.secrets.current_backend,
+                self._keyring_ok,
+                self._keyring_failed,
+                on=Executor.POOL,
+                what="keyring check",
+            )
+
+    def _listed(self, profiles: list[Profile], recheck: bool, select: str | None) -> None:
         selected = self.selected_profile()
-        try:
-            profiles = self._service.profiles.list()
-        except SQLAlchemyError as exc:
-            log.error("Could not read credential profiles: %s", exc)
-            self.message.emit(f"Could not read the credential profiles: {exc}")
-            return
         self.model.set_profiles(profiles)
-        if selected is not None:
-            self.select_profile(selected.uid)
+        wanted = select or (selected.uid if selected is not None else None)
+        if wanted is not None:
+            self.select_profile(wanted)
         if self.selected_profile() is None and profiles:
             self.select_profile(profiles[0].uid)
         for profile in profiles:
             if recheck or self.model.status(profile.uid) is None:
                 self._check_status(profile)
-        if recheck:
-            self._tasks.run(
-                self._service.secrets.current_backend,
-                self._keyring_ok,
-                self._keyring_failed,
-                what="keyring check",
-            )
         self._update_actions()
+
+    def _list_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, SQLAlchemyError | OSError):
+            self._ops.presenter.present_failure("read credential profiles", exc)
+            return
+        log.error("Could not read credential profiles: %s", exc)
+        self.message.emit(f"Could not read the credential profiles: {exc}")
 
     def _check_status(self, profile: Profile) -> None:
         self._check_serial += 1
@@ -297,10 +327,11 @@ class CredentialsPage(QWidget):
         service = self._service
         # One task per profile: states arrive as they are known, and a stuck keyring
         # costs one timeout, not one per profile.
-        self._tasks.run(
+        self._ops.run(
             lambda: service.status(profile),
             lambda status: self._status_arrived(serial, status),
             lambda exc: self._status_failed(serial, profile, exc),
+            on=Executor.POOL,
             what="profile state",
         )
 
@@ -395,18 +426,18 @@ class CredentialsPage(QWidget):
         new_secret = secret is not None  # callbacks must not hold the secret
         dialog.set_busy(True)
         service = self._service
-        self._tasks.run(
+        self._ops.run(
             lambda: service.save(uid, entry, secret),
             lambda profile: self._saved(dialog, profile, new_secret),
             lambda exc: self._save_failed(dialog, exc),
+            on=Executor.POOL,
             what="profile save",
         )
 
     def _saved(self, dialog: ProfileDialog, profile: Profile, new_secret: bool) -> None:
         if dialog is self.profile_dialog:
             dialog.finish()
-        self.refresh()
-        self.select_profile(profile.uid)
+        self.refresh(select=profile.uid)
         if new_secret:
             self._show_keyring_problem(None)
         stored = " Its secret is in the OS keyring." if new_secret else ""
@@ -444,10 +475,11 @@ class CredentialsPage(QWidget):
         self._update_actions()
         self.message.emit(f"Verifying '{name}' with AWS…")
         service = self._service
-        self._tasks.run(
+        self._ops.run(
             lambda: service.verify(uid),
             lambda result: self._verified(uid, result),
             lambda exc: self._verify_failed(uid, name, exc),
+            on=Executor.POOL,
             what="profile verification",
         )
 
@@ -508,10 +540,11 @@ class CredentialsPage(QWidget):
         uid, name = profile.uid, profile.name
         service = self._service
         self.message.emit(f"Deleting '{name}'…")
-        self._tasks.run(
+        self._ops.run(
             lambda: service.delete(uid),
             lambda _result: self._deleted(name),
             lambda exc: self._delete_failed(name, exc),
+            on=Executor.POOL,
             what="profile delete",
         )
 

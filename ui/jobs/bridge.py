@@ -1,69 +1,76 @@
-"""Connects the Qt-free scheduler to the GUI: job updates arrive as a queued signal."""
+"""Connects the Qt-free scheduler to the GUI: job updates reach the GUI thread in batches
+through Operations; submits and cancels run on its workers."""
 
 from __future__ import annotations
 
 import logging
-import threading
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job
+from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.settings import Settings
-from ui.tasks import TaskRunner
+from byok_desktop.store.jobs import JobStore
+from ui.operations import Executor, Operations
 
 log = logging.getLogger("ui.jobs")
+
+
+def _stop_running(store: JobStore) -> None:
+    """On the database worker at quit: running and queued jobs stop at the next step."""
+    for job in store.all_jobs():
+        if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+            store.request_cancel(job.id)
 
 
 class JobsBridge(QObject):
     # Emitted on the GUI thread, in the order the workers reported.
     job_updated = Signal(object)
-    # Emitted from a worker when the first of a batch of updates is waiting (queued).
-    _updates_waiting = Signal()
     submit_failed = Signal(str)
     submitted = Signal(int, int)  # request id, number of jobs queued
     access_submitted = Signal(object)  # a revoke or restore Job, queued
+    # The jobs a closed or crashed app left running, marked Interrupted at start-up.
+    interrupted_found = Signal(list)
 
-    def __init__(
-        self, context: AppContext, tasks: TaskRunner, parent: QObject | None = None
-    ) -> None:
+    def __init__(self, context: AppContext, ops: Operations, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self._tasks = tasks
+        self._ops = ops
         self.store = context.database.jobs
         self.owner = this_owner()
-        self.interrupted = self.store.mark_interrupted(owner_alive)
+        self.interrupted: list[int] = []
+        self.interrupted_checked = False  # the start-up marking has run
+        store = self.store
+        ops.run(
+            lambda: store.mark_interrupted(owner_alive),
+            self._marked,
+            on=Executor.DATABASE,
+            what="mark interrupted jobs",
+        )
         self._runner = runner = JobRunner(
             context.database,
             context.credentials,
             ProvisioningSettings.from_settings(context.settings),
         )
-        # Workers' updates are collected and handed over in batches: one wake-up of the
-        # GUI thread per batch, not per update (each wake-up waits for the GIL).
-        self._updates: list[Job] = []
-        self._updates_lock = threading.Lock()
-        self._updates_waiting.connect(self._deliver_updates)
+        # Workers' updates are handed over in batches: one wake-up of the GUI thread per
+        # batch, not per update (each wake-up waits for the GIL).
+        self.updates = ops.batched(self._deliver_updates)
         self._scheduler = JobScheduler(
-            runner, context.settings.worker_threads, self.owner, self._collect_update
+            runner, context.settings.worker_threads, self.owner, self.updates
         )
 
-    def _collect_update(self, job: Job) -> None:
-        """On a worker: keep the update; wake the GUI thread unless a wake-up is pending."""
-        with self._updates_lock:
-            self._updates.append(job)
-            first = len(self._updates) == 1
-        if first:
-            self._updates_waiting.emit()
+    def _marked(self, ids: list[int]) -> None:
+        self.interrupted = ids
+        self.interrupted_checked = True
+        if ids:
+            self.interrupted_found.emit(ids)
 
-    @Slot()
-    def _deliver_updates(self) -> None:
-        with self._updates_lock:
-            updates, self._updates = self._updates, []
-        for job in updates:
+    def _deliver_updates(self, jobs: list[Job]) -> None:
+        for job in jobs:
             self.job_updated.emit(job)
 
     def apply_settings(self, settings: Settings) -> None:
@@ -72,16 +79,13 @@ class JobsBridge(QObject):
 
     def submit(self, request_id: int) -> None:
         """Check and create the jobs on a worker (it may verify the profile online)."""
+        context = self._context
+        store = self.store
 
         def work() -> list[Job]:
-            return submit_request(
-                request_id,
-                self._context.database.requests,
-                self.store,
-                self._context.credentials,
-            )
+            return submit_request(request_id, context.database.requests, store, context.credentials)
 
-        self._tasks.run(work, self._submitted, self._submit_error, what="submit")
+        self._ops.run(work, self._submitted, self._submit_error, on=Executor.POOL, what="submit")
 
     def _submitted(self, jobs: list[Job]) -> None:
         for job in jobs:
@@ -96,11 +100,12 @@ class JobsBridge(QObject):
         from byok_desktop.jobs.access import submit_restore, submit_revoke
 
         submit = submit_revoke if kind == "revoke" else submit_restore
+        context = self._context
 
         def work() -> Job:
-            return submit(self._context.database, self._context.credentials, site_key, family)
+            return submit(context.database, context.credentials, site_key, family)
 
-        self._tasks.run(work, self._access_submitted, self._submit_error, what=kind)
+        self._ops.run(work, self._access_submitted, self._submit_error, on=Executor.POOL, what=kind)
 
     def _access_submitted(self, job: Job) -> None:
         self.job_updated.emit(job)
@@ -115,11 +120,16 @@ class JobsBridge(QObject):
         self._scheduler.submit(job.id, job.site_key)
 
     def cancel(self, job: Job) -> None:
-        def work() -> Job:
-            self.store.request_cancel(job.id)
-            return self.store.get(job.id)
+        store, job_id = self.store, job.id
 
-        self._tasks.run(work, self.job_updated.emit, what="cancel")
+        def work() -> Job:
+            store.request_cancel(job_id)
+            return store.get(job_id)
+
+        self._ops.run(work, self._cancelled, on=Executor.DATABASE, what="cancel a job")
+
+    def _cancelled(self, job: Job) -> None:
+        self.job_updated.emit(job)
 
     @property
     def active(self) -> int:
@@ -128,8 +138,7 @@ class JobsBridge(QObject):
     def shutdown(self, wait_s: float = 5.0) -> None:
         """On quit: ask running jobs to stop at the next step boundary (they stay
         resumable), wait a little, and leave the rest to be marked Interrupted."""
-        for job in self.store.all_jobs():
-            if job.status.value in ("running", "queued"):
-                self.store.request_cancel(job.id)
+        store = self.store
+        self._ops.run(lambda: _stop_running(store), on=Executor.DATABASE, what="stop running jobs")
         self._scheduler.wait_idle(wait_s)
         self._scheduler.shutdown(wait=False)

@@ -1,4 +1,8 @@
-"""Jobs screen: every job with its progress, the step journal, Retry, Resume, Cancel."""
+"""Jobs screen: every job with its progress, the step journal, Retry, Resume, Cancel.
+
+Updates of this app's jobs arrive from the scheduler in batches (JobsBridge); changes the
+change bus announces (another workstation, another process) are read on the database
+worker."""
 
 from __future__ import annotations
 
@@ -16,10 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.changes import Changes, Kind
+from byok_desktop.jobs.model import Job, JobStatus, JobStep
+from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
-from ui.tasks import TaskRunner
+from ui.operations import Executor, Operations
 
 
 class JobsPage(QWidget):
@@ -28,12 +34,18 @@ class JobsPage(QWidget):
     job_finished = Signal(object)
 
     def __init__(
-        self, bridge: JobsBridge, tasks: TaskRunner, parent: QWidget | None = None
+        self,
+        bridge: JobsBridge,
+        ops: Operations,
+        changes: ChangeRelay,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("jobsPage")
         self._bridge = bridge
-        self._tasks = tasks
+        self._ops = ops
+        self._told_interrupted = False
+        self._keys = {"list": f"jobs-list-{id(self)}", "journal": f"jobs-journal-{id(self)}"}
         self.model = JobsModel(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 8)
@@ -84,6 +96,8 @@ class JobsPage(QWidget):
         layout.addWidget(splitter, 1)
 
         bridge.job_updated.connect(self._job_updated)
+        bridge.interrupted_found.connect(self._tell_interrupted)
+        changes.changed.connect(self._changed)
         self._tick = QTimer(self)  # elapsed time of running jobs
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._refresh_running)
@@ -92,16 +106,60 @@ class JobsPage(QWidget):
     # --- data ------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._tasks.run(self._bridge.store.all_jobs, self._loaded, what="load jobs")
+        """Every job, read on the database worker."""
+        self._ops.run(
+            self._bridge.store.all_jobs,
+            self._loaded,
+            on=Executor.DATABASE,
+            what="load jobs",
+            key=self._keys["list"],
+        )
 
     def _loaded(self, jobs: list[Job]) -> None:
+        selected = self.selected()
         self.model.set_jobs(jobs)
+        if selected is not None:
+            row = self.model.row_of(selected.id)
+            if row is not None:
+                self.view.selectRow(row)
         self._after_change()
         if self._bridge.interrupted:
-            self.message.emit(
-                f"{len(self._bridge.interrupted)} job(s) were interrupted when the app closed; "
-                "select one on the Jobs screen and press Resume."
-            )
+            self._tell_interrupted(self._bridge.interrupted)
+
+    @Slot(list)
+    def _tell_interrupted(self, ids: list[int]) -> None:
+        if self._told_interrupted:
+            return
+        self._told_interrupted = True
+        self.message.emit(
+            f"{len(ids)} job(s) were interrupted when the app closed; "
+            "select one on the Jobs screen and press Resume."
+        )
+
+    @Slot(object)
+    def _changed(self, changes: Changes) -> None:
+        """Jobs written elsewhere (or all of them): read what changed again."""
+        if not changes.touches(Kind.JOBS):
+            return
+        if changes.remote or not changes.jobs:
+            self.reload()
+            return
+        store, ids = self._bridge.store, sorted(changes.jobs)
+
+        def work() -> list[Job]:
+            found = []
+            for job_id in ids:
+                try:
+                    found.append(store.get(job_id))
+                except LookupError:
+                    continue  # deleted meanwhile
+            return found
+
+        self._ops.run(work, self._jobs_read, on=Executor.DATABASE, what="read changed jobs")
+
+    def _jobs_read(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self._job_updated(job)
 
     @Slot(object)
     def _job_updated(self, job: Job) -> None:
@@ -152,12 +210,20 @@ class JobsPage(QWidget):
         if job is None:
             self.journal.clear()
             return
-        self._tasks.run(
-            lambda: (job, self._bridge.store.steps(job.id)), self._show_journal, what="load journal"
+        store = self._bridge.store
+        self._ops.run(
+            lambda: (job, store.steps(job.id)),
+            self._show_journal,
+            on=Executor.DATABASE,
+            what="load journal",
+            key=self._keys["journal"],
         )
 
-    def _show_journal(self, loaded: tuple[Job, list[object]]) -> None:
+    def _show_journal(self, loaded: tuple[Job, list[JobStep]]) -> None:
         job, steps = loaded
+        current = self.selected()
+        if current is None or current.id != job.id:
+            return
         lines = [
             f"Job #{job.id}: provision {job.family} keys for {job.site_key} "
             f"({job.location.upper()}), account {job.account_id}",
@@ -167,14 +233,14 @@ class JobsPage(QWidget):
             lines.append(f"Why: {job.error_message}")
         lines.append("")
         for step in steps:
-            started = step.started_at.astimezone().strftime("%H:%M:%S")  # type: ignore[attr-defined]
-            ended = step.finished_at.astimezone().strftime("%H:%M:%S") if step.finished_at else "…"  # type: ignore[attr-defined]
-            title = STEP_TITLES.get(step.step, step.step)  # type: ignore[attr-defined]
-            lines.append(f"{started}–{ended}  {step.status.value:<9}  {title}")  # type: ignore[attr-defined]
-            for key, value in sorted(step.resources.items()):  # type: ignore[attr-defined]
+            started = step.started_at.astimezone().strftime("%H:%M:%S")
+            ended = step.finished_at.astimezone().strftime("%H:%M:%S") if step.finished_at else "…"
+            title = STEP_TITLES.get(step.step, step.step)
+            lines.append(f"{started}–{ended}  {step.status.value:<9}  {title}")
+            for key, value in sorted(step.resources.items()):
                 lines.append(f"        {key}: {value}")
-            if step.error_message:  # type: ignore[attr-defined]
-                lines.append(f"        error: {step.error_message}")  # type: ignore[attr-defined]
+            if step.error_message:
+                lines.append(f"        error: {step.error_message}")
         self.journal.setPlainText("\n".join(lines))
 
     @Slot()

@@ -1,4 +1,4 @@
-"""Export products to CSV (blocking: run it on a worker through TaskRunner).
+"""Export products to CSV (blocking: run it on the pool through Operations).
 
 Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return) as a
 formula, so such cells get a leading single quote. The file appears whole or not at all:

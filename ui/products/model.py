@@ -1,5 +1,5 @@
-"""Table model over product IDs: filter and sort run in SQL (ProductView), rows are read
-lazily in pages when first shown and cached until the next refresh."""
+"""Table model over product IDs: filter and sort run in SQL (ProductView) on the database
+worker; rows are read there in chunks when first shown and cached until the next refresh."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -24,12 +23,17 @@ from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import ProductFamily
 from byok_desktop.store.products import ProductFilter, ProductRecord, ProductSort, ProductView
+from ui.operations import Executor, Operations
 from ui.resources import icon
 
 CHUNK = 200
 FIRST_PAGE = 500  # rows of a new filter read at once; the rest on the next turn
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def _union(a: tuple[int, int] | None, b: tuple[int, int]) -> tuple[int, int]:
+    return b if a is None else (min(a[0], b[0]), max(a[1], b[1]))
 
 
 class Role(IntEnum):
@@ -220,28 +224,45 @@ def region_codes(location: Location) -> tuple[str, str]:
 
 
 class ProductsModel(QAbstractTableModel):
-    """Holds only the ordered IDs; a row's data is read from the view when first shown.
+    """Holds only the ordered IDs; a row's data is read on the database worker when the
+    view first asks for it, and cached until the next refresh. ``data()`` never touches
+    the store: a row not read yet shows empty and is painted again when it arrives.
 
-    A new filter shows its first page at once and appends the rest just after it is
-    painted (two turns of the event loop later): the rows a keystroke changes are on
-    screen before the whole list of up to 100,000 IDs has been read. Anything that needs
-    the whole list (``ids``, ``row_of``) completes it first."""
+    A new filter shows its first page as soon as the worker has read it and appends the
+    rest from a second read: the rows a keystroke changes are on screen before the whole
+    list of up to 100,000 IDs has been read. The newest list wins: an older filter's
+    result never lands on a newer one's rows."""
 
     refreshed = Signal()  # the IDs were re-read (all, or the first page)
     completed = Signal()  # the whole list is in (after a first page: the rest appended)
+    rows_loaded = Signal()  # rows read on the worker are in the cache
 
-    def __init__(self, view: ProductView, parent: QObject | None = None, load: bool = True) -> None:
+    def __init__(
+        self,
+        view: ProductView,
+        ops: Operations,
+        parent: QObject | None = None,
+        load: bool = True,
+    ) -> None:
         super().__init__(parent)
         self._view = view
+        self._ops = ops
         self._ids: list[int] = []
         self._cache: dict[int, ProductRecord] = {}
+        self._gone: set[int] = set()  # asked for, but deleted since the IDs were read
         self._rows: dict[int, int] | None = None  # product id -> row, when first needed
         self._filter = ProductFilter()
         self._sort = ProductSort.SITE
         self._descending = False
         self.deferred = not load  # sort and filter changes wait for refresh()
-        self._rest_pending = False  # only the first page of a new filter is in
-        self._generation = 0  # which query a pending completion belongs to
+        self._loading = False  # a list read (a first page or the rest) is on its way
+        self._generation = 0  # which list read a result belongs to
+        self._cache_generation = 0  # which cache a row read belongs to
+        self._fetching: set[int] = set()  # IDs whose rows are being read
+        self._fetch_span: tuple[int, int] | None = None  # their rows, first and last
+        self._dropped_span: tuple[int, int] | None = None  # rows of a read a newer one replaced
+        self._list_key = f"products-list-{id(self)}"
+        self._rows_key = f"products-rows-{id(self)}"
         if load:
             self.refresh()
 
@@ -257,63 +278,20 @@ class ProductsModel(QAbstractTableModel):
 
     @property
     def ids(self) -> list[int]:
-        """The products shown, in the order shown (a copy; the whole list)."""
-        self.complete()
+        """The products shown, in the order shown (a copy; while ``is_complete`` is False,
+        only those read so far)."""
         return list(self._ids)
 
     @property
     def is_complete(self) -> bool:
-        return not self._rest_pending
+        """No list read is on its way: the IDs are the whole list."""
+        return not self._loading
 
     def set_filter(self, wanted: ProductFilter) -> None:
         if wanted != self._filter:
             self._filter = wanted
             if not self.deferred:
-                self._first_page_then_rest()
-
-    def _first_page_then_rest(self) -> None:
-        self._generation += 1
-        self._rest_pending = False
-        page = self._view.list_ids(self._filter, self._sort, self._descending, FIRST_PAGE + 1)
-        if len(page) <= FIRST_PAGE:  # that is all of it
-            self._apply(page)
-            self.completed.emit()
-            return
-        page = page[:FIRST_PAGE]
-        if page != self._ids[:FIRST_PAGE]:
-            # Another list: show its first page now. (The same first page: the rows on
-            # screen are right already; the completion sees whether the rest changed.)
-            self._apply(page)
-        self._rest_pending = True
-        generation = self._generation
-        # With the model as context: no call after it is gone.
-        QTimer.singleShot(0, self, lambda: self._complete_if_current(generation, hops=1))
-
-    def _complete_if_current(self, generation: int, hops: int) -> None:
-        """Two turns of the event loop: in the first a view lays out the first page (its
-        own zero timer) and asks for a paint, which the second turn delivers first."""
-        if generation != self._generation:
-            return
-        if hops > 0:
-            QTimer.singleShot(0, self, lambda: self._complete_if_current(generation, hops - 1))
-        else:
-            self.complete()
-
-    def complete(self) -> None:
-        """Read the rest of a first-page list now, if it is still to come."""
-        if not self._rest_pending:
-            return
-        self._rest_pending = False
-        ids = self._view.list_ids(self._filter, self._sort, self._descending)
-        shown = len(self._ids)
-        if len(ids) > shown and ids[:shown] == self._ids:
-            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
-            self._ids = ids
-            self._rows = None
-            self.endInsertRows()
-        else:  # the kept list, or a store that changed between the two reads
-            self._apply(ids)
-        self.completed.emit()
+                self._read_list(first_page=True)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(Column):
@@ -324,20 +302,66 @@ class ProductsModel(QAbstractTableModel):
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-read the whole list at once (a reload, a new order): same IDs, rows repaint
-        in place; the same set in a new order, a layout change (the selection follows);
-        else a reset. An empty model (the first load) shows the first page, then the rest."""
+        """Re-read the whole list (a reload, a new order): same IDs, rows repaint in place;
+        the same set in a new order, a layout change (the selection follows); else a
+        reset. An empty model (the first load) shows the first page, then the rest."""
         self.deferred = False
-        if not self._ids:  # nothing on screen yet (the first load): its first page at once
-            self._first_page_then_rest()
-            return
+        self._read_list(first_page=not self._ids)
+
+    def _read_list(self, first_page: bool) -> None:
         self._generation += 1
-        self._rest_pending = False
-        self._apply(self._view.list_ids(self._filter, self._sort, self._descending))
+        self._loading = True
+        generation = self._generation
+        view, wanted, sort, descending = self._view, self._filter, self._sort, self._descending
+        limit = FIRST_PAGE + 1 if first_page else None
+        self._ops.run(
+            lambda: view.list_ids(wanted, sort, descending, limit),
+            lambda ids: self._listed(generation, ids, first_page),
+            on=Executor.DATABASE,
+            what="list products",
+            key=self._list_key,
+        )
+
+    def _listed(self, generation: int, ids: list[int], first_page: bool) -> None:
+        if generation != self._generation:
+            return
+        if not first_page or len(ids) <= FIRST_PAGE:  # that is all of it
+            self._loading = False
+            self._apply(ids)
+            self.completed.emit()
+            return
+        page = ids[:FIRST_PAGE]
+        if page != self._ids[:FIRST_PAGE]:
+            # Another list: show its first page now. (The same first page: the rows on
+            # screen are right already; the rest sees whether anything else changed.)
+            self._apply(page)
+        self._generation += 1
+        generation = self._generation
+        view, wanted, sort, descending = self._view, self._filter, self._sort, self._descending
+        self._ops.run(
+            lambda: view.list_ids(wanted, sort, descending),
+            lambda rest: self._rest_listed(generation, rest),
+            on=Executor.DATABASE,
+            what="list products",
+            key=self._list_key,
+        )
+
+    def _rest_listed(self, generation: int, ids: list[int]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        shown = len(self._ids)
+        if len(ids) > shown and ids[:shown] == self._ids:
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self._rows = None
+            self.endInsertRows()
+        else:  # the kept list, or a store that changed between the two reads
+            self._apply(ids)
         self.completed.emit()
 
     def _apply(self, ids: list[int]) -> None:
-        self._cache.clear()
+        self._clear_cache()
         if len(ids) == len(self._ids) and set(ids) == set(self._ids):
             if ids != self._ids:
                 self.layoutAboutToBeChanged.emit()
@@ -362,6 +386,13 @@ class ProductsModel(QAbstractTableModel):
             self.endResetModel()
         self.refreshed.emit()
 
+    def _clear_cache(self) -> None:
+        self._cache.clear()
+        self._gone.clear()
+        self._fetching.clear()
+        self._fetch_span = self._dropped_span = None
+        self._cache_generation += 1
+
     def touch_column(self, column: Column) -> None:
         """Repaint one column (relative times age without a query)."""
         if self._ids:
@@ -371,22 +402,67 @@ class ProductsModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, product_id: int) -> int | None:
-        self.complete()
-        if self._rows is None:  # built once per query, for large selections
+        """The row of ``product_id`` among the IDs read so far."""
+        if self._rows is None:  # built once per list, for large selections
             self._rows = {pid: row for row, pid in enumerate(self._ids)}
         return self._rows.get(product_id)
 
     def record(self, row: int) -> ProductRecord | None:
+        """The row's data if it has been read; else None, and it is read on the worker
+        (``rows_loaded`` says when)."""
         if not 0 <= row < len(self._ids):
             return None
         pid = self._ids[row]
         found = self._cache.get(pid)
-        if found is None:
-            start = max(0, row - CHUNK // 4)
-            chunk = [i for i in self._ids[start : start + CHUNK] if i not in self._cache]
-            self._cache.update(self._view.rows(chunk))
-            found = self._cache.get(pid)
+        if found is None and pid not in self._gone and pid not in self._fetching:
+            self._fetch_around(row)
         return found
+
+    def is_loaded(self, row: int) -> bool:
+        """The row's data has been read (or it was deleted meanwhile)."""
+        pid = self.product_id(row)
+        return pid is not None and (pid in self._cache or pid in self._gone)
+
+    def _fetch_around(self, row: int) -> None:
+        """Read a chunk of rows around ``row`` on the database worker. A newer read
+        replaces an older one still waiting (the view has scrolled on); the older one's
+        rows are painted again when the newer arrives, and read then if still shown."""
+        start = max(0, row - CHUNK // 4)
+        span = (start, min(len(self._ids), start + CHUNK) - 1)
+        chunk = [i for i in self._ids[span[0] : span[1] + 1] if i not in self._cache]
+        if self._fetch_span is not None:
+            self._dropped_span = _union(self._dropped_span, self._fetch_span)
+        self._fetching = set(chunk)
+        self._fetch_span = span
+        generation = self._cache_generation
+        view = self._view
+        self._ops.run(
+            lambda: view.rows(chunk),
+            lambda found: self._rows_arrived(generation, chunk, span, found),
+            on=Executor.DATABASE,
+            what="read products",
+            key=self._rows_key,
+        )
+
+    def _rows_arrived(
+        self,
+        generation: int,
+        chunk: list[int],
+        span: tuple[int, int],
+        found: dict[int, ProductRecord],
+    ) -> None:
+        if generation != self._cache_generation:
+            return  # read for a list since replaced
+        self._cache.update(found)
+        self._gone.update(pid for pid in chunk if pid not in found)
+        self._fetching = set()
+        self._fetch_span = None
+        first, last = _union(self._dropped_span, span)
+        self._dropped_span = None
+        last = min(last, len(self._ids) - 1)
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+        self.rows_loaded.emit()
 
     # --- Qt model interface ------------------------------------------------------------
 
@@ -412,7 +488,7 @@ class ProductsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         record = self.record(index.row())
-        if record is None:  # deleted since the IDs were read; the next refresh drops it
+        if record is None:  # not read yet (it is on its way), or deleted meanwhile
             return None
         column = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:

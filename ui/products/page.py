@@ -1,23 +1,24 @@
 """The Security > BYOK encryption page: every BYOK product with the health of its keys in both
 regions; check health, revoke and restore key access, add a product to a site, export.
 
-Reads that fit one page (list_ids, rows, counts, detail) run on the GUI thread; AWS,
-keyring and file work run on workers through TaskRunner. A keystroke in the search box
-costs one query (list_ids), after a short debounce.
+Every store call runs on the database worker (list_ids, rows, counts, detail, the
+products a revoke suspends); AWS, keyring and file work on the pool, through Operations.
+A keystroke in the search box costs one query (list_ids), after a short debounce. The
+page reloads what it shows when the change bus says products changed (a job, a health
+check, a revoke or restore, another workstation), never because another page asked.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
-    QObject,
     QSettings,
     QSize,
     Qt,
@@ -42,18 +43,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from byok_desktop.changes import Changes, FamilyKey, Kind
 from byok_desktop.context import AppContext
 from byok_desktop.health.service import CheckResult, HealthService
 from byok_desktop.jobs.access import family_products, shared_role_products
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.jobs.model import Job
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import PRODUCT_ORDER, ProductFamily
 from byok_desktop.request import RequestDraft
 from byok_desktop.settings import Settings
-from byok_desktop.store.products import ProductDetail, ProductFilter, ProductRecord, ProductView
+from byok_desktop.store.database import Database
+from byok_desktop.store.products import (
+    ProductDetail,
+    ProductFilter,
+    ProductRecord,
+    ProductSort,
+    ProductView,
+)
+from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
+from ui.operations import Executor, Operations, Progress, Ticket
 from ui.products.confirm import TypedConfirm, TypedConfirmation
 from ui.products.detail import NEVER_NON_BYOK, ProductDetailPane, restorable
 from ui.products.export import export_products
@@ -66,22 +77,77 @@ from ui.products.model import (
     product_label,
 )
 from ui.resources import icon
-from ui.tasks import TaskRunner
 
 log = logging.getLogger("ui.products")
 
 SEARCH_DELAY_MS = 150
-REFRESH_DELAY_MS = 250  # job updates arriving together cost one refresh
+REFRESH_DELAY_MS = 250  # changes arriving together cost one reload
 AGE_TICK_MS = 60_000
 
 PAGE = 500  # products read at once on a worker
-Family = tuple[str, str]  # (site key, family value)
+Family = FamilyKey  # (site key, family value)
 
 
-class _CheckRelay(QObject):
-    """Lives on the GUI thread; the health check's worker emits, Qt queues to the GUI."""
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """The summary strip's numbers, read on the database worker."""
 
-    progress = Signal(int, int)  # checked so far, total
+    every: dict[ProductStatus, int]  # whatever the filters
+    narrowed: dict[ProductStatus, int]  # under the location and product filters
+
+
+@dataclass(frozen=True, slots=True)
+class _Detail:
+    product_id: int | None
+    detail: ProductDetail | None
+    draft: RequestDraft | None
+
+
+@dataclass(frozen=True, slots=True)
+class _RevokeFacts:
+    suspended: list[ProductRecord]
+    shared: list[ProductRecord]
+    account: str
+
+
+def _read_counts(view: ProductView, wanted: ProductFilter) -> _Counts:
+    every = view.counts(ProductFilter())
+    if wanted.location is None and wanted.product is None:
+        return _Counts(every, every)
+    return _Counts(
+        every, view.counts(ProductFilter(location=wanted.location, product=wanted.product))
+    )
+
+
+def _read_detail(database: Database, product_id: int | None) -> _Detail:
+    """The detail pane's product and the request it came from (on the database worker)."""
+    if product_id is None:
+        return _Detail(None, None, None)
+    try:
+        detail = database.view.detail(product_id)
+    except LookupError:
+        return _Detail(product_id, None, None)
+    draft: RequestDraft | None = None
+    if detail.product.request_id is not None:
+        try:
+            draft = database.requests.get(detail.product.request_id).draft
+        except LookupError:
+            draft = None
+    return _Detail(product_id, detail, draft)
+
+
+def _export(
+    view: ProductView,
+    ids: list[int] | None,
+    wanted: ProductFilter,
+    sort: tuple[ProductSort, bool],
+    path: Path,
+) -> int:
+    """On a worker: the rows as shown (``ids``; ``None``: read the list first)."""
+    if ids is None:
+        order, descending = sort
+        ids = view.list_ids(wanted, order, descending)
+    return export_products(view, ids, path)
 
 
 def _provisioned_families(view: ProductView, ids: Sequence[int]) -> list[Family]:
@@ -111,8 +177,9 @@ class ProductsPage(QWidget):
         self,
         context: AppContext,
         jobs: JobsBridge,
-        tasks: TaskRunner,
+        ops: Operations,
         settings: QSettings,
+        changes: ChangeRelay,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -120,26 +187,30 @@ class ProductsPage(QWidget):
         self._context = context
         self._database = context.database
         self._jobs = jobs
-        self._tasks = tasks
+        self._ops = ops
         self._settings = settings
         self._health = HealthService(context.database, context.credentials, self._core_settings)
         # No query until the page is first shown: the header's restored sort comes first.
-        self.model = ProductsModel(context.database.view, self, load=False)
+        self.model = ProductsModel(context.database.view, ops, self, load=False)
         self._detail_id: int | None = None
         self._detail: ProductDetail | None = None
-        self._total = 0  # every product, whatever the filters
-        self._job_statuses: dict[int, JobStatus] = {}
+        self._total: int | None = None  # every product, whatever the filters (None: not read)
         self._remembered: tuple[list[int], int | None] = ([], None)
         self._restore_when_complete = False
         self._restoring = False
         self._stale = False  # data changed while the page was hidden
+        self._detail_stale = False  # the detail's family changed while the page was hidden
+        self._reload_detail_too = False  # the scheduled reload reads the detail again
         self._claimed: list[tuple[QAction, list[QKeySequence]]] = []
-        self._cancel_check = threading.Event()
-        self._check_task: int | None = None
+        self._check: Ticket | None = None
         self._check_manual = False
         self._check_selected = False
-        self._relay = _CheckRelay(self)
-        self._relay.progress.connect(self._check_progress)
+        key = id(self)
+        self._keys = {
+            "counts": f"products-counts-{key}",
+            "detail": f"products-detail-{key}",
+            "facts": f"products-facts-{key}",
+        }
 
         self._build()
         self._make_actions()
@@ -148,7 +219,7 @@ class ProductsPage(QWidget):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY_MS)
-        self._refresh_timer.timeout.connect(self.reload)
+        self._refresh_timer.timeout.connect(self._scheduled_reload)
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_TICK_MS)
         self._age_timer.timeout.connect(self._age_tick)
@@ -161,9 +232,9 @@ class ProductsPage(QWidget):
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._restore_selection)
         self.model.completed.connect(self._list_completed)
-        jobs.job_updated.connect(self._job_updated)
-        jobs.submitted.connect(self._jobs_submitted)
+        self.model.rows_loaded.connect(self._update_actions)
         jobs.access_submitted.connect(self._access_submitted)
+        changes.changed.connect(self._changed)
         self._stale = True  # read when first shown (startup reads nothing here)
 
     def _core_settings(self) -> Settings:
@@ -464,7 +535,7 @@ class ProductsPage(QWidget):
 
     def shutdown(self) -> None:
         """On quit: a running health check stops at the next family; no new one starts."""
-        self._cancel_check.set()
+        self.stop_check()
         self.periodic_timer.stop()
 
     @Slot(object)
@@ -485,22 +556,47 @@ class ProductsPage(QWidget):
 
     @Slot()
     def reload(self) -> None:
-        """Statuses may have changed (a check, a job): re-query rows, counts and detail."""
-        self._refresh_timer.stop()
-        self._stale = False
-        every = self._database.view.counts(ProductFilter())
-        self._total = sum(every.values())
-        self.model.refresh()
-        self._update_counts(every)
-        self._reload_detail(force=True)
+        """Everything shown: the list, the counts and the detail, read on the database
+        worker. The rows on screen stay until the new ones arrive."""
+        self._reload(detail=True)
 
-    def schedule_reload(self) -> None:
-        """Soon (updates arriving together cost one reload); while the page is hidden, when
-        it is shown again."""
+    def _reload(self, detail: bool) -> None:
+        self._refresh_timer.stop()
+        detail = detail or self._reload_detail_too or self._detail_stale
+        self._stale = self._detail_stale = self._reload_detail_too = False
+        self.model.refresh()
+        self._read_counts()
+        if detail:
+            self._reload_detail(force=True)
+
+    @Slot()
+    def _scheduled_reload(self) -> None:
+        self._reload(detail=False)
+
+    def schedule_reload(self, detail: bool = True) -> None:
+        """Soon (changes arriving together cost one reload); while the page is hidden, when
+        it is shown again. ``detail``: the detail pane's product changed too."""
+        if detail:
+            self._reload_detail_too = True
         if not self.isVisible():
             self._stale = True
+            self._detail_stale = self._detail_stale or detail
         elif not self._refresh_timer.isActive():
             self._refresh_timer.start()
+
+    @Slot(object)
+    def _changed(self, changes: Changes) -> None:
+        """A write somewhere (a job, a health check, a revoke, another workstation): reload
+        if it touches products; the detail pane only if its family is among them."""
+        if not (changes.touches(Kind.PRODUCTS) or changes.remote):
+            return
+        detail = self._detail
+        family = (
+            (detail.product.site_key, detail.product.family.value) if detail is not None else None
+        )
+        self.schedule_reload(
+            detail=changes.remote or not changes.families or family in changes.families
+        )
 
     def _filter_from_widgets(self) -> ProductFilter:
         statuses = frozenset(s for s, b in self.status_buttons.items() if b.isChecked())
@@ -523,7 +619,7 @@ class ProductsPage(QWidget):
         """Location and product change the strip's counts too."""
         self._search_timer.stop()
         self.model.set_filter(self._filter_from_widgets())
-        self._update_counts()
+        self._read_counts()
 
     @Slot()
     def _status_clicked(self) -> None:
@@ -537,16 +633,20 @@ class ProductsPage(QWidget):
         self.all_button.setChecked(True)
         self._apply_filters()
 
-    def _update_counts(self, every: dict[ProductStatus, int] | None = None) -> None:
-        """The summary strip: products per status under the location and product filters
-        (``every``: the unfiltered counts, when already read)."""
-        wanted = self.model.filter
-        if every is not None and wanted.location is None and wanted.product is None:
-            counts = every
-        else:
-            counts = self._database.view.counts(
-                ProductFilter(location=wanted.location, product=wanted.product)
-            )
+    def _read_counts(self) -> None:
+        view, wanted = self._database.view, self.model.filter
+        self._ops.run(
+            lambda: _read_counts(view, wanted),
+            self._update_counts,
+            on=Executor.DATABASE,
+            what="count products",
+            key=self._keys["counts"],
+        )
+
+    def _update_counts(self, read: _Counts) -> None:
+        """The summary strip: products per status under the location and product filters."""
+        self._total = sum(read.every.values())
+        counts = read.narrowed
         self.all_button.setText(f"All {sum(counts.values()):,}")
         for status, button in self.status_buttons.items():
             count = counts.get(status, 0)
@@ -557,6 +657,11 @@ class ProductsPage(QWidget):
         self._after_filter()
 
     def _after_filter(self) -> None:
+        self._update_actions()
+        if self._total is None:  # the counts are on their way
+            self.count_label.setText("Reading products…")
+            self.no_match.hide()
+            return
         shown = self.model.rowCount()
         wanted = self.model.filter
         narrowed = bool(
@@ -567,9 +672,8 @@ class ProductsPage(QWidget):
             self.count_label.setText(f"{shown:,}{more} of {_plural(self._total, 'product')} shown")
         else:
             self.count_label.setText(_plural(self._total, "product"))
-        self.no_match.setVisible(shown == 0 and self._total > 0)
+        self.no_match.setVisible(shown == 0 and self._total > 0 and self.model.is_complete)
         self.stack.setCurrentWidget(self.main if self._total else self.empty)
-        self._update_actions()
 
     @Slot()
     def _age_tick(self) -> None:
@@ -585,6 +689,7 @@ class ProductsPage(QWidget):
         return [pid for pid in ids if pid is not None]
 
     def select_product(self, product_id: int, keep: bool = False) -> bool:
+        """Select ``product_id`` if it is among the rows read so far."""
         row = self.model.row_of(product_id)
         if row is None:
             return False
@@ -661,31 +766,37 @@ class ProductsPage(QWidget):
         wanted = ids[0] if ids else None
         if wanted == self._detail_id and not force:
             return
+        if wanted != self._detail_id:
+            self._detail = None  # revoke and restore wait for the new product's detail
         self._detail_id = wanted
-        detail: ProductDetail | None = None
-        draft: RequestDraft | None = None
-        if wanted is not None:
-            try:
-                detail = self._database.view.detail(wanted)
-            except LookupError:
-                detail = None
-            if detail is not None and detail.product.request_id is not None:
-                try:
-                    draft = self._database.requests.get(detail.product.request_id).draft
-                except LookupError:
-                    draft = None
-        self._detail = detail
-        self.detail.show_detail(detail, draft)
+        database = self._database
+        self._ops.run(
+            lambda: _read_detail(database, wanted),
+            self._detail_read,
+            on=Executor.DATABASE,
+            what="read product detail",
+            key=self._keys["detail"],
+        )
+        self._update_actions()
+
+    def _detail_read(self, read: _Detail) -> None:
+        if read.product_id != self._detail_id:
+            return  # the selection moved on; its own read follows
+        self._detail = read.detail
+        self.detail.show_detail(read.detail, read.draft)
         self._update_actions()
 
     def _one_family(self) -> ProductRecord | None:
         """The first selected product when the selection is one site's product family
-        (stops reading at the first product of another family)."""
+        (stops reading at the first product of another family). None too while a selected
+        row has not been read yet: nothing acts on a family it cannot see."""
         first: ProductRecord | None = None
         for row in self.selected_rows():
             record = self.model.record(row)
             if record is None:
-                continue
+                if self.model.is_loaded(row):
+                    continue  # deleted since the list was read
+                return None
             if first is None:
                 first = record
             elif record.site_key != first.site_key or record.family is not first.family:
@@ -713,30 +824,18 @@ class ProductsPage(QWidget):
         self.restore_action.setEnabled(ready and access is not None and restorable(access))
         self.add_product_action.setEnabled(one is not None)
         self.export_action.setEnabled(self.model.rowCount() > 0)
-        self.check_action.setEnabled(self._total > 0)
+        self.check_action.setEnabled(bool(self._total))
 
     # --- jobs ---------------------------------------------------------------------------------
 
     @Slot(object)
-    def _job_updated(self, job: Job) -> None:
-        """Statuses change when a job starts or ends; its steps in between change nothing here."""
-        before = self._job_statuses.get(job.id)
-        self._job_statuses[job.id] = job.status
-        if before is not job.status:
-            self.schedule_reload()
-
-    @Slot(int, int)
-    def _jobs_submitted(self, _request_id: int, _count: int) -> None:
-        self.schedule_reload()
-
-    @Slot(object)
     def _access_submitted(self, job: Job) -> None:
+        """Says where to follow the job; the statuses it changes arrive on the change bus."""
         family = ProductFamily(job.family).display_name
         self.message.emit(
             f"{job.kind.capitalize()} job #{job.id} queued for {job.site_key} ({family}); "
             "follow it on the Jobs screen."
         )
-        self.schedule_reload()
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -747,7 +846,12 @@ class ProductsPage(QWidget):
 
     @property
     def check_running(self) -> bool:
-        return self._check_task is not None
+        return self._check is not None
+
+    def stop_check(self) -> None:
+        """A running health check stops at the next family; its outcome is not shown."""
+        self._ops.drop(self._check)
+        self._check = None
 
     @Slot()
     def check_health(self) -> None:
@@ -767,15 +871,9 @@ class ProductsPage(QWidget):
             if manual:
                 self.message.emit("A health check is already running; wait for it to finish.")
             return False
-        self._cancel_check.clear()
-        cancel, relay, service, database = (
-            self._cancel_check,
-            self._relay,
-            self._health,
-            self._database,
-        )
+        service, database = self._health, self._database
 
-        def work() -> list[CheckResult]:  # on the worker: no widget here
+        def work(progress: Progress) -> list[CheckResult]:  # on the worker: no widget here
             if product_ids is None:
                 wanted = database.products.provisioned_families()
             else:
@@ -783,36 +881,37 @@ class ProductsPage(QWidget):
             if not wanted:
                 return []
             total = len(wanted)
-            relay.progress.emit(0, total)
+            progress.report(0, total)
             done = 0
 
             def on_result(_result: CheckResult) -> None:
                 nonlocal done
                 done += 1
-                relay.progress.emit(done, total)
+                progress.report(done, total)
 
-            return service.check(wanted, on_result=on_result, cancelled=cancel.is_set)
+            # Each result is stored as it comes; the store announces it on the change bus.
+            return service.check(wanted, on_result=on_result, cancelled=lambda: progress.cancelled)
 
         self._check_manual = manual
         self._check_selected = product_ids is not None
         self.message.emit("Checking key health…")
-        self._check_task = self._tasks.run(
-            work, self._check_done, self._check_failed, what="health check"
+        self._check = self._ops.run_with_progress(
+            work,
+            self._check_done,
+            self._check_failed,
+            self._check_progress,
+            on=Executor.POOL,
+            what="health check",
         )
         return True
 
-    @Slot(int, int)
-    def _check_progress(self, done: int, total: int) -> None:
-        if total == 0:
-            return
-        if done < total:
+    def _check_progress(self, done: int, total: int, _text: str) -> None:
+        if total and done < total:
             self.message.emit(f"Checking {done + 1} of {total}…")
-        if done:
-            self.schedule_reload()  # results are stored as they come: show them
 
     def _check_done(self, results: list[CheckResult]) -> None:
-        self._check_task = None
-        self.schedule_reload()
+        self._check = None
+        self.schedule_reload(detail=True)  # this page's own check: its outcome, at once
         if not results:
             what = "the selected products are" if self._check_selected else "no product is"
             self.message.emit(f"Nothing to check: {what} not provisioned yet.")
@@ -829,26 +928,41 @@ class ProductsPage(QWidget):
                 f" AWS could not be asked for {len(unknown)}; their last known status is kept "
                 f"(e.g. {unknown[0].site_key}: {unknown[0].error})."
             )
-        if self._cancel_check.is_set():
-            text = f"Health check stopped. {text}"
         self.message.emit(text)
 
     def _check_failed(self, exc: BaseException) -> None:
-        self._check_task = None
-        self.schedule_reload()
+        self._check = None
+        self.schedule_reload(detail=True)
         self.message.emit(f"Health check failed: {exc}")
         if self._check_manual:
             Dialogs.error(self, "Health check failed", f"The health check stopped: {exc}")
 
     @Slot()
     def revoke_selected(self) -> None:
+        """Read what a revoke suspends (on the database worker), then ask."""
         record = self._one_family()
         if record is None or not self.revoke_action.isEnabled():
             return
+        database, site, family = self._database, record.site_key, record.family.value
+
+        def work() -> _RevokeFacts:
+            return _RevokeFacts(
+                family_products(database, site, family),
+                shared_role_products(database, site, family),
+                database.view.account_of(site, family),
+            )
+
+        self._ops.run(
+            work,
+            lambda facts: self._confirm_revoke(record, facts),
+            on=Executor.DATABASE,
+            what="read the products a revoke suspends",
+            key=self._keys["facts"],
+        )
+
+    def _confirm_revoke(self, record: ProductRecord, facts: _RevokeFacts) -> None:
         site, family = record.site_key, record.family.value
-        suspended = family_products(self._database, site, family)
-        shared = shared_role_products(self._database, site, family)
-        account = self._database.view.account_of(site, family)
+        suspended, shared, account = facts.suspended, facts.shared, facts.account
         days = self._context.settings.restore_window_days
         request = TypedConfirmation(
             title="Revoke key access",
@@ -889,11 +1003,21 @@ class ProductsPage(QWidget):
 
     @Slot()
     def restore_selected(self) -> None:
+        """Read the products a restore brings back (on the database worker), then ask."""
         record = self._one_family()
         if record is None or not self.restore_action.isEnabled():
             return
+        database, site, family = self._database, record.site_key, record.family.value
+        self._ops.run(
+            lambda: family_products(database, site, family),
+            lambda products: self._confirm_restore(record, products),
+            on=Executor.DATABASE,
+            what="read the products a restore brings back",
+            key=self._keys["facts"],
+        )
+
+    def _confirm_restore(self, record: ProductRecord, products: list[ProductRecord]) -> None:
         site, family = record.site_key, record.family.value
-        products = family_products(self._database, site, family)
         listed = "\n".join(f"• {site} — {product_label(p)}" for p in products)
         if not Dialogs.confirm(
             self,
@@ -917,10 +1041,13 @@ class ProductsPage(QWidget):
 
     @Slot()
     def export_csv(self) -> None:
-        ids = self.model.ids
-        if not ids:
+        """The rows as filtered and sorted now, written on a worker (a list still being
+        read is read there again, whole)."""
+        shown = self.model.rowCount()
+        if not shown:
             self.message.emit("No rows to export.")
             return
+        ids = self.model.ids if self.model.is_complete else None
         directory = str(self._settings.value("paths/export", str(Path.home())))
         stamp = datetime.now(UTC).astimezone().strftime("%Y%m%d-%H%M")
         chosen = Dialogs.save_csv_file(self, str(Path(directory) / f"byok-products-{stamp}.csv"))
@@ -930,11 +1057,18 @@ class ProductsPage(QWidget):
         if path.suffix.lower() != ".csv":
             path = path.with_name(path.name + ".csv")
         self._settings.setValue("paths/export", str(path.parent))
-        view = self._database.view
-        self.message.emit(f"Exporting {_plural(len(ids), 'row')}…")
-        self._tasks.run(
-            lambda: export_products(view, ids, path),
-            lambda count: self.message.emit(f"Exported {_plural(count, 'row')} to {path}"),
-            lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
+        view, wanted, sort = self._database.view, self.model.filter, self.model.sort_key
+        self.message.emit(f"Exporting {_plural(shown, 'row')}…" if ids else "Exporting…")
+        self._ops.run(
+            lambda: _export(view, ids, wanted, sort, path),
+            lambda count: self._exported(count, path),
+            lambda exc: self._export_failed(exc, path),
+            on=Executor.POOL,
             what="export products",
         )
+
+    def _exported(self, count: int, path: Path) -> None:
+        self.message.emit(f"Exported {_plural(count, 'row')} to {path}")
+
+    def _export_failed(self, exc: BaseException, path: Path) -> None:
+        Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}")
