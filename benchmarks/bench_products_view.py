@@ -324,7 +324,7 @@ def _measure(options: Options, data_dir: Path) -> list[Figure]:
     finally:
         raw.close()
         window.products_page.shutdown()
-        window.tasks.wait()
+        window.ops.wait()
         window.hide()
         window.deleteLater()
         QApplication.processEvents()

@@ -190,7 +190,7 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
     code = app.exec()
     # Work still on the thread pool (a page's first load when the app quits at once) must
     # end before the context closes and the interpreter goes.
-    window.tasks.wait()
+    window.ops.wait()
     for context in opened:
         context.close()
     return int(code)

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop import APP_NAME
+from ui.operations import Operations
 from ui.resources import icon
-from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from byok_desktop.context import AppContext
     from byok_desktop.jobs.model import Job
     from byok_desktop.locations import Location
+    from ui.changes import ChangeRelay
     from ui.credentials import CredentialsPage
     from ui.jobs.bridge import JobsBridge
     from ui.jobs.page import JobsPage
@@ -70,7 +71,11 @@ class MainWindow(QMainWindow):
         self._log_file = log_file
         self._context: AppContext | None = None
         self._painted = False
-        self.tasks = TaskRunner(self)
+        # The one way off the GUI thread; failures nobody handles are shown by this
+        # window (present_failure). The change relay comes with the context (attach).
+        self.ops = Operations(self)
+        self.ops.presenter = self
+        self.changes: ChangeRelay | None = None
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -140,6 +145,7 @@ class MainWindow(QMainWindow):
         """Open the pages on ``context`` (loads the database layer and the pages)."""
         from PySide6.QtCore import Qt  # its namespace costs ~14 ms: not before the frame shows
 
+        from ui.changes import ChangeRelay
         from ui.credentials import CredentialsPage
         from ui.jobs.bridge import JobsBridge
         from ui.jobs.page import JobsPage
@@ -153,25 +159,34 @@ class MainWindow(QMainWindow):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         settings = self._settings
         self._mark_sandbox(context.in_sandbox)
-        self.jobs: JobsBridge = JobsBridge(context, self.tasks, self)
+        database = context.database
+        # Every write, here or (polled) on another workstation, reaches the pages here;
+        # each page decides what to reload.
+        self.changes = changes = ChangeRelay(
+            database.changes,
+            self.ops,
+            poll=database.change_log.poll if database.change_log is not None else None,
+            parent=self,
+        )
+        self.jobs: JobsBridge = JobsBridge(context, self.ops, self)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
-        self.requests_page: RequestsPage = RequestsPage(
-            context.database.requests, self.tasks, settings
-        )
+        self.requests_page: RequestsPage = RequestsPage(database.requests, self.ops, settings)
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
-        self.credentials_page: CredentialsPage = CredentialsPage(context, self.tasks)
+        self.credentials_page: CredentialsPage = CredentialsPage(context, self.ops, changes)
         self.credentials_page.message.connect(self.show_message)
-        self.jobs_page: JobsPage = JobsPage(self.jobs, self.tasks)
+        self.jobs_page: JobsPage = JobsPage(self.jobs, self.ops, changes)
         self.jobs_page.message.connect(self.show_message)
         self.jobs_page.running_changed.connect(self._running_changed)
         self.jobs_page.job_finished.connect(self._job_finished)
-        self.products_page: ProductsPage = ProductsPage(context, self.jobs, self.tasks, settings)
+        self.products_page: ProductsPage = ProductsPage(
+            context, self.jobs, self.ops, settings, changes
+        )
         self.products_page.message.connect(self.show_message)
         self.products_page.show_requests_requested.connect(self._show_requests)
         self.products_page.add_product_requested.connect(self._add_product)
-        settings_page = SettingsPage(context, self._log_file, self.tasks)
+        settings_page = SettingsPage(context, self._log_file, self.ops)
         settings_page.message.connect(self.show_message)
         settings_page.settings_changed.connect(self.jobs.apply_settings)
         settings_page.settings_changed.connect(self.products_page.apply_settings)
@@ -303,9 +318,17 @@ class MainWindow(QMainWindow):
         self.show_section("requests")
         self.requests_page.new_request_for_site(site, location)
 
+    def present_failure(self, what: str, error: BaseException) -> None:
+        """Operations' default for a failure nobody handled: one sentence in a dialog;
+        the traceback goes to the log, never to the screen."""
+        from ui.dialogs import Dialogs
+        from ui.failures import describe_failure
+
+        title, text = describe_failure(what, error, self._log_file)
+        Dialogs.error(self, title, text)
+
     @Slot(int, int)
     def _submitted(self, request_id: int, count: int) -> None:
-        self.requests_page.refresh_statuses()
         self.show_message(
             f"Request #{request_id} submitted: {count} job{'s' if count != 1 else ''} queued; "
             "follow them on the Jobs screen."
@@ -332,7 +355,6 @@ class MainWindow(QMainWindow):
         if job.error_message:
             text += f": {job.error_message}"
         self.show_message(text)
-        self.requests_page.refresh_statuses()
         # Flashes the taskbar entry when the window is in the background, and where the
         # desktop has a notification area, says what happened there too.
         QApplication.alert(self)
@@ -395,7 +417,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.products_page.shutdown()
-        self.jobs.shutdown()
-        self.tasks.wait()
+        self.jobs.shutdown()  # queues its last writes on the database worker: first
+        if self.changes is not None:
+            self.changes.stop()
+        self.ops.shutdown()
         QApplication.instance().removeEventFilter(self._shortcut_priority)  # type: ignore[union-attr]
         event.accept()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from byok_desktop.changes import ChangeBus, Changes
+from byok_desktop.changes import ChangeBus
 from byok_desktop.context import AppContext
 from byok_desktop.logging_setup import LOG_FILE
 from ui.app import create_application
@@ -28,7 +28,7 @@ def window(qtbot: QtBot, context: AppContext) -> Iterator[MainWindow]:
     qtbot.waitActive(win)
     yield win
     win.close()
-    assert win.tasks.wait(), "a background task outlived its test"
+    assert win.ops.wait(), "a background task outlived its test"
     # Destroy the window so its shortcuts cannot shadow the next test's window.
     win.deleteLater()
     qtbot.waitUntil(lambda: not _alive(win))
@@ -80,55 +80,3 @@ def relay(change_bus: ChangeBus, ops: Operations) -> Iterator[ChangeRelay]:
     changes = ChangeRelay(change_bus, ops)
     yield changes
     changes.stop()
-
-
-@pytest.fixture(autouse=True)
-def _window_wiring(monkeypatch: pytest.MonkeyPatch, change_bus: ChangeBus) -> None:
-    """Transitional, until the main window makes the Operations and the ChangeRelay
-    itself (its own branch): the window's pages get both, and job updates are announced
-    on the bus as the store will announce the products they change."""
-    import ui.credentials
-    import ui.jobs.bridge
-    import ui.jobs.page
-    import ui.main_window
-    import ui.products
-
-    if "Operations" in vars(ui.main_window):
-        return  # the window wires them itself
-    relays: dict[int, ChangeRelay] = {}
-
-    def relay_for(operations: Operations) -> ChangeRelay:
-        if id(operations) not in relays:
-            relays[id(operations)] = ChangeRelay(change_bus, operations, parent=operations)
-        return relays[id(operations)]
-
-    def announce(job: object) -> None:
-        change_bus.publish(Changes.of_families({(job.site_key, job.family)}))  # type: ignore[attr-defined]
-
-    products_page, jobs_page = ui.products.ProductsPage, ui.jobs.page.JobsPage
-    credentials_page, bridge = ui.credentials.CredentialsPage, ui.jobs.bridge.JobsBridge
-
-    def make_bridge(*args: object) -> object:
-        made = bridge(*args)  # type: ignore[arg-type]
-        made.job_updated.connect(announce)
-        return made
-
-    monkeypatch.setattr(ui.main_window, "TaskRunner", Operations)
-    monkeypatch.setattr(ui.jobs.bridge, "JobsBridge", make_bridge)
-    monkeypatch.setattr(
-        ui.products,
-        "ProductsPage",
-        lambda context, jobs, operations, settings: products_page(
-            context, jobs, operations, settings, relay_for(operations)
-        ),
-    )
-    monkeypatch.setattr(
-        ui.jobs.page,
-        "JobsPage",
-        lambda jobs, operations: jobs_page(jobs, operations, relay_for(operations)),
-    )
-    monkeypatch.setattr(
-        ui.credentials,
-        "CredentialsPage",
-        lambda context, operations: credentials_page(context, operations, relay_for(operations)),
-    )

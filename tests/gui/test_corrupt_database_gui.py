@@ -41,7 +41,7 @@ def _frame(qtbot: QtBot, paths: AppPaths) -> MainWindow:
 
 def _close(qtbot: QtBot, window: MainWindow) -> None:
     window.close()
-    window.tasks.wait()
+    window.ops.wait()
     # Destroyed, so its window shortcuts cannot shadow a later test's window.
     window.deleteLater()
     qtbot.waitUntil(lambda: not isValid(window))

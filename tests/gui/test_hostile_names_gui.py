@@ -350,7 +350,7 @@ def test_profile_detail_shows_a_profile_name_as_plain_text(
     detail = page.findChild(QLabel, "profileDetail")
     assert isinstance(detail, QLabel)
     qtbot.waitUntil(lambda: detail.text().startswith(profile.name))
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
     assert not _renders_markup(detail)
 
 

@@ -91,11 +91,11 @@ def settle(qtbot: QtBot, window: MainWindow) -> None:
     page = window.products_page
 
     def settled() -> bool:
-        return window.tasks.pending == 0 and not page._refresh_timer.isActive()
+        return window.ops.pending == 0 and not page._refresh_timer.isActive()
 
     qtbot.waitUntil(settled)
     # Rows the view asked for while painting arrive on a later turn.
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
 
 
 def column(page: ProductsPage, col: Column) -> list[str]:
@@ -702,7 +702,7 @@ def sandbox_window(qtbot: QtBot, sandbox: AppContext) -> Iterator[MainWindow]:
     qtbot.waitActive(window)
     yield window
     window.close()
-    assert window.tasks.wait(), "a background task outlived its test"
+    assert window.ops.wait(), "a background task outlived its test"
     window.deleteLater()  # its shortcuts must not shadow the next test's window
     qtbot.waitUntil(lambda: not isValid(window))
 

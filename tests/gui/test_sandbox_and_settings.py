@@ -42,14 +42,14 @@ def test_sandbox_is_shown_everywhere(qtbot: QtBot, sandbox_context: AppContext) 
     assert "SANDBOX" in window.windowTitle()
     assert "sandbox" in window.data_label.text().lower()
     assert sandbox_context.database.path.parent == sandbox_context.paths.sandbox_dir
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
 
 
 def test_real_mode_has_no_sandbox_banner(qtbot: QtBot, context: AppContext) -> None:
     window = _window(qtbot, context)
     assert not window.sandbox_banner.isVisible()
     assert "SANDBOX" not in window.windowTitle()
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
 
 
 def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: AppContext) -> None:
@@ -72,7 +72,7 @@ def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: App
     qtbot.waitUntil(lambda: "Restart" in window.status.text())
     assert load_settings(context.paths.core_settings_file).sandbox is True
     assert "Restart" in window.status.text()
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
 
 
 def test_provisioning_settings_are_checked_saved_and_used(
@@ -113,4 +113,4 @@ def test_provisioning_settings_are_checked_saved_and_used(
     assert "restart" in window.status.text()
     page._provisioning_defaults()
     assert page.role_edit.text() == "atlassian-key-management"
-    qtbot.waitUntil(lambda: window.tasks.pending == 0)
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
