@@ -155,7 +155,7 @@ def _health(context: AppContext, sites: Sequence[str], out: TextIO) -> int:
 def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
     """Run jobs on the worker pool, printing each step once; True when all succeeded."""
     from byok_desktop.jobs.owner import this_owner
-    from byok_desktop.jobs.runner import STEPS, JobRunner, ProvisioningSettings
+    from byok_desktop.jobs.runner import STEPS, JobRunner
     from byok_desktop.jobs.scheduler import JobScheduler
 
     titles = {s.key: s.title for steps in STEPS.values() for s in steps}
@@ -174,9 +174,7 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
             print(f"{where}: {job.status.display_name}{detail}", file=out)
         out.flush()
 
-    runner = JobRunner(
-        context.database, context.credentials, ProvisioningSettings.from_settings(context.settings)
-    )
+    runner = JobRunner(context.database, context.credentials, context.settings_service.snapshot)
     scheduler = JobScheduler(runner, context.settings.worker_threads, this_owner("cli"), progress)
     try:
         for job in jobs_to_run:

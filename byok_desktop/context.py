@@ -17,7 +17,7 @@ from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.credentials.profile import Profile
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.paths import DATABASE_FILE, AppPaths
-from byok_desktop.settings import Settings, load_settings
+from byok_desktop.settings import Settings, SettingsService
 from byok_desktop.store.database import Database, open_database, open_server_database
 from byok_desktop.store.models import AppMetaRow, ProductRow
 from byok_desktop.store.profiles import ProfileStore
@@ -35,12 +35,17 @@ class WrongDatabaseMode(RuntimeError):
 @dataclass
 class AppContext:
     paths: AppPaths
-    settings: Settings
+    settings_service: SettingsService
     tiers: TierTable
     database: Database
     credentials: CredentialService
     sandbox: SandboxServer | None
     warnings: list[str] = field(default_factory=list)  # for the user: works, but not as set
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now: an immutable snapshot (see SettingsService)."""
+        return self.settings_service.snapshot()
 
     @property
     def in_sandbox(self) -> bool:
@@ -124,13 +129,15 @@ def open_context(
     file for this run (command-line flags)."""
     paths.ensure()
     warnings: list[str] = []
-    settings = load_settings(paths.core_settings_file)
-    if sandbox is not None:
-        settings = settings.with_changes(sandbox=sandbox)
-    if aws_endpoint_url is not None:
-        settings = settings.with_changes(aws_endpoint_url=aws_endpoint_url)
-    if database_url is not None:
-        settings = settings.with_changes(database_url=database_url)
+    flags = {
+        "sandbox": sandbox,
+        "aws_endpoint_url": aws_endpoint_url,
+        "database_url": database_url,
+    }
+    service = SettingsService(
+        paths.core_settings_file, {name: v for name, v in flags.items() if v is not None}
+    )
+    settings = service.snapshot()
     try:
         tiers = load_tier_table(paths.data_dir)
     except TierTableError as exc:
@@ -159,13 +166,14 @@ def open_context(
     server = SandboxServer() if settings.sandbox else None
     context = AppContext(
         paths=paths,
-        settings=settings,
+        settings_service=service,
         tiers=tiers,
         database=database,
         credentials=None,  # type: ignore[arg-type]  # set below: it needs the context
         sandbox=server,
         warnings=warnings,
     )
+    service.bus = database.changes  # saved settings are announced like any change
     context.credentials = CredentialService(
         ProfileStore(database.engine, database.change_log), secrets, context.aws_config
     )

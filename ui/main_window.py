@@ -188,7 +188,6 @@ class MainWindow(QMainWindow):
         self.products_page.add_product_requested.connect(self._add_product)
         settings_page = SettingsPage(context, self._log_file, self.ops)
         settings_page.message.connect(self.show_message)
-        settings_page.settings_changed.connect(self.jobs.apply_settings)
         settings_page.settings_changed.connect(self.products_page.apply_settings)
         self.settings_page: SettingsPage = settings_page
         # Long pages scroll instead of raising the window's minimum height.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QShowEvent
@@ -27,17 +26,10 @@ from PySide6.QtWidgets import (
 from byok_desktop.context import AppContext
 from byok_desktop.provisioning.naming import (
     DEFAULT_ROLE_NAME,
-    principal_problem,
-    role_name_problem,
 )
-from byok_desktop.settings import Settings, database_url_problem, load_settings, save_settings
+from byok_desktop.settings import Settings, SettingsInvalid, SettingsSaved, setting_problem
 from byok_desktop.tiers import TIER_FILE_NAME
 from ui.operations import Executor, Operations
-
-
-def _write_settings(path: Path, **changes: Any) -> None:
-    """On a worker: ``changes`` on top of what is on disk now (other fields untouched)."""
-    save_settings(path, load_settings(path).with_changes(**changes))
 
 
 class SettingsPage(QWidget):
@@ -137,16 +129,16 @@ class SettingsPage(QWidget):
     @Slot()
     def save_database_settings(self) -> None:
         url = self.database_url_edit.text().strip()
-        problem = database_url_problem(url)
+        problem = setting_problem("database_url", url)
         if problem:
             self.database_error.setText(problem)
             self.database_error.show()
             return
         self.database_error.hide()
-        path = self._context.paths.core_settings_file
+        service = self._context.settings_service
         self._ops.run(
-            lambda: _write_settings(path, database_url=url),
-            lambda _none: self._database_saved(url),
+            lambda: service.update(database_url=url),
+            lambda _saved: self._database_saved(url),
             lambda exc: self._not_saved(self.database_error, exc),
             on=Executor.POOL,
             what="save the database setting",
@@ -159,6 +151,10 @@ class SettingsPage(QWidget):
         )
 
     def _not_saved(self, error: QLabel, exc: BaseException) -> None:
+        if isinstance(exc, SettingsInvalid):
+            error.setText(str(exc))
+            error.show()
+            return
         if not isinstance(exc, OSError):
             self._ops.presenter.present_failure("save the settings", exc)
             return
@@ -246,36 +242,33 @@ class SettingsPage(QWidget):
 
     @Slot()
     def save_provisioning_settings(self) -> None:
-        role = self.role_edit.text().strip()
-        principal = self.principal_edit.text().strip()
-        problems = [p for p in (role_name_problem(role), principal_problem(principal)) if p]
-        if problems:
-            self.provisioning_error.setText("\n".join(problems))
-            self.provisioning_error.show()
-            return
-        self.provisioning_error.hide()
-        changes = {
-            "role_name": role,
-            "provider_principal": principal,
+        changes: dict[str, Any] = {
+            "role_name": self.role_edit.text().strip(),
+            "provider_principal": self.principal_edit.text().strip(),
             "worker_threads": self.workers_spin.value(),
             "restore_window_days": self.window_spin.value(),
             "health_check_minutes": self.health_spin.value(),
             "sandbox_health_check_minutes": self.sandbox_health_spin.value(),
         }
-        path = self._context.paths.core_settings_file
+        # Each setting's own check, at once; the service checks again before writing.
+        problems = [p for name, v in changes.items() if (p := setting_problem(name, v))]
+        if problems:
+            self.provisioning_error.setText("\n".join(problems))
+            self.provisioning_error.show()
+            return
+        self.provisioning_error.hide()
+        service = self._context.settings_service
         self._ops.run(
-            lambda: _write_settings(path, **changes),
-            lambda _none: self._provisioning_saved(changes),
+            lambda: service.update(**changes),
+            self._provisioning_saved,
             lambda exc: self._not_saved(self.provisioning_error, exc),
             on=Executor.POOL,
             what="save the provisioning settings",
         )
 
-    def _provisioning_saved(self, changes: dict[str, Any]) -> None:
-        before = self._context.settings
-        self._context.settings = before.with_changes(**changes)
-        self.settings_changed.emit(self._context.settings)
-        restart = self._context.settings.worker_threads != before.worker_threads
+    def _provisioning_saved(self, saved: SettingsSaved) -> None:
+        self.settings_changed.emit(saved.settings)
+        restart = "worker_threads" in saved.restart_needed
         self.message.emit(
             "Saved. Jobs started from now on use these settings"
             + ("; the new number of worker threads applies after a restart." if restart else ".")
@@ -343,9 +336,11 @@ class SettingsPage(QWidget):
     def save_aws_settings(self) -> None:
         url = self.endpoint_edit.text().strip()
         if self.aws_custom.isChecked():
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                self.aws_error.setText("Enter the endpoint as a URL, e.g. http://127.0.0.1:5000")
+            problem = setting_problem("aws_endpoint_url", url) if url else "is empty"
+            if problem:
+                self.aws_error.setText(
+                    problem if url else "Enter the endpoint as a URL, e.g. http://127.0.0.1:5000"
+                )
                 self.aws_error.show()
                 return
         self.aws_error.hide()
@@ -354,27 +349,25 @@ class SettingsPage(QWidget):
             sandbox=self.aws_sandbox.isChecked(),
             aws_endpoint_url=url if self.aws_custom.isChecked() else "",
         )
-        path = self._context.paths.core_settings_file
+        service = self._context.settings_service
         self._ops.run(
-            lambda: _write_settings(
-                path, sandbox=wanted.sandbox, aws_endpoint_url=wanted.aws_endpoint_url
+            lambda: service.update(
+                sandbox=wanted.sandbox, aws_endpoint_url=wanted.aws_endpoint_url
             ),
-            lambda _none: self._aws_saved(wanted, url),
+            lambda _saved: self._aws_saved(current, wanted, url),
             lambda exc: self._not_saved(self.aws_error, exc),
             on=Executor.POOL,
             what="save the connection settings",
         )
 
-    def _aws_saved(self, wanted: Settings, url: str) -> None:
-        current = self._context.settings
-        if wanted.sandbox != current.sandbox:
+    def _aws_saved(self, before: Settings, wanted: Settings, url: str) -> None:
+        if wanted.sandbox != before.sandbox:
             self.message.emit(
                 "Saved. Restart BYOK Desktop to switch "
                 + ("to the sandbox." if wanted.sandbox else "back to real AWS.")
             )
         else:
-            # New connections use the new endpoint at once.
-            self._context.settings = current.with_changes(aws_endpoint_url=wanted.aws_endpoint_url)
+            # New connections use the new endpoint at once (the service's snapshot).
             self.message.emit("Saved. New AWS connections use " + (url or "real AWS") + ".")
 
     @staticmethod

@@ -62,22 +62,31 @@ class JobRunner:
         self,
         database: Database,
         credentials: CredentialService,
-        settings: ProvisioningSettings | None = None,
+        settings: ProvisioningSettings | Callable[[], Settings] | None = None,
     ) -> None:
+        """``settings``: fixed ones, or where to take a snapshot of the settings in force
+        as each job starts (a job keeps its snapshot whatever is saved meanwhile)."""
         self.jobs = database.jobs
         self.requests = database.requests
         self.products = database.products
         self.credentials = credentials
-        self.settings = settings or ProvisioningSettings()
+        self._settings = settings or ProvisioningSettings()
+
+    def snapshot(self) -> ProvisioningSettings:
+        """The settings a job starting now runs with."""
+        if isinstance(self._settings, ProvisioningSettings):
+            return self._settings
+        return ProvisioningSettings.from_settings(self._settings())
 
     def run(self, job_id: int, owner: str, on_progress: Progress | None = None) -> Job:
         job = self.jobs.claim(job_id, owner)
+        settings = self.snapshot()  # this job's, whatever is saved while it runs
         notify = on_progress or (lambda _job: None)
         self._started(job)
         notify(job)
         step_id: int | None = None
         try:
-            ctx = self._context(job)
+            ctx = self._context(job, settings)
             done, resources = self.jobs.completed(job_id)
             ctx.resources.update(resources)
             for step in STEPS[job.kind]:
@@ -94,7 +103,7 @@ class JobRunner:
                 done_job = self.jobs.step_finished(step_id, established)
                 step_id = None
                 notify(done_job)
-            self._succeeded(job, ctx)
+            self._succeeded(job, ctx, settings)
             finished = self.jobs.finish(job_id, JobStatus.SUCCEEDED)
         except Cancelled:
             if step_id is not None:
@@ -118,7 +127,7 @@ class JobRunner:
         notify(finished)
         return finished
 
-    def _context(self, job: Job) -> StepContext:
+    def _context(self, job: Job, settings: ProvisioningSettings) -> StepContext:
         request_uid = ""
         if job.request_id is not None:
             request_uid = self.requests.get(job.request_id).draft.uid
@@ -132,10 +141,10 @@ class JobRunner:
             ),
             account_id=job.account_id,
             profile_name=profile.name,
-            role_name=self.settings.role_name,
-            provider_principal=self.settings.provider_principal,
-            wait_timeout_s=self.settings.wait_timeout_s,
-            poll_interval_s=self.settings.poll_interval_s,
+            role_name=settings.role_name,
+            provider_principal=settings.provider_principal,
+            wait_timeout_s=settings.wait_timeout_s,
+            poll_interval_s=settings.poll_interval_s,
             cancelled=lambda: self.jobs.cancel_requested(job.id),
         )
         if job.kind == PROVISION:
@@ -172,10 +181,10 @@ class JobRunner:
         else:
             self.products.add_event(job.site_key, job.family, job.kind, f"Stopped: {reason}")
 
-    def _succeeded(self, job: Job, ctx: StepContext) -> None:
+    def _succeeded(self, job: Job, ctx: StepContext, settings: ProvisioningSettings) -> None:
         now = datetime.now(UTC)
         if job.kind == REVOKE:
-            until = now + timedelta(days=self.settings.restore_window_days)
+            until = now + timedelta(days=settings.restore_window_days)
             self.products.access_revoked(job.site_key, job.family, now, until)
         elif job.kind == RESTORE:
             self.products.access_restored(job.site_key, job.family, now)

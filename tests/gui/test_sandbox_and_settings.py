@@ -109,7 +109,7 @@ def test_provisioning_settings_are_checked_saved_and_used(
     )
     assert page.health_spin.text() == "Off"
     # Jobs started from now on use the new role.
-    assert window.jobs._runner.settings.role_name == "byok-keys"
+    assert window.jobs._runner.snapshot().role_name == "byok-keys"
     assert "restart" in window.status.text()
     page._provisioning_defaults()
     assert page.role_edit.text() == "atlassian-key-management"

@@ -554,6 +554,6 @@ def test_connections_are_shared_until_the_profile_or_the_settings_change(
     again = service.connect(updated)
     assert again is not first  # a new secret signs from now on
     assert service.credentials(updated).secret == AwsSecret("second-secret")
-    context.settings = context.settings.with_changes(aws_endpoint_url="http://127.0.0.1:9")
+    context.settings_service.override(aws_endpoint_url="http://127.0.0.1:9")
     assert service.connect(updated) is not again  # another endpoint, another connection
     service.delete(profile.uid)

@@ -353,7 +353,7 @@ def test_unreachable_aws_keeps_the_last_known_status_and_says_since_when(
     assert health_check(ctx, "acme", "jira").status is ProductStatus.ACTIVE
     before = _keys(ctx)
     access_before = ctx.database.products.access("acme", "jira")
-    ctx.settings = ctx.settings.with_changes(
+    ctx.settings_service.override(
         aws_endpoint_url=dead_endpoint, aws_max_attempts=1, aws_connect_timeout_s=0.5
     )
 
@@ -381,7 +381,7 @@ def test_unreachable_aws_keeps_the_last_known_status_and_says_since_when(
     assert access.rotation_enabled is True
     assert "Could not reach AWS" in access.check_error
     # Once AWS answers again the check is complete and the error is gone.
-    ctx.settings = ctx.settings.with_changes(aws_endpoint_url="", aws_max_attempts=5)
+    ctx.settings_service.override(aws_endpoint_url="", aws_max_attempts=5)
     assert health_check(ctx, "acme", "jira").error == ""
     assert _status(ctx) == (ProductStatus.ACTIVE, "")
     assert ctx.database.products.access("acme", "jira").check_error == ""
@@ -392,7 +392,7 @@ def test_unreachable_aws_keeps_a_degraded_family_degraded(
 ) -> None:
     aws.kms(REPLICA).disable_key(KeyId=jira.key_id)
     assert health_check(ctx, "acme", "jira").status is ProductStatus.DEGRADED
-    ctx.settings = ctx.settings.with_changes(
+    ctx.settings_service.override(
         aws_endpoint_url=dead_endpoint, aws_max_attempts=1, aws_connect_timeout_s=0.5
     )
 

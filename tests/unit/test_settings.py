@@ -11,7 +11,15 @@ import pytest
 from byok_desktop.context import open_context
 from byok_desktop.credentials.profile import ProfileInput, ProfileKind
 from byok_desktop.paths import AppPaths
-from byok_desktop.settings import Settings, load_settings, save_settings
+from byok_desktop.changes import ChangeBus, Changes, Kind
+from byok_desktop.settings import (
+    Settings,
+    SettingsInvalid,
+    SettingsService,
+    load_settings,
+    save_settings,
+    setting_problem,
+)
 from tests.helpers.memory_keyring import MemoryKeyring
 
 CUSTOM = Settings(
@@ -225,3 +233,89 @@ def test_zero_turns_the_periodic_health_check_off_and_names_are_kept(tmp_path: P
     assert settings.role_name == "byok.keys@team"
     assert settings.provider_principal == principal
     assert settings.restore_window_days == 3
+
+
+# --- the settings service: the one reader and writer of settings.json ------------------
+
+
+def test_the_service_checks_each_setting_with_its_own_check_before_writing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    service = SettingsService(path)
+    with pytest.raises(SettingsInvalid) as refused:
+        service.update(role_name="has spaces", worker_threads=0, restore_window_days=3)
+    assert set(refused.value.problems) == {"role_name", "worker_threads"}
+    assert "worker threads must be more than 0" in str(refused.value)
+    assert not path.exists()  # nothing written, not even the valid change
+    assert service.snapshot() == Settings()
+
+
+def test_an_update_keeps_what_another_window_saved_and_announces_itself(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    bus = ChangeBus()
+    heard: list[Changes] = []
+    bus.subscribe(heard.append)
+    service = SettingsService(path, bus=bus)
+    save_settings(path, Settings(restore_window_days=3))  # another window, meanwhile
+
+    saved = service.update(health_check_minutes=5, worker_threads=8)
+
+    assert load_settings(path) == Settings(
+        restore_window_days=3, health_check_minutes=5, worker_threads=8
+    )
+    assert saved.settings == service.snapshot() == load_settings(path)
+    assert saved.restart_needed == ("worker_threads",)
+    assert heard == [Changes.of(Kind.SETTINGS)]
+
+
+def test_a_snapshot_never_changes_under_its_holder(tmp_path: Path) -> None:
+    service = SettingsService(tmp_path / "settings.json")
+    held = service.snapshot()
+    service.update(role_name="byok-keys")
+    assert held.role_name == Settings().role_name
+    assert service.snapshot().role_name == "byok-keys"
+
+
+def test_overrides_for_this_run_beat_the_file_and_are_never_saved(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(aws_endpoint_url="http://127.0.0.1:4566"))
+    service = SettingsService(path, {"aws_endpoint_url": "http://127.0.0.1:5000"})
+    assert service.snapshot().aws_endpoint_url == "http://127.0.0.1:5000"
+
+    service.update(restore_window_days=20)
+    service.override(aws_max_attempts=2)
+
+    on_disk = load_settings(path)
+    assert on_disk.aws_endpoint_url == "http://127.0.0.1:4566"
+    assert on_disk.aws_max_attempts == Settings().aws_max_attempts
+    assert service.snapshot().aws_endpoint_url == "http://127.0.0.1:5000"
+    assert service.snapshot().restore_window_days == 20
+    assert service.saved.aws_endpoint_url == "http://127.0.0.1:4566"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("sandbox", "yes", "must be bool, not str"),
+        ("worker_threads", 2.5, "must be int, not float"),
+        ("aws_read_timeout_s", True, "must be float, not bool"),
+        ("health_check_minutes", -1, "must be 0 (off) or more"),
+        ("aws_endpoint_url", "localhost:4566", "Enter the endpoint as a URL"),
+        ("database_url", "mysql://db/byok", "Only PostgreSQL"),
+        ("no_such_setting", 1, "there is no setting called"),
+    ],
+)
+def test_each_setting_declares_its_check(name: str, value: object, problem: str) -> None:
+    found = setting_problem(name, value)
+    assert found is not None
+    assert problem in found
+
+
+def test_good_values_pass_their_checks() -> None:
+    assert setting_problem("health_check_minutes", 0) is None
+    assert setting_problem("aws_read_timeout_s", 7) is None
+    assert setting_problem("aws_endpoint_url", "") is None
+    assert setting_problem("role_name", "byok-keys") is None

@@ -10,10 +10,9 @@ from PySide6.QtCore import QObject, Signal
 from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.jobs.owner import owner_alive, this_owner
-from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
+from byok_desktop.jobs.runner import JobRunner
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
-from byok_desktop.settings import Settings
 from byok_desktop.store.jobs import JobStore
 from ui.operations import Executor, Operations
 
@@ -51,10 +50,9 @@ class JobsBridge(QObject):
             on=Executor.DATABASE,
             what="mark interrupted jobs",
         )
+        # Each job takes a snapshot of the settings in force as it starts.
         self._runner = runner = JobRunner(
-            context.database,
-            context.credentials,
-            ProvisioningSettings.from_settings(context.settings),
+            context.database, context.credentials, context.settings_service.snapshot
         )
         # Workers' updates are handed over in batches: one wake-up of the GUI thread per
         # batch, not per update (each wake-up waits for the GIL).
@@ -72,10 +70,6 @@ class JobsBridge(QObject):
     def _deliver_updates(self, jobs: list[Job]) -> None:
         for job in jobs:
             self.job_updated.emit(job)
-
-    def apply_settings(self, settings: Settings) -> None:
-        """Jobs that start from now on use the new role name and provider principal."""
-        self._runner.settings = ProvisioningSettings.from_settings(settings)
 
     def submit(self, request_id: int) -> None:
         """Check and create the jobs on a worker (it may verify the profile online)."""
