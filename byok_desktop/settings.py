@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,15 @@ class Settings:
     # "" = this workstation's SQLite file; else a shared PostgreSQL database (no password:
     # it would be plain text here; libpq's ~/.pgpass or PGPASSWORD supply it).
     database_url: str = ""
+    # The shared database over a slow or fragile link (a VPN); SQLite ignores these.
+    # Connecting (TCP, TLS, login) gives up after this long.
+    database_connect_timeout_s: float = 5.0
+    # The server cancels a statement that runs longer (PostgreSQL statement_timeout).
+    database_statement_timeout_s: float = 15.0
+    # A link that carries nothing for this long is dead: unacknowledged data (TCP user
+    # timeout), keepalives that go unanswered, and no answer within the statement timeout
+    # plus this long all drop the connection, so a call fails instead of hanging.
+    database_link_timeout_s: float = 10.0
     sandbox: bool = False
     worker_threads: int = 4
     aws_connect_timeout_s: float = 5.0
@@ -52,6 +62,14 @@ class Settings:
 # Integer settings where 0 means "off".
 _ZERO_MEANS_OFF = frozenset({"health_check_minutes", "sandbox_health_check_minutes"})
 
+# Float settings with bounds (inclusive); the others need only be above 0. libpq (and
+# psycopg) count a connect timeout under 2 s as 2 s.
+_FLOAT_RANGES: dict[str, tuple[float, float]] = {
+    "database_connect_timeout_s": (2.0, 300.0),
+    "database_statement_timeout_s": (1.0, 3600.0),
+    "database_link_timeout_s": (1.0, 600.0),
+}
+
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
@@ -61,7 +79,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return value if type(value) is int and value >= lowest else default
     if isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        return float(value) if ok else default
+        low, high = _FLOAT_RANGES.get(name, (0.0, math.inf))
+        return float(value) if ok and low <= value <= high else default
     if name == "database_url":
         return value if isinstance(value, str) and database_url_problem(value) is None else default
     if name == "role_name":
