@@ -21,7 +21,7 @@ from byok_desktop.request import RequestDraft
 from byok_desktop.store.database import Database, open_server_database
 from byok_desktop.store.engine import ServerTimeouts
 from byok_desktop.tiers import builtin_tier_table
-from tests.helpers.postgres import PostgresServer, _free_port
+from tests.helpers.postgres import PostgresServer, free_port
 
 # Short timeouts so the tests are quick; psycopg counts a connect timeout under 2 s as 2.
 TIMEOUTS = ServerTimeouts(connect_s=2.0, statement_s=1.0, link_s=1.0)
@@ -107,7 +107,7 @@ def test_connecting_over_a_stalled_link_fails_within_the_connect_timeout(
 
 
 def test_a_refused_connection_fails_at_once() -> None:
-    nobody = _free_port()  # bound then released: nothing listens there
+    nobody = free_port()  # bound then released: nothing listens there
     url = f"postgresql+psycopg://byok@127.0.0.1:{nobody}/postgres"
 
     start = time.monotonic()
