@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -520,6 +521,18 @@ def _lost(expected: str, actual: str) -> int:
 # --- run -----------------------------------------------------------------------------------
 
 
+def _postgres_installed() -> bool:
+    try:
+        import psycopg  # noqa: F401  (the team database's driver)
+
+        from benchmarks.postgres_server import bin_dir
+
+        bin_dir()
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
 @contextmanager
 def _server() -> Iterator[PostgresServer]:
     # Its own temporary folder: as root the server runs as the 'postgres' user, which
@@ -537,6 +550,13 @@ def _server() -> Iterator[PostgresServer]:
 
 
 def run(options: Options) -> list[Figure]:
+    if not _postgres_installed():
+        print(
+            "    bench_vpn: skipped, the PostgreSQL server binaries (initdb, pg_ctl) are not "
+            "installed",
+            file=sys.stderr,
+        )
+        return []
     products = PRODUCTS_QUICK if options.quick else PRODUCTS_FULL
     root = Path(tempfile.mkdtemp(prefix="byok-bench-vpn-"))
     try:

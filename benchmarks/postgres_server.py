@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 
-def _bin_dir() -> Path:
+def bin_dir() -> Path:
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent
@@ -40,7 +40,7 @@ class PostgresServer:
         self.sockets = root / "sockets"
         self.log = root / "server.log"
         self.port = free_port()
-        self._bin = _bin_dir()
+        self._bin = bin_dir()
         self._as_root = os.geteuid() == 0
         self._names = itertools.count(1)
 

@@ -140,7 +140,7 @@ def _replace_if_closed_by_peer(dbapi_connection: Any, _record: Any, _proxy: Any)
     try:
         socket_fd = dbapi_connection.pgconn.socket
         readable, _, failed = select.select([socket_fd], [], [socket_fd], 0)
-    except (OSError, ValueError, AttributeError) as exc:
+    except Exception as exc:  # no socket (psycopg raises its own error), a closed fd, …
         raise DisconnectionError(f"the pooled connection is unusable: {exc}") from exc
     if readable or failed:
         log.info("A pooled database connection was closed by the server or the network")
