@@ -19,6 +19,7 @@ from byok_desktop.credentials.service import CredentialService
 from byok_desktop.paths import DATABASE_FILE, AppPaths
 from byok_desktop.settings import Settings, SettingsService
 from byok_desktop.store.database import Database, open_database, open_server_database
+from byok_desktop.store.engine import ServerTimeouts
 from byok_desktop.store.models import AppMetaRow, ProductRow
 from byok_desktop.store.profiles import ProfileStore
 from byok_desktop.tiers import TierTable, TierTableError, builtin_tier_table, load_tier_table
@@ -70,6 +71,14 @@ class AppContext:
         if self.sandbox is not None:
             self.sandbox.stop()
         self.database.close()
+
+
+def server_timeouts(settings: Settings) -> ServerTimeouts:
+    return ServerTimeouts(
+        connect_s=settings.database_connect_timeout_s,
+        statement_s=settings.database_statement_timeout_s,
+        link_s=settings.database_link_timeout_s,
+    )
 
 
 def _check_mode(database: Database, mode: str) -> None:
@@ -154,7 +163,7 @@ def open_context(
     else:
         db_path, backups = paths.database, paths.backups
     if settings.database_url and not settings.sandbox:
-        database = open_server_database(settings.database_url, tiers)
+        database = open_server_database(settings.database_url, tiers, server_timeouts(settings))
     else:
         database = open_database(db_path, backups, tiers)
     try:

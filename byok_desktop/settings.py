@@ -44,6 +44,13 @@ def _zero_or_more(value: Any) -> str | None:
     return None if value >= 0 else "must be 0 (off) or more"
 
 
+def _between(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
+
+    return check
+
+
 def _http_url(value: str) -> str | None:
     if not value:
         return None
@@ -64,6 +71,15 @@ class Settings:
     # "" = this workstation's SQLite file; else a shared PostgreSQL database (no password:
     # it would be plain text here; libpq's ~/.pgpass or PGPASSWORD supply it).
     database_url: str = _setting("", lambda v: database_url_problem(v), restart=True)
+    # The shared database over a slow or fragile link (a VPN); SQLite ignores these.
+    # Connecting (TCP, TLS, login) gives up after this long (libpq counts under 2 s as 2).
+    database_connect_timeout_s: float = _setting(5.0, _between(2.0, 300.0), restart=True)
+    # The server cancels a statement that runs longer (PostgreSQL statement_timeout).
+    database_statement_timeout_s: float = _setting(15.0, _between(1.0, 3600.0), restart=True)
+    # A link that carries nothing for this long is dead: unacknowledged data (TCP user
+    # timeout), keepalives that go unanswered, and no answer within the statement timeout
+    # plus this long all drop the connection, so a call fails instead of hanging.
+    database_link_timeout_s: float = _setting(10.0, _between(1.0, 600.0), restart=True)
     sandbox: bool = _setting(False, restart=True)
     worker_threads: int = _setting(4, _positive, restart=True)
     aws_connect_timeout_s: float = _setting(5.0, _positive)
@@ -111,7 +127,6 @@ def setting_problem(name: str, value: Any) -> str | None:
 
 def needs_restart(name: str) -> bool:
     return bool(_FIELDS[name].metadata["restart"])
-
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if setting_problem(name, value) is not None:

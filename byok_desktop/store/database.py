@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 
 from byok_desktop.changes import ChangeBus
 from byok_desktop.store.change_counters import ChangeLog
-from byok_desktop.store.engine import display_url, server_engine, sqlite_engine
+from byok_desktop.store.engine import ServerTimeouts, display_url, server_engine, sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
 from byok_desktop.store.products import ProductStore, ProductView
@@ -118,10 +118,13 @@ def _stores(
     )
 
 
-def open_server_database(url: str, tiers: TierTable) -> Database:
+def open_server_database(
+    url: str, tiers: TierTable, timeouts: ServerTimeouts | None = None
+) -> Database:
     """A shared database on a PostgreSQL server: several workstations, one record.
-    Migrations run under a server-side lock, so two apps starting at once take turns."""
-    engine = server_engine(url)
+    Migrations run under a server-side lock, so two apps starting at once take turns.
+    ``timeouts`` bound every wait on the server (see ``server_engine``)."""
+    engine = server_engine(url, timeouts)
     try:
         upgrade(engine, None, None)
     except Exception:

@@ -125,6 +125,12 @@ def test_invalid_values_fall_back_one_field_at_a_time(
         ("restore_window_days", 0),
         ("health_check_minutes", -5),
         ("sandbox_health_check_minutes", 1.5),
+        ("database_connect_timeout_s", 1.0),  # libpq's least is 2 s
+        ("database_connect_timeout_s", "5"),
+        ("database_statement_timeout_s", 0),
+        ("database_statement_timeout_s", 3601.0),
+        ("database_link_timeout_s", 0.5),
+        ("database_link_timeout_s", True),
     ],
 )
 def test_each_invalid_value_is_replaced_by_its_default(
@@ -319,3 +325,31 @@ def test_good_values_pass_their_checks() -> None:
     assert setting_problem("aws_read_timeout_s", 7) is None
     assert setting_problem("aws_endpoint_url", "") is None
     assert setting_problem("role_name", "byok-keys") is None
+
+
+def test_database_timeouts_reach_the_server_engine(tmp_path: Path) -> None:
+    from byok_desktop.context import server_timeouts
+
+    path = tmp_path / "settings.json"
+    write(
+        path,
+        {
+            "database_connect_timeout_s": 3,
+            "database_statement_timeout_s": 2.5,
+            "database_link_timeout_s": 6.0,
+        },
+    )
+
+    timeouts = server_timeouts(load_settings(path))
+    args = timeouts.connect_args()
+
+    assert args["connect_timeout"] == "3"
+    assert args["options"] == "-c statement_timeout=2500"
+    assert args["tcp_user_timeout"] == "6000"
+    assert args["keepalives"] == "1"
+    # Keepalives give up about a link timeout after the link fell silent.
+    idle, interval, count = (
+        int(args[k]) for k in ("keepalives_idle", "keepalives_interval", "keepalives_count")
+    )
+    assert 3 <= idle + interval * count <= 9
+    assert timeouts.answer_s == 8.5
