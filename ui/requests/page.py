@@ -103,6 +103,7 @@ class RequestsPage(QWidget):
         self._settings = settings
         self.model = RequestsModel(store, self._ops, self, load=False)
         self._shown_before = False
+        self._select_first = False  # select the first row once the list is in
         self._want_selected: int | None = None  # selected once the list holds it
         self._list_retries = 0
         self._list_retry = QTimer(self)
@@ -130,6 +131,7 @@ class RequestsPage(QWidget):
         self.ensure_loaded()
         if not self._shown_before:  # the editor shows a request from the first look on
             self._shown_before = True
+            self._select_first = True
             self._select_first_if_none()
         super().showEvent(event)
 
@@ -338,6 +340,7 @@ class RequestsPage(QWidget):
     def _select_first_if_none(self) -> None:
         if self.model.refreshing or not self.model.loaded:
             return  # _list_arrived selects the first row
+        self._select_first = False
         if not self.selected_ids() and self.model.rowCount() > 0:
             self.select_request(self.model.request_id(0))  # type: ignore[arg-type]
 
@@ -347,7 +350,7 @@ class RequestsPage(QWidget):
         self._update_count()
         if self._want_selected is not None:
             self.select_request(self._want_selected)
-        elif self._shown_before:
+        elif self._select_first:
             self._select_first_if_none()
         self._update_actions()
 
@@ -641,6 +644,7 @@ class RequestsPage(QWidget):
         self._run(lambda: store.delete(ids), self._deleted, "delete requests", self._delete_failed)
 
     def _deleted(self, count: int) -> None:
+        self._select_first = True
         self._own_write()
         self._update_actions()
         self.message.emit(f"Deleted {count} request(s).")
