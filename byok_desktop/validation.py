@@ -333,6 +333,18 @@ def validate(
     return Validation(tuple(findings), tier)
 
 
+def validate_as_typed(
+    draft: RequestDraft, tiers: TierTable, site_claims: Sequence[SiteClaim] | None
+) -> Validation:
+    """The editor's check on every keystroke: pure, never waits on storage.
+
+    ``site_claims`` None means the site's records are not known yet (they are read in
+    the background): the site rule then says nothing rather than guess, and every other
+    rule applies at once.
+    """
+    return validate(draft, tiers, site_claims if site_claims is not None else ())
+
+
 def _product_notes(products: frozenset[Product]) -> list[Finding]:
     notes: list[Finding] = []
     if ProductFamily.JIRA in families_of(products):

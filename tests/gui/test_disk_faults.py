@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event
 from byok_desktop.context import AppContext
 from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
+from tests.helpers.requests_gui import refresh, save, show
 from ui.main_window import MainWindow
 
 
@@ -60,20 +61,21 @@ def test_a_refused_write_keeps_the_draft_and_saves_it_later(
 ) -> None:
     stored = store.create(ready_draft())
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(stored.id)
+    refresh(qtbot, page)
+    show(qtbot, page, stored.id)
     editor = page.editor
     undo = _refuse_writes(context.database.engine, pragma)
     long_notes = "The customer asked for a call before provisioning. " * 200  # new pages
 
     editor.notes_edit.setPlainText(long_notes)
-    assert not editor.flush()
+    assert not save(qtbot, editor)
 
     assert editor.error_banner.isVisible()
     message = editor.error_banner.label.text()
     assert words in message
     assert "Your edits stay here" in message
     assert editor.notes_edit.toPlainText() == long_notes
+    assert editor.has_unsaved_edits
     undo()
     assert store.get(stored.id).draft.notes == ""  # nothing half-written
     retry = editor.findChild(QPushButton, "retrySave")

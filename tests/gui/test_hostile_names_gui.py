@@ -25,6 +25,7 @@ from byok_desktop.request_file import FILE_SUFFIX
 from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
 from tests.helpers.hostile import HOSTILE, HTML, hostile_draft
+from tests.helpers.requests_gui import refresh, save, show
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.requests.model import COLUMNS
@@ -66,27 +67,29 @@ def _seed(store: RequestStore, texts: list[str]) -> dict[str, int]:
     return {text: store.create(hostile_draft(text)).id for text in texts}
 
 
-def _show(window: MainWindow, request_id: int) -> None:
-    page = window.requests_page
-    page.select_request(request_id)
-    assert page.editor.request_id == request_id
+def _show(qtbot: QtBot, window: MainWindow, request_id: int) -> None:
+    show(qtbot, window.requests_page, request_id)
+    qtbot.waitUntil(lambda: window.requests_page.editor.site_checked)  # the site rule spoke
 
 
 # --- the list and the editor show text as typed -------------------------------------------
 
 
 def test_requests_list_shows_hostile_names_as_stored(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     ids = _seed(store, HOSTILE)
     page = window.requests_page
-    page.model.refresh()
+    refresh(qtbot, page)
     model = page.model
     assert model.rowCount() == len(HOSTILE)
     # The default delegate paints DisplayRole as plain text; no HTML delegate is installed.
     assert type(page.view.itemDelegate()) is QStyledItemDelegate
     assert all(page.view.itemDelegateForColumn(c) is None for c in range(len(COLUMNS)))
     rows = store.rows(list(ids.values()))
+    qtbot.waitUntil(  # rows are read when first asked for
+        lambda: all(model.index(r, 1).data() is not None for r in range(model.rowCount()))
+    )
     for row in range(model.rowCount()):
         rid = model.request_id(row)
         assert rid is not None
@@ -104,12 +107,14 @@ SHOWN_EXACTLY = [
 ]
 
 
-def test_editor_shows_hostile_text_exactly(window: MainWindow, store: RequestStore) -> None:
+def test_editor_shows_hostile_text_exactly(
+    qtbot: QtBot, window: MainWindow, store: RequestStore
+) -> None:
     ids = _seed(store, SHOWN_EXACTLY)
-    window.requests_page.model.refresh()
+    refresh(qtbot, window.requests_page)
     editor = window.requests_page.editor
     for text, rid in ids.items():
-        _show(window, rid)
+        _show(qtbot, window, rid)
         stored = store.get(rid)
         assert editor.draft() == stored.draft, text
         assert editor.org_edit.text() == text.strip()
@@ -118,19 +123,19 @@ def test_editor_shows_hostile_text_exactly(window: MainWindow, store: RequestSto
 
 
 def test_editing_one_field_keeps_long_values_of_the_others(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     draft = ready_draft(
         desired_users="about 1500, maybe 2000 next year",
         aws_account_id="0123-4567-8901 (the production account, confirmed by Bob on the phone)",
     )
     stored = store.create(draft)
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     editor = window.requests_page.editor
     editor.notes_edit.setFocus()
     QTest.keyClicks(editor.notes_edit, "ok")
-    assert editor.flush()
+    assert save(qtbot, editor)
     after = store.get(stored.id).draft
     assert after.notes == "ok"
     assert (after.desired_users, after.aws_account_id) == (
@@ -140,17 +145,17 @@ def test_editing_one_field_keeps_long_values_of_the_others(
 
 
 def test_editing_one_field_keeps_the_exact_text_of_the_others(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     stored = store.create(
         ready_draft(customer_org="\ufeffAcme", notes="line one\r\nline two\u2028three\rfour")
     )
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     editor = window.requests_page.editor
     editor.name_edit.setFocus()
     QTest.keyClicks(editor.name_edit, "!")
-    assert editor.flush()
+    assert save(qtbot, editor)
     after = store.get(stored.id).draft
     assert after.requester_name == stored.draft.requester_name + "!"
     assert (after.customer_org, after.notes) == (stored.draft.customer_org, stored.draft.notes)
@@ -160,15 +165,15 @@ def test_editing_one_field_keeps_the_exact_text_of_the_others(
 
 
 def test_editor_title_shows_a_site_name_as_plain_text(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     ids = _seed(store, MARKUP)
-    window.requests_page.model.refresh()
+    refresh(qtbot, window.requests_page)
     title = window.requests_page.editor.title
     assert title.objectName() == "editorTitle"
     offenders = []
     for text, rid in ids.items():
-        _show(window, rid)
+        _show(qtbot, window, rid)
         assert text in title.text()
         if _renders_markup(title):
             offenders.append(text)
@@ -177,15 +182,15 @@ def test_editor_title_shows_a_site_name_as_plain_text(
 
 @pytest.mark.parametrize("where", ["desired users", "customer in a site conflict"])
 def test_field_problems_show_user_text_as_plain_text(
-    window: MainWindow, store: RequestStore, where: str
+    qtbot: QtBot, window: MainWindow, store: RequestStore, where: str
 ) -> None:
     if where == "desired users":
         stored = store.create(ready_draft(desired_users="<b>bold</b>"))
     else:
         store.create(ready_draft(site_name="shared", customer_org="<img src=x onerror=alert(1)>"))
         stored = store.create(ready_draft(site_name="shared", customer_org="Second"))
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     errors = [
         label
         for label in window.requests_page.editor.findChildren(QLabel, "fieldError")
@@ -196,14 +201,14 @@ def test_field_problems_show_user_text_as_plain_text(
 
 
 def test_no_other_label_renders_a_hostile_name_as_markup(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     """Every visible label but the two known offenders above, for every hostile request."""
     ids = _seed(store, HOSTILE)
-    window.requests_page.model.refresh()
+    refresh(qtbot, window.requests_page)
     known = ("editorTitle", "fieldError")
     for text, rid in ids.items():
-        _show(window, rid)
+        _show(qtbot, window, rid)
         window.requests_page.editor.show_all_problems()
         offenders = [
             (where, shown)
@@ -221,8 +226,8 @@ def test_status_bar_shows_an_export_path_as_plain_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stored = store.create(ready_draft(site_name="<i>acme<i>"))
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     target = tmp_path / f"<i>acme<i>{FILE_SUFFIX}"
 
     def save_request_file(cls: type, parent: QWidget | None, suggested: str) -> str:
@@ -237,12 +242,12 @@ def test_status_bar_shows_an_export_path_as_plain_text(
 
 
 def test_delete_confirmation_shows_hostile_names_as_plain_text(
-    window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QMessageBox is Qt.AutoText too; the names must not make its text rich."""
     ids = _seed(store, MARKUP)
     page = window.requests_page
-    page.model.refresh()
+    refresh(qtbot, page)
     asked: list[str] = []
 
     def confirm(cls: type, parent: QWidget | None, title: str, text: str, ok: str) -> bool:
@@ -250,12 +255,13 @@ def test_delete_confirmation_shows_hostile_names_as_plain_text(
         return False  # keep them
 
     monkeypatch.setattr(Dialogs, "confirm", classmethod(confirm))
-    for rid in ids.values():
-        _show(window, rid)
+    for count, rid in enumerate(ids.values(), 1):
+        _show(qtbot, window, rid)
         page.delete_selected()
+        qtbot.waitUntil(lambda count=count: len(asked) == count)  # type: ignore[misc]
     page.view.selectAll()
     page.delete_selected()
-    assert len(asked) == len(ids) + 1
+    qtbot.waitUntil(lambda: len(asked) == len(ids) + 1)
     for text in asked:
         assert not QtGui.mightBeRichText(text), text
     assert store.count() == len(ids)
@@ -288,12 +294,16 @@ def test_import_problems_show_hostile_file_names_as_plain_text(
 
 
 def _suggested_export_name(
-    window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch, site: str
+    qtbot: QtBot,
+    window: MainWindow,
+    store: RequestStore,
+    monkeypatch: pytest.MonkeyPatch,
+    site: str,
 ) -> tuple[Path, Path]:
     """(the folder the dialog opens in, the path it suggests) for a request named ``site``."""
     stored = store.create(RequestDraft(site_name=site))
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     suggested: list[str] = []
 
     def save_request_file(cls: type, parent: QWidget | None, proposal: str) -> str:
@@ -302,6 +312,7 @@ def _suggested_export_name(
 
     monkeypatch.setattr(Dialogs, "save_request_file", classmethod(save_request_file))
     window.requests_page.export_selected()
+    qtbot.waitUntil(lambda: bool(suggested))
     (proposal,) = suggested
     return Path.home(), Path(proposal)
 
@@ -310,9 +321,13 @@ def _suggested_export_name(
     "site", ["acme", "CON", "NUL.txt", "~", "...", "%", "<b>x", "$(id)", "\u202eexe.txt"]
 )
 def test_export_suggests_a_file_in_the_export_folder(
-    window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch, site: str
+    qtbot: QtBot,
+    window: MainWindow,
+    store: RequestStore,
+    monkeypatch: pytest.MonkeyPatch,
+    site: str,
 ) -> None:
-    folder, proposal = _suggested_export_name(window, store, monkeypatch, site)
+    folder, proposal = _suggested_export_name(qtbot, window, store, monkeypatch, site)
     assert proposal.parent == folder
     assert proposal.name.endswith(FILE_SUFFIX)
 
@@ -329,9 +344,13 @@ def test_export_suggests_a_file_in_the_export_folder(
     ],
 )
 def test_export_never_suggests_a_file_outside_the_export_folder(
-    window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch, site: str
+    qtbot: QtBot,
+    window: MainWindow,
+    store: RequestStore,
+    monkeypatch: pytest.MonkeyPatch,
+    site: str,
 ) -> None:
-    folder, proposal = _suggested_export_name(window, store, monkeypatch, site)
+    folder, proposal = _suggested_export_name(qtbot, window, store, monkeypatch, site)
     assert proposal.parent == folder
     assert "\x00" not in proposal.name
     assert len(proposal.name.encode()) <= 255
@@ -355,18 +374,18 @@ def test_profile_detail_shows_a_profile_name_as_plain_text(
 
 
 def test_changing_a_field_back_after_a_save_saves_the_change_back(
-    window: MainWindow, store: RequestStore
+    qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     """A field counts as untouched only against what was last saved, not first shown."""
     stored = store.create(ready_draft(notes="first"))
-    window.requests_page.model.refresh()
-    _show(window, stored.id)
+    refresh(qtbot, window.requests_page)
+    _show(qtbot, window, stored.id)
     editor = window.requests_page.editor
     editor.notes_edit.setFocus()
     editor.notes_edit.moveCursor(editor.notes_edit.textCursor().MoveOperation.End)
     QTest.keyClicks(editor.notes_edit, "!")
-    assert editor.flush()
+    assert save(qtbot, editor)
     assert store.get(stored.id).draft.notes == "first!"
     QTest.keyClick(editor.notes_edit, Qt.Key.Key_Backspace)
-    assert editor.flush()
+    assert save(qtbot, editor)
     assert store.get(stored.id).draft.notes == "first"

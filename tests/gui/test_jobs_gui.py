@@ -19,6 +19,7 @@ from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.requests_gui import refresh, show
 from ui.app import create_application
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
@@ -61,8 +62,8 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
     )
     window = _window(qtbot, sandbox)
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(acme.id)
+    refresh(qtbot, page)
+    show(qtbot, page, acme.id)
     ticks: list[int] = []
     heartbeat = QTimer()
     heartbeat.setInterval(10)
@@ -104,8 +105,8 @@ def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
     monkeypatch.setattr(
         Dialogs, "error", classmethod(lambda cls, p, title, text, d="": errors.append(text))
     )
-    window.requests_page.model.refresh()
-    window.requests_page.select_request(other.id)
+    refresh(qtbot, window.requests_page)
+    show(qtbot, window.requests_page, other.id)
     window.requests_page.submit_action.trigger()
     qtbot.waitUntil(lambda: bool(errors), timeout=15000)
     assert "222233334444" in errors[0]
@@ -122,8 +123,8 @@ def test_a_submitted_request_can_be_withdrawn_for_editing(
     sandbox.database.jobs.request_cancel(job.id)  # queued, so cancelled at once
     window = _window(qtbot, sandbox)
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(acme.id)
+    refresh(qtbot, page)
+    show(qtbot, page, acme.id)
     editor = page.editor
     assert editor.locked_banner.isVisible()
     assert editor.withdraw_button.isVisible()
@@ -132,9 +133,9 @@ def test_a_submitted_request_can_be_withdrawn_for_editing(
 
     qtbot.mouseClick(editor.withdraw_button, Qt.MouseButton.LeftButton)
 
-    assert not editor.locked_banner.isVisible()
+    qtbot.waitUntil(lambda: not editor.locked_banner.isVisible())
     assert editor.site_edit.isEnabled()
-    assert editor.status_label.text().startswith("Ready")
+    qtbot.waitUntil(lambda: editor.status_label.text().startswith("Ready"))
     assert store.get(acme.id).status is RequestStatus.READY
     assert sandbox.database.jobs.get(job.id).status is JobStatus.WITHDRAWN
     assert page.submit_action.isEnabled()

@@ -4,42 +4,74 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
+from tests.helpers.requests_gui import ops_fixture  # noqa: F401  (the ops fixture)
+from ui.operations import Operations
 from ui.requests.model import RequestsModel, Role
 
 
+def _wait_listed(qtbot: QtBot, model: RequestsModel) -> None:
+    qtbot.waitUntil(lambda: model.loaded and not model.refreshing)
+
+
+def _wait_rows(qtbot: QtBot, model: RequestsModel) -> None:
+    """Ask for every row (as a view painting them would) and wait until all are in."""
+
+    def all_in() -> bool:
+        return all(model.index(r, 1).data() is not None for r in range(model.rowCount()))
+
+    qtbot.waitUntil(all_in)
+
+
 def test_requests_model_passes_qtmodeltester(
-    qtmodeltester: ModelTester, store: RequestStore
+    qtbot: QtBot, qtmodeltester: ModelTester, store: RequestStore, ops: Operations
 ) -> None:
     for index in range(30):
         store.create(ready_draft(site_name=f"site{index:02d}", customer_org=f"Org {index % 7}"))
-    model = RequestsModel(store)
+    model = RequestsModel(store, ops)
+    # Checked empty, then it watches the IDs and rows arrive from the worker.
     qtmodeltester.check(model, force_py=True)
+    _wait_listed(qtbot, model)
+    _wait_rows(qtbot, model)
     model.sort(3)
     model.set_search("site1")
+    _wait_listed(qtbot, model)
     assert model.rowCount() == 10
     model.set_search("")
+    _wait_listed(qtbot, model)
+    _wait_rows(qtbot, model)
     qtmodeltester.check(model, force_py=True)
 
 
-def test_rows_are_read_lazily_and_carry_the_id(store: RequestStore) -> None:
+def test_rows_are_read_lazily_on_the_worker_and_carry_the_id(
+    qtbot: QtBot, store: RequestStore, ops: Operations
+) -> None:
     ids = [store.create(ready_draft(site_name=f"lazy{i:03d}")).id for i in range(450)]
-    model = RequestsModel(store)
+    model = RequestsModel(store, ops)
+    _wait_listed(qtbot, model)
     assert model.rowCount() == 450
     assert model._cache == {}  # nothing read before a row is shown
     last = model.index(449, 1)
-    assert model.data(last, Role.REQUEST_ID) in ids
+    assert model.data(last, Role.REQUEST_ID) in ids  # the ID needs no read
+    assert model.data(last) is None  # not read yet: data() never waits on the store
+    with qtbot.waitSignal(model.dataChanged):
+        pass
+    assert model.data(last) is not None
     assert len(model._cache) <= 200
     assert model.data(model.index(0, 0), 9999) is None
 
 
-def test_refresh_keeps_persistent_indexes_on_the_same_request(store: RequestStore) -> None:
+def test_refresh_keeps_persistent_indexes_on_the_same_request(
+    qtbot: QtBot, store: RequestStore, ops: Operations
+) -> None:
     first = store.create(ready_draft(site_name="aaa"))
     second = store.create(ready_draft(site_name="bbb"))
-    model = RequestsModel(store)
+    model = RequestsModel(store, ops)
     model.sort(1)  # site ascending: aaa, bbb
+    _wait_listed(qtbot, model)
     from PySide6.QtCore import QPersistentModelIndex
 
     pinned = QPersistentModelIndex(model.index(0, 1))
@@ -47,8 +79,24 @@ def test_refresh_keeps_persistent_indexes_on_the_same_request(store: RequestStor
     stored = store.get(first.id)
     store.save(first.id, stored.draft.with_changes(site_name="zzz"), stored.version)
     model.refresh()
+    _wait_listed(qtbot, model)
     assert model.data(model.index(pinned.row(), 0), Role.REQUEST_ID) == first.id
     assert model.data(model.index(0, 0), Role.REQUEST_ID) == second.id
+
+
+def test_a_newer_list_query_wins(qtbot: QtBot, store: RequestStore, ops: Operations) -> None:
+    for site in ("alpha", "bravo", "charlie"):
+        store.create(ready_draft(site_name=site))
+    model = RequestsModel(store, ops)
+    model.set_search("alpha")
+    model.set_search("bravo")  # the "alpha" answer, if it comes, is dropped
+    listed: list[int] = []
+    model.refreshed.connect(lambda: listed.append(model.rowCount()))
+    _wait_listed(qtbot, model)
+    assert listed == [1]
+    assert model.index(0, 1).data() is None or model.index(0, 1).data() == "bravo"
+    _wait_rows(qtbot, model)
+    assert model.index(0, 1).data() == "bravo"
 
 
 def test_jobs_model_passes_qtmodeltester_and_keeps_newest_first(

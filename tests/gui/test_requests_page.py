@@ -14,9 +14,19 @@ from byok_desktop.products import Product
 from byok_desktop.request import Field, RequestStatus
 from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
+from tests.helpers.requests_gui import (
+    column,
+    ops_fixture,  # noqa: F401  (the ops fixture)
+    refresh,
+    save,
+    show,
+    wait_list,
+)
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
+from ui.operations import Operations
 from ui.requests.editor import RequestEditor
+from ui.requests.page import RequestsPage
 
 
 def _click(qtbot: QtBot, button: QAbstractButton) -> None:
@@ -36,14 +46,21 @@ def _type_ready_request(qtbot: QtBot, editor: RequestEditor) -> None:
     _click(qtbot, editor.admin_check)
 
 
+def _new_request(qtbot: QtBot, page: RequestsPage) -> RequestEditor:
+    """Ctrl+N's command, waited for: the new request is shown in the editor."""
+    page.new_request()
+    qtbot.waitUntil(lambda: page.editor.request_id is not None)
+    return page.editor
+
+
 def test_ctrl_n_creates_a_draft_and_focuses_the_form(
     qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     page = window.requests_page
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.editor.request_id is not None)
     assert store.count() == 1
-    assert page.editor.request_id is not None
-    assert page.model.rowCount() == 1
+    wait_list(qtbot, page, 1)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.editor.org_edit)
 
 
@@ -51,8 +68,7 @@ def test_typing_shows_every_problem_inline_and_saves_automatically(
     qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     page = window.requests_page
-    page.new_request()
-    editor = page.editor
+    editor = _new_request(qtbot, page)
     qtbot.keyClicks(editor.account_edit, "27976624415")
     qtbot.keyClicks(editor.site_edit, "Bad_Site-")
     errors = editor.boxes[Field.SITE_NAME].errors
@@ -78,15 +94,14 @@ def test_fixing_the_fields_makes_the_request_ready(
     qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
     page = window.requests_page
-    page.new_request()
-    editor = page.editor
+    editor = _new_request(qtbot, page)
     _type_ready_request(qtbot, editor)
     assert editor.validation is not None
     assert editor.validation.problems() == []
-    assert "Ready" in editor.status_label.text()
+    qtbot.waitUntil(lambda: "Ready" in editor.status_label.text())  # once the site is checked
     assert "1,001 - 2,000" in editor.tier_label.text()
     assert "Jira" not in " ".join(editor.validation.notes(Field.PRODUCTS))
-    assert editor.flush()
+    assert save(qtbot, editor)
     stored = store.get(editor.request_id)  # type: ignore[arg-type]
     assert stored.status is RequestStatus.READY
     # Saved in canonical form.
@@ -95,8 +110,7 @@ def test_fixing_the_fields_makes_the_request_ready(
 
 
 def test_jira_and_early_access_notes_and_region_pair(qtbot: QtBot, window: MainWindow) -> None:
-    editor = window.requests_page.editor
-    window.requests_page.new_request()
+    editor = _new_request(qtbot, window.requests_page)
     qtbot.mouseClick(
         editor.product_checks[Product.JIRA_SERVICE_MANAGEMENT], Qt.MouseButton.LeftButton
     )
@@ -111,8 +125,7 @@ def test_jira_and_early_access_notes_and_region_pair(qtbot: QtBot, window: MainW
 
 
 def test_leaving_a_field_shows_the_canonical_form(qtbot: QtBot, window: MainWindow) -> None:
-    window.requests_page.new_request()
-    editor = window.requests_page.editor
+    editor = _new_request(qtbot, window.requests_page)
     qtbot.keyClicks(editor.account_edit, "0123 4567 8901")
     qtbot.keyClick(editor.account_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: editor.account_edit.text() == "012345678901")
@@ -121,8 +134,7 @@ def test_leaving_a_field_shows_the_canonical_form(qtbot: QtBot, window: MainWind
 def test_draft_survives_closing_the_window(
     qtbot: QtBot, window: MainWindow, store: RequestStore
 ) -> None:
-    window.requests_page.new_request()
-    editor = window.requests_page.editor
+    editor = _new_request(qtbot, window.requests_page)
     qtbot.keyClicks(editor.org_edit, "Typed just before closing")
     # Closing flushes the pending autosave at once.
     window.close()
@@ -133,14 +145,13 @@ def test_draft_survives_closing_the_window(
 def test_reopening_the_app_finds_the_request(qtbot: QtBot, window: MainWindow, context) -> None:  # type: ignore[no-untyped-def]
     from ui.settings import app_settings
 
-    window.requests_page.new_request()
-    _type_ready_request(qtbot, window.requests_page.editor)
+    _type_ready_request(qtbot, _new_request(qtbot, window.requests_page))
     window.close()
     second = MainWindow(context, app_settings(context.paths), Path("log"))
     qtbot.addWidget(second)
     second.show()  # the list is read when its page is first shown
-    assert second.requests_page.model.rowCount() == 1
-    second.requests_page.select_request(second.requests_page.model.request_id(0))  # type: ignore[arg-type]
+    wait_list(qtbot, second.requests_page, 1)
+    show(qtbot, second.requests_page, second.requests_page.model.request_id(0))  # type: ignore[arg-type]
     assert second.requests_page.editor.site_edit.text() == "acme"
 
 
@@ -151,23 +162,18 @@ def test_search_as_you_type_and_sort(qtbot: QtBot, window: MainWindow, store: Re
     )
     store.create(ready_draft(site_name="charlie", customer_org="Xeno plc"))
     page = window.requests_page
-    page.model.refresh()
-    assert page.model.rowCount() == 3
+    refresh(qtbot, page, 3)
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert page.search_edit.hasFocus()
     qtbot.keyClicks(page.search_edit, "1111-2222")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
-    assert page.model.index(0, 1).data() == "bravo"
+    column(qtbot, page, 1, ["bravo"])
     page.search_edit.clear()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3)
     page.view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # Customer
-    assert [page.model.index(r, 3).data() for r in range(3)] == [
-        "Xeno plc",
-        "Yotta Inc",
-        "Zeta Ltd",
-    ]
+    column(qtbot, page, 3, ["Xeno plc", "Yotta Inc", "Zeta Ltd"])
     page.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # Site
-    assert [page.model.index(r, 1).data() for r in range(3)] == ["charlie", "bravo", "alpha"]
+    column(qtbot, page, 1, ["charlie", "bravo", "alpha"])
 
 
 def test_delete_asks_first(
@@ -176,8 +182,8 @@ def test_delete_asks_first(
     first = store.create(ready_draft(site_name="keepme"))
     second = store.create(ready_draft(site_name="dropme"))
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(second.id)
+    refresh(qtbot, page)
+    show(qtbot, page, second.id)
     asked: list[str] = []
     monkeypatch.setattr(
         Dialogs,
@@ -186,20 +192,20 @@ def test_delete_asks_first(
     )
     page.view.setFocus()
     qtbot.keyClick(page.view, Qt.Key.Key_Delete)
-    assert asked
+    qtbot.waitUntil(lambda: bool(asked))
     assert "dropme" in asked[0]
     assert store.count() == 2
     monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda cls, parent, title, text, ok: True))
     qtbot.keyClick(page.view, Qt.Key.Key_Delete)
-    assert store.count() == 1
+    qtbot.waitUntil(lambda: store.count() == 1)
+    wait_list(qtbot, page, 1)
     assert store.get(first.id).draft.site_name == "keepme"
 
 
 def test_delete_key_in_a_text_field_does_not_delete_requests(
     qtbot: QtBot, window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window.requests_page.new_request()
-    editor = window.requests_page.editor
+    editor = _new_request(qtbot, window.requests_page)
     qtbot.keyClicks(editor.org_edit, "abc")
     editor.org_edit.setCursorPosition(0)
     monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda *a: pytest.fail("asked to delete")))
@@ -213,16 +219,19 @@ def test_duplicate_gets_a_new_request_that_conflicts_on_site(
 ) -> None:
     original = store.create(ready_draft())
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(original.id)
+    refresh(qtbot, page)
+    show(qtbot, page, original.id)
     qtbot.keyClick(window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.editor.request_id not in (None, original.id))
     assert store.count() == 2
     copy_id = page.editor.request_id
     assert copy_id != original.id
     copy = store.get(copy_id)  # type: ignore[arg-type]
     assert copy.draft.uid != original.draft.uid
     assert copy.status is RequestStatus.DRAFT
-    assert "already named by request" in page.editor.boxes[Field.SITE_NAME].errors.text()
+    qtbot.waitUntil(  # after the site's records are read
+        lambda: "already named by request" in page.editor.boxes[Field.SITE_NAME].errors.text()
+    )
 
 
 def test_version_conflict_keeps_the_users_text(
@@ -230,18 +239,18 @@ def test_version_conflict_keeps_the_users_text(
 ) -> None:
     stored = store.create(ready_draft())
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(stored.id)
+    refresh(qtbot, page)
+    show(qtbot, page, stored.id)
     # Another app instance saves first.
     store.save(stored.id, stored.draft.with_changes(notes="theirs"), stored.version)
     qtbot.keyClicks(page.editor.notes_edit, "mine")
-    assert not page.editor.flush()
+    assert not save(qtbot, page.editor)
     assert page.editor.conflict_banner.isVisible()
     assert page.editor.notes_edit.toPlainText() == "mine"
     assert store.get(stored.id).draft.notes == "theirs"
     page.editor.findChild(type(page.editor.show_all_button), "keepMineAsCopy").click()
+    qtbot.waitUntil(lambda: page.editor.request_id not in (None, stored.id))
     assert store.count() == 2
-    assert page.editor.request_id != stored.id
     assert store.get(page.editor.request_id).draft.notes == "mine"  # type: ignore[arg-type]
 
 
@@ -277,29 +286,27 @@ def test_a_reopened_draft_shows_everything_still_missing(
 ) -> None:
     half_done = store.create(ready_draft(requester_email="", requester_is_org_admin=False))
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(half_done.id)
+    refresh(qtbot, page)
+    show(qtbot, page, half_done.id)
     assert page.editor.boxes[Field.REQUESTER_EMAIL].errors.isVisible()
     assert page.editor.boxes[Field.REQUESTER_IS_ORG_ADMIN].errors.isVisible()
     assert "2 problems" in page.editor.status_label.text()
 
 
 def test_the_list_is_queried_once_at_start_in_the_saved_order(
-    qtbot: QtBot, context, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, context, monkeypatch: pytest.MonkeyPatch, ops: Operations
 ) -> None:  # type: ignore[no-untyped-def]
     """Restoring the saved header (and its sort) must not query once per step, and a page
     not shown does not query at all: on a large database each list query costs ~150 ms
     of start-up."""
     from byok_desktop.store.requests import SortKey
-    from ui.requests.page import RequestsPage
     from ui.settings import app_settings
-    from ui.tasks import TaskRunner
 
     store = context.database.requests
     for site in ("bravo", "alpha", "charlie"):
         store.create(ready_draft(site_name=site))
     settings = app_settings(context.paths)
-    first = RequestsPage(store, TaskRunner(), settings)
+    first = RequestsPage(store, ops, settings)
     qtbot.addWidget(first)
     first.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by site
     first.save_state()
@@ -311,13 +318,13 @@ def test_the_list_is_queried_once_at_start_in_the_saved_order(
         return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(RequestStore, "list_ids", counting)
-    second = RequestsPage(store, TaskRunner(), settings)
+    second = RequestsPage(store, ops, settings)
     qtbot.addWidget(second)
     assert queries == []  # nothing until the page is shown (the app may open elsewhere)
     second.show()
+    wait_list(qtbot, second, 3)
     assert len(queries) == 1
     second.hide()
     second.show()
     assert len(queries) == 1
-    sites = [second.model.index(r, 1).data() for r in range(second.model.rowCount())]
-    assert sites == ["alpha", "bravo", "charlie"]
+    column(qtbot, second, 1, ["alpha", "bravo", "charlie"])

@@ -13,6 +13,7 @@ from byok_desktop.context import open_context
 from byok_desktop.paths import resolve_paths
 from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
+from tests.helpers.requests_gui import refresh, show
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 
@@ -36,8 +37,8 @@ def test_ctrl_e_exports_selected_requests_to_a_file(
 ) -> None:
     stored = store.create(ready_draft(aws_account_id="000000000042"))
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(stored.id)
+    refresh(qtbot, page)
+    show(qtbot, page, stored.id)
     target = tmp_path / "out" / "acme"
     target.parent.mkdir()
     asked: list[tuple[object, ...]] = []
@@ -74,6 +75,7 @@ def test_import_into_another_data_dir_and_conflicts_are_asked(
     qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: store.count() == 1)
     qtbot.waitUntil(lambda: "Imported 1" in window.status.text())
+    qtbot.waitUntil(lambda: page.editor.request_id is not None)
     imported = store.get(page.editor.request_id)  # type: ignore[arg-type]
     assert imported.draft == sent.draft
 
@@ -124,10 +126,10 @@ def test_ctrl_e_exports_even_while_typing_in_a_field(
 ) -> None:
     stored = store.create(ready_draft())
     page = window.requests_page
-    page.model.refresh()
-    page.select_request(stored.id)
+    refresh(qtbot, page)
+    show(qtbot, page, stored.id)
     page.editor.org_edit.setFocus()
     asked: list[tuple[object, ...]] = []
     _replace(monkeypatch, "save_request_file", "", asked)  # the user cancels the dialog
     qtbot.keyClick(page.editor.org_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    assert len(asked) == 1
+    qtbot.waitUntil(lambda: len(asked) == 1)

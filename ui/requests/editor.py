@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -25,8 +27,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
+from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
@@ -39,7 +41,10 @@ from byok_desktop.store.requests import (
     VersionConflict,
     site_key,
 )
-from byok_desktop.validation import Validation
+from byok_desktop.validation import SiteClaim, Validation, validate_as_typed
+from ui.operations import Executor, Operations, Ticket
+from ui.requests.faults import Fault, classify, reason
+from ui.requests.lifetime import run_for
 from ui.requests.model import STATUS_ICONS
 from ui.resources import icon
 
@@ -51,7 +56,21 @@ USERS_MAX_LENGTH = 20
 log = logging.getLogger("ui.requests")
 
 AUTOSAVE_MS = 600
+SITE_CHECK_MS = 250  # the pause in typing after which the site's records are read
+FLUSH_WAIT_MS = 10_000
+# Newest wins within each (an older read's result is dropped).
+SITE_CHECK_KEY = "editor-site-check"
+LOAD_KEY = "editor-load"
+RELOAD_KEY = "editor-reload"
+OFFLINE_TEXT = "Offline — your edits are kept here and saved when the database is back"
 LABEL_WIDTH = 170
+
+
+class SiteFacts(NamedTuple):
+    """What the database holds on a site, as the editor's site rule needs it."""
+
+    claims: list[SiteClaim]
+    pinned: Location | None
 
 
 def _repolish(widget: QWidget) -> None:
@@ -121,32 +140,79 @@ class _FieldBox(QWidget):
 
 class RequestEditor(QWidget):
     """Edits one stored request. Every change is validated at once and saved after a
-    short pause, so closing the window or a crash keeps the draft."""
+    short pause, so closing the window or a crash keeps the draft.
+
+    The editor never waits on the database. The pure rules run on every keystroke; the
+    site's records (its claims and pinned location) are read on the database worker after
+    a short pause and cached per site; loading, saving and withdrawing run there too. A
+    failure of the link shows one banner, keeps every edit and retries with backoff.
+    """
 
     saved = Signal(int)  # request id
     request_copied = Signal(int)  # a conflict was resolved by saving a copy
     withdrawn = Signal(int)  # a submitted request was taken back for editing
+    # A save round ended: True when nothing is left unsaved, False when it failed (the
+    # banner says why; the edits stay). The window waits for it at quit (save_now).
+    save_finished = Signal(bool)
+    shown = Signal(object)  # the id of the request now shown (None: nothing)
+    # A load or command waited for unsaved edits that could not be saved.
+    blocked = Signal(str)
 
-    def __init__(self, store: RequestStore, parent: QWidget | None = None) -> None:
+    # Seconds between retries while the database is out of reach (tests shorten them).
+    RETRY_DELAYS_MS: tuple[int, ...] = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
+
+    def __init__(self, store: RequestStore, ops: Operations, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("requestEditor")
         self._store = store
+        self._ops = ops
         self._stored: StoredRequest | None = None
         self._as_shown: dict[str, str] = {}  # the text fields as first shown (see draft())
         self._dirty = False
-        self._loading = False
+        self._loading = False  # the widgets are being filled: not an edit
         self._show_all = False
         self._touched: set[Field] = set()
         self._conflict: VersionConflict | None = None
         self.validation: Validation | None = None
 
+        # Saving: one save at a time; the edits it carries are counted (see _saved).
+        self._edits = 0
+        self._save_ticket: Ticket | None = None
+        self._save_sent: tuple[int, dict[str, str]] = (0, {})
+        self._save_wanted = False  # save_now(): save again at once if more was typed
+        self._after_save: list[Callable[[], None]] = []
+        self._refused = "Your edits could not be saved; they are still in the editor."
+        # Loading: the request asked for, while its read runs (or waits for a save).
+        self._load_ticket: Ticket | None = None
+        self._loading_id: int | None = None
+        self._pending_load: int | None = None
+        self._has_pending_load = False
+        # The site's records as last read, per (site key, request id); a change to
+        # requests or products empties the cache (the generation drops reads in flight).
+        self._site_facts: dict[tuple[str, int], SiteFacts] = {}
+        self._site_generation = 0
+        self._after_check: list[Callable[[], None]] = []
+        # A failure of the environment: one banner, retried with backoff.
+        self._fault: Fault | None = None
+        self._retries = 0
+
         self._timer = QTimer(self)
+        self._timer.setObjectName("autosave")
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._autosave)
+        self._site_timer = QTimer(self)
+        self._site_timer.setObjectName("siteCheck")
+        self._site_timer.setSingleShot(True)
+        self._site_timer.setInterval(SITE_CHECK_MS)
+        self._site_timer.timeout.connect(self._check_site)
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setObjectName("retry")
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self.retry_now)
 
         self._build()
-        self.load(None)
+        self._show(None)
 
     # --- construction ------------------------------------------------------------
 
@@ -196,7 +262,7 @@ class RequestEditor(QWidget):
 
         self.error_banner = _Banner("errorBanner")
         retry = self.error_banner.add_button("Try again", "retrySave")
-        retry.clicked.connect(self.flush)
+        retry.clicked.connect(self.retry_now)
         self.error_banner.hide()
         outer.addWidget(self.error_banner)
 
@@ -398,6 +464,24 @@ class RequestEditor(QWidget):
     def dirty(self) -> bool:
         return self._dirty
 
+    @property
+    def has_unsaved_edits(self) -> bool:
+        """True while something typed is not in the database yet (a save may be running)."""
+        return self._dirty
+
+    @property
+    def saving(self) -> bool:
+        return self._ops.is_pending(self._save_ticket)
+
+    @property
+    def busy_loading(self) -> bool:
+        """True while a request asked for is being read (or waits for a save)."""
+        return self._loading_id is not None or self._has_pending_load
+
+    @property
+    def offline(self) -> bool:
+        return self._fault is Fault.OFFLINE
+
     def draft(self) -> RequestDraft:
         """The form's values as a draft (uid kept from the stored request)."""
         location = next(
@@ -432,19 +516,98 @@ class RequestEditor(QWidget):
             "notes": self.notes_edit.toPlainText(),
         }
 
+    # --- loading -----------------------------------------------------------------------
+
     def load(self, request_id: int | None) -> None:
-        """Show a stored request (None: nothing selected). Saves pending edits first."""
-        if self._stored is not None and request_id == self._stored.id:
+        """Show a stored request (None: nothing selected), read on the database worker.
+        Pending edits are saved first; if they cannot be, the editor keeps them on screen
+        and emits ``blocked``."""
+        target = self._loading_id if self._loading_id is not None else self.request_id
+        if request_id == target and not self._has_pending_load:
             return
-        if self._dirty and not self.flush():
-            return  # keep the unsaved text on screen; the banner says why
-        stored = None
-        if request_id is not None:
-            try:
-                stored = self._store.get(request_id)
-            except RequestNotFound:
-                stored = None
+        if self._dirty:
+            self._pending_load = request_id
+            self._has_pending_load = True
+            self._refused = "Your edits could not be saved; they are still in the editor."
+            if self.save_now() is None:
+                self._block(self._refused)
+            return
+        self._start_load(request_id)
+
+    def show_request(self, stored: StoredRequest) -> None:
+        """Show a request the caller has just read or written (no read of its own)."""
+        self._ops.drop(self._load_ticket)
+        self._loading_id = None
+        self._stored = None
         self._show(stored)
+
+    def _start_load(self, request_id: int | None) -> None:
+        self._ops.drop(self._load_ticket)
+        self._has_pending_load = False
+        self._pending_load = None
+        if request_id is None:
+            self._loading_id = None
+            self._show(None)
+            return
+        self._loading_id = request_id
+        self._body.setEnabled(False)  # the shown request is leaving: no edits to it now
+        self.saved_label.setText(f"Loading request #{request_id}…")
+        store = self._store
+        self._load_ticket = run_for(
+            self,
+            self._ops,
+            lambda: store.get(request_id),
+            self._loaded,
+            self._load_failed,
+            on=Executor.DATABASE,
+            what=f"load request #{request_id}",
+            key=LOAD_KEY,
+        )
+
+    def _loaded(self, stored: StoredRequest) -> None:
+        self._loading_id = None
+        self._load_ticket = None
+        self._link_works()
+        self._stored = None
+        self._show(stored)
+
+    def _load_failed(self, error: BaseException) -> None:
+        self._load_ticket = None
+        if isinstance(error, RequestNotFound):
+            self._loading_id = None
+            self._show(None)
+            return
+        self._fail(error, "load the request")
+
+    def reload(self) -> None:
+        """Show the stored request again if it changed elsewhere (its status may have).
+        Unsaved edits win: a change made elsewhere surfaces as a conflict when they save."""
+        if self._stored is None or self._dirty or self.busy_loading:
+            return
+        store, request_id = self._store, self._stored.id
+        run_for(
+            self,
+            self._ops,
+            lambda: store.get(request_id),
+            self._reloaded,
+            self._reload_failed,
+            on=Executor.DATABASE,
+            what=f"read request #{request_id} again",
+            key=RELOAD_KEY,
+        )
+
+    def _reloaded(self, stored: StoredRequest) -> None:
+        if self._stored is None or stored.id != self._stored.id:
+            return  # another request is shown by now
+        if self._dirty or self.busy_loading or stored.version == self._stored.version:
+            return
+        self._stored = None
+        self._show(stored)
+
+    def _reload_failed(self, error: BaseException) -> None:
+        if isinstance(error, RequestNotFound):
+            return  # deleted elsewhere: the list drops it; a save would say so
+        log.info("Request not read again: %s", error)
 
     def _show(self, stored: StoredRequest | None) -> None:
         self._stored = stored
@@ -456,7 +619,8 @@ class RequestEditor(QWidget):
             self._has_value(stored.draft, field) for field in Field
         )
         self.conflict_banner.hide()
-        self.error_banner.hide()
+        if self._fault is None:
+            self.error_banner.hide()
         self.setEnabled(stored is not None)
         self._show_lock(stored)
         draft = stored.draft if stored else RequestDraft(uid="")
@@ -487,6 +651,7 @@ class RequestEditor(QWidget):
             self._loading = False
         self._update_saved_label()
         self.revalidate()
+        self.shown.emit(self.request_id)
 
     def _show_lock(self, stored: StoredRequest | None) -> None:
         """Submitted requests are the record of what was provisioned: shown, not edited."""
@@ -513,27 +678,43 @@ class RequestEditor(QWidget):
     def withdraw(self) -> None:
         if self._stored is None:
             return
-        try:
-            stored = self._store.withdraw(self._stored.id)
-        except (CannotWithdraw, RequestNotFound, SQLAlchemyError, OSError) as exc:
-            self.error_banner.label.setText(f"Could not withdraw: {exc}")
-            self.error_banner.show()
-            return
-        self._stored = None
-        self._show(stored)
+        store, request_id = self._store, self._stored.id
+        self.withdraw_button.setEnabled(False)
+        run_for(
+            self,
+            self._ops,
+            lambda: store.withdraw(request_id),
+            self._withdrew,
+            self._withdraw_failed,
+            on=Executor.DATABASE,
+            what=f"withdraw request #{request_id}",
+        )
+
+    def _withdrew(self, stored: StoredRequest) -> None:
+        self.withdraw_button.setEnabled(True)
+        self.error_banner.hide()
+        self.show_request(stored)
         self.withdrawn.emit(stored.id)
 
-    def reload(self) -> None:
-        """Show the stored request again (its status may have changed elsewhere)."""
-        if self._stored is None or self._dirty:
+    def _withdraw_failed(self, error: BaseException) -> None:
+        self.withdraw_button.setEnabled(True)
+        if not isinstance(error, CannotWithdraw | RequestNotFound) and classify(error) is Fault.BUG:
+            log.error("Could not withdraw request", exc_info=error)
+        self.error_banner.label.setText(f"Could not withdraw: {reason(error)}")
+        self.error_banner.show()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Records changed (here or elsewhere): forget the sites' records as read, check
+        the shown site again, and show the request again if it changed."""
+        if changes.origin is self:
             return
-        try:
-            stored = self._store.get(self._stored.id)
-        except RequestNotFound:
-            return
-        if stored.version != self._stored.version:
-            self._stored = None
-            self._show(stored)
+        if changes.touches(Kind.REQUESTS) or changes.touches(Kind.PRODUCTS):
+            self._site_generation += 1
+            self._site_facts.clear()
+            if self._stored is not None and not self.busy_loading:
+                self.revalidate()
+        if self._stored is not None and changes.touches_request(self._stored.id):
+            self.reload()
 
     # --- editing --------------------------------------------------------------------
 
@@ -542,10 +723,11 @@ class RequestEditor(QWidget):
             return
         self._touched.add(field)
         self._dirty = True
+        self._edits += 1
         self._update_saved_label()
         self.revalidate()
-        if self._conflict is None:
-            self._timer.start()
+        if self._conflict is None and not self._retry_timer.isActive():
+            self._timer.start()  # while retrying, the retry saves
 
     @Slot(QAbstractButton, bool)
     def _location_toggled(self, _button: QAbstractButton, checked: bool) -> None:
@@ -585,7 +767,18 @@ class RequestEditor(QWidget):
             if fields:
                 self.boxes[fields[0]].content.setFocus()
 
+    @property
+    def site_checked(self) -> bool:
+        """True when the site rule has spoken: the site's records are read (or the name
+        is not a valid site, so there is nothing to read)."""
+        if self._stored is None:
+            return False
+        key = site_key(self.draft().site_name)
+        return not key or (key, self._stored.id) in self._site_facts
+
     def revalidate(self) -> None:
+        """Check every rule at once, with the site's records if they are read; never
+        waits on the database (an unknown site is read after a pause, see _check_site)."""
         if self._stored is None:
             self.validation = None
             self.title.setText("No request selected")
@@ -593,17 +786,24 @@ class RequestEditor(QWidget):
             self.status_icon.clear()
             self.show_all_button.hide()
             self.tier_label.clear()
+            self.pinned_label.hide()
             for box in self.boxes.values():
                 box.show_findings([], [])
             return
         draft = self.draft()
-        result = self._store.validate(draft, self._stored.id)
+        key = site_key(draft.site_name)
+        facts = self._site_facts.get((key, self._stored.id)) if key else SiteFacts([], None)
+        if facts is None:
+            self._site_timer.start()  # read the site's records once the typing pauses
+        else:
+            self._site_timer.stop()
+        result = validate_as_typed(draft, self._store.tiers, facts.claims if facts else None)
         self.validation = result
         for field, box in self.boxes.items():
             visible = self._show_all or field in self._touched or self._has_value(draft, field)
             box.show_findings(result.problems(field) if visible else [], result.notes(field))
         self.tier_label.setText(f"User tier: {result.tier.name}" if result.tier else "")
-        self._show_pinned(draft)
+        self._show_pinned(draft, facts.pinned if facts else None)
         site = draft.site_name.strip() or "new request"
         self.title.setText(f"#{self._stored.id} · {site}")
         count = result.problem_count
@@ -619,7 +819,9 @@ class RequestEditor(QWidget):
             self.show_all_button.hide()
         elif result.status is RequestStatus.READY:
             self.status_icon.setPixmap(icon("status-ready").pixmap(QSize(18, 18)))
-            self.status_label.setText("Ready: every rule passes")
+            self.status_label.setText(
+                "Ready: every rule passes" if facts is not None else "Checking the site…"
+            )
             self.show_all_button.hide()
         else:
             self.status_icon.setPixmap(icon("status-draft").pixmap(QSize(18, 18)))
@@ -627,9 +829,8 @@ class RequestEditor(QWidget):
             self.status_label.setText(f"Draft: {count} {noun} to fix")
             self.show_all_button.setVisible(not self._show_all)
 
-    def _show_pinned(self, draft: RequestDraft) -> None:
+    def _show_pinned(self, draft: RequestDraft, pinned: Location | None) -> None:
         """A site with BYOK products is pinned to their location: the others are locked."""
-        pinned = self._store.site_location(site_key(draft.site_name))
         for location, button in self.location_buttons.items():
             button.setEnabled(pinned is None or location is pinned)
         self.pinned_label.setVisible(pinned is not None)
@@ -638,6 +839,70 @@ class RequestEditor(QWidget):
                 f"{draft.site_name.strip()} already has BYOK products in "
                 f"{pinned.display_name}; its data can never move, so this is fixed."
             )
+
+    @Slot()
+    def _check_site(self) -> None:
+        """Read the typed site's claims and pinned location on the database worker; the
+        newest check wins (an older one's result is dropped)."""
+        if self._stored is None:
+            return
+        site_name = self.draft().site_name
+        key = site_key(site_name)
+        wanted = (key, self._stored.id)
+        if not key or wanted in self._site_facts:
+            return
+        store, request_id, generation = self._store, self._stored.id, self._site_generation
+
+        def read() -> tuple[tuple[str, int], int, SiteFacts]:
+            claims = store.site_claims(site_name, request_id)
+            return wanted, generation, SiteFacts(claims, store.site_location(key))
+
+        run_for(
+            self,
+            self._ops,
+            read,
+            self._site_read,
+            self._site_read_failed,
+            on=Executor.DATABASE,
+            what=f"check site {key}",
+            key=SITE_CHECK_KEY,
+        )
+
+    def after_site_checked(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once the site rule has spoken on what is typed (at once if it
+        has): the site's records are read now rather than after the typing pause."""
+        if self.site_checked:
+            then()
+            return
+        self._after_check.append(then)
+        self._site_timer.stop()
+        self._check_site()
+
+    def _site_read(self, result: tuple[tuple[str, int], int, SiteFacts]) -> None:
+        wanted, generation, facts = result
+        if generation != self._site_generation:
+            self._check_site()  # records changed while it was read: read them again
+            return
+        self._site_facts[wanted] = facts
+        self._link_works()
+        if self._stored is not None and wanted == (
+            site_key(self.draft().site_name),
+            self._stored.id,
+        ):
+            self.revalidate()
+            then, self._after_check = self._after_check, []
+            for call in then:
+                call()
+
+    def _site_read_failed(self, error: BaseException) -> None:
+        # The site rule stays silent; the banner says the database is out of reach.
+        if self._after_check:
+            self._after_check.clear()
+            self.blocked.emit("The site could not be checked; try again in a moment.")
+        if classify(error) is Fault.BUG:
+            log.error("Site check failed", exc_info=error)
+            return
+        self._fail(error, "check the site")
 
     @staticmethod
     def _has_value(draft: RequestDraft, field: Field) -> bool:
@@ -649,6 +914,12 @@ class RequestEditor(QWidget):
     def _update_saved_label(self) -> None:
         if self._stored is None:
             self.saved_label.clear()
+        elif self._fault is Fault.OFFLINE:
+            self.saved_label.setText(OFFLINE_TEXT)
+        elif self._fault is not None and self._dirty:
+            self.saved_label.setText("Not saved yet — your edits are kept here")
+        elif self.saving:
+            self.saved_label.setText("Saving…")
         elif self._dirty:
             self.saved_label.setText("Editing… saved automatically")
         else:
@@ -658,57 +929,194 @@ class RequestEditor(QWidget):
     # --- saving -----------------------------------------------------------------------
 
     @Slot()
-    def flush(self) -> bool:
-        """Save now if there are unsaved edits. False when they could not be saved."""
+    def _autosave(self) -> None:
+        self._start_save()
+
+    def save_now(self) -> Ticket | None:
+        """Save what is typed, on the database worker. Returns the running save's ticket,
+        or None when there is nothing to save or it cannot be saved (a conflict waits for
+        the user). ``save_finished`` says how it ended; if more is typed while it runs,
+        that is saved at once after it."""
+        if not self._dirty or self._stored is None or self._conflict is not None:
+            return None
+        self._save_wanted = True
+        return self._start_save()
+
+    def after_saved(self, then: Callable[[], None], refused: str) -> None:
+        """Call ``then`` once nothing is left unsaved (at once when that is so already);
+        if the edits cannot be saved, emit ``blocked(refused)`` instead."""
+        if not self._dirty:
+            then()
+            return
+        self._after_save.append(then)
+        self._refused = refused
+        if self.save_now() is None:
+            self._after_save.clear()
+            self._block(refused)
+
+    def _start_save(self) -> Ticket | None:
         self._timer.stop()
-        if not self._dirty or self._stored is None:
-            return True
-        if self._conflict is not None:
-            return False
+        if self.saving:
+            return self._save_ticket  # _saved sends what was typed meanwhile
+        if not self._dirty or self._stored is None or self._conflict is not None:
+            return None
+        self._retry_timer.stop()
         draft = self.draft()
-        try:
-            stored = self._store.save(self._stored.id, draft, self._stored.version)
-        except VersionConflict as exc:
-            self._conflict = exc
+        self._save_sent = (self._edits, self._texts())
+        store, request_id, version = self._store, self._stored.id, self._stored.version
+        self._save_ticket = run_for(
+            self,
+            self._ops,
+            lambda: store.save(request_id, draft, version),
+            self._saved,
+            self._save_failed,
+            on=Executor.DATABASE,
+            what=f"save request #{request_id}",
+        )
+        self._update_saved_label()
+        return self._save_ticket
+
+    def _saved(self, stored: StoredRequest) -> None:
+        self._save_ticket = None
+        edits, texts = self._save_sent
+        self._stored = stored
+        self._as_shown = texts  # what was just saved is what the widgets showed then
+        self._dirty = self._edits != edits  # typed on while it saved: still to save
+        self._link_works()
+        self._update_saved_label()
+        self.revalidate()
+        self.saved.emit(stored.id)
+        if self._dirty:
+            if self._save_wanted or self._has_pending_load or self._after_save:
+                self._start_save()
+            else:
+                self._timer.start()
+            return
+        self._save_wanted = False
+        self.save_finished.emit(True)
+        then, self._after_save = self._after_save, []
+        for call in then:
+            call()
+        if self._has_pending_load:
+            self._start_load(self._pending_load)
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._save_ticket = None
+        self._save_wanted = False
+        assert self._stored is not None
+        if isinstance(error, VersionConflict):
+            self._conflict = error
             self.conflict_banner.label.setText(
                 "This request was changed in another window or app since you opened it. "
                 "Your edits here are not saved yet: load the other version, or keep yours "
                 "as a new copy."
             )
             self.conflict_banner.show()
-            log.warning("Version conflict on request %s", exc.request_id)
-            return False
-        except RequestLocked as exc:
+            log.warning("Version conflict on request %s", error.request_id)
+        elif isinstance(error, RequestLocked):
             self._conflict = VersionConflict(self._stored.id, self._stored.version, -1)
             self.conflict_banner.label.setText(
-                f"{exc} It was submitted elsewhere; your edits here are not saved. Keep them "
+                f"{error} It was submitted elsewhere; your edits here are not saved. Keep them "
                 "as a new request, or load the submitted version."
             )
             self.conflict_banner.show()
-            return False
-        except RequestNotFound:
+        elif isinstance(error, RequestNotFound):
             self._conflict = VersionConflict(self._stored.id, self._stored.version, -1)
             self.conflict_banner.label.setText(
                 "This request was deleted elsewhere. Keep your edits as a new request?"
             )
             self.conflict_banner.show()
-            return False
-        except (SQLAlchemyError, OSError) as exc:
-            reason = getattr(exc, "orig", None) or exc
-            log.error("Could not save request %s: %s", self._stored.id, reason)
-            self.error_banner.label.setText(
-                f"Could not save: {reason}. Your edits stay here; they are saved as soon as "
-                "the database accepts them (check disk space and folder permissions)."
-            )
-            self.error_banner.show()
-            return False
-        self.error_banner.hide()
-        self._stored = stored
-        self._as_shown = self._texts()  # what was just saved is what the widgets show
-        self._dirty = False
+        else:
+            self._fail(error, "save")
         self._update_saved_label()
-        self.saved.emit(stored.id)
-        return True
+        self.save_finished.emit(False)
+        if self._after_save or self._has_pending_load:
+            self._after_save.clear()
+            self._block(self._refused)
+
+    def _block(self, text: str) -> None:
+        self._has_pending_load = False
+        self._pending_load = None
+        self.blocked.emit(text)
+
+    def flush(self, timeout_ms: int = FLUSH_WAIT_MS) -> bool:
+        """Save now and wait for the outcome, for a caller that cannot wait for
+        ``save_finished`` (the window at quit, until it uses ``save_now``). The wait is a
+        local event loop, so the window keeps painting, and ends after ``timeout_ms``.
+        False when edits are still unsaved."""
+        if self.save_now() is None:
+            return not self._dirty
+        loop = QEventLoop()
+        self.save_finished.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        try:
+            loop.exec()
+        finally:
+            self.save_finished.disconnect(loop.quit)
+        return not self._dirty
+
+    # --- faults and retries ---------------------------------------------------------
+
+    def _fail(self, error: BaseException, what: str) -> None:
+        """One banner for whatever failed; the environment's failures retry by themselves."""
+        fault = classify(error)
+        why = reason(error)
+        self._fault = fault
+        if fault is Fault.BUG:
+            log.error("Could not %s request %s", what, self.request_id, exc_info=error)
+            self.error_banner.label.setText(
+                f"Could not {what}: {why}. Your edits stay here; try again, and if it keeps "
+                "failing, the log has the details."
+            )
+        else:
+            delay = self.RETRY_DELAYS_MS[min(self._retries, len(self.RETRY_DELAYS_MS) - 1)]
+            self._retries += 1
+            if self._retries == 1:
+                log.warning("Could not %s request %s: %s", what, self.request_id, why)
+            else:
+                log.info("Still cannot %s request %s: %s", what, self.request_id, why)
+            self._retry_timer.start(delay)
+            again = f"Trying again in {max(1, round(delay / 1000))} s."
+            if fault is Fault.OFFLINE:
+                self.error_banner.label.setText(
+                    f"Cannot reach the database ({why}). Your edits stay here and are saved "
+                    f"when it is back. {again}"
+                )
+            else:
+                self.error_banner.label.setText(
+                    f"Could not {what}: {why}. Your edits stay here; they are saved as soon as "
+                    f"the database accepts them (check disk space and folder permissions). "
+                    f"{again}"
+                )
+        self.error_banner.show()
+        self._update_saved_label()
+
+    def _link_works(self) -> None:
+        if self._fault is None:
+            return
+        self._fault = None
+        self._retries = 0
+        self._retry_timer.stop()
+        self.error_banner.hide()
+        log.info("The database answers again")
+        self._update_saved_label()
+        if self._dirty and not self.saving and self._conflict is None:
+            self._timer.start()  # what waited for the link is saved now
+
+    @Slot()
+    def retry_now(self) -> None:
+        """Try again what failed: the load asked for, the unsaved edits, the site check."""
+        self._retry_timer.stop()
+        if self._loading_id is not None and not self._ops.is_pending(self._load_ticket):
+            self._start_load(self._loading_id)
+        elif self._dirty:
+            self._start_save()
+        elif self._stored is not None:
+            self._check_site()
+            if self._fault is not None and self.site_checked:
+                self._link_works()
+
+    # --- conflicts ---------------------------------------------------------------------
 
     @Slot()
     def _load_theirs(self) -> None:
@@ -716,25 +1124,36 @@ class RequestEditor(QWidget):
             return
         request_id = self._stored.id
         self._dirty = False
-        self._stored = None
-        try:
-            self._show(self._store.get(request_id))
-        except RequestNotFound:
-            self._show(None)
+        self._conflict = None
+        self._start_load(request_id)
 
     @Slot()
     def _keep_mine_as_copy(self) -> None:
         draft = self.draft().with_changes(uid=new_uid())
-        try:
-            stored = self._store.create(draft)
-        except (SQLAlchemyError, OSError) as exc:
-            self.error_banner.label.setText(f"Could not save a copy: {exc}. Your edits stay here.")
-            self.error_banner.show()
-            return
+        store = self._store
+        run_for(
+            self,
+            self._ops,
+            lambda: store.create(draft),
+            self._copied,
+            self._copy_failed,
+            on=Executor.DATABASE,
+            what="save a copy of the request",
+        )
+
+    def _copied(self, stored: StoredRequest) -> None:
         self._dirty = False
-        self._stored = None
-        self._show(stored)
+        self.error_banner.hide()
+        self.show_request(stored)
         self.request_copied.emit(stored.id)
+
+    def _copy_failed(self, error: BaseException) -> None:
+        if classify(error) is Fault.BUG:
+            log.error("Could not save a copy", exc_info=error)
+        self.error_banner.label.setText(
+            f"Could not save a copy: {reason(error)}. Your edits stay here."
+        )
+        self.error_banner.show()
 
     @property
     def current(self) -> StoredRequest | None:

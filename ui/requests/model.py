@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
 from typing import Any
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -18,7 +20,11 @@ from PySide6.QtGui import QColor
 from byok_desktop.request import RequestStatus
 from byok_desktop.store.requests import RequestListRow, RequestStore, SortKey
 from byok_desktop.validation import describe_products
+from ui.operations import Executor, Operations, Ticket
+from ui.requests.lifetime import run_for
 from ui.resources import icon
+
+log = logging.getLogger("ui.requests")
 
 CHUNK = 200
 
@@ -63,24 +69,47 @@ def status_text(row: RequestListRow) -> str:
 
 
 class RequestsModel(QAbstractTableModel):
-    """Holds only the ordered IDs; a row's data is read from the store when first shown."""
+    """Holds only the ordered IDs; a row's data is read when it is first shown.
 
-    refreshed = Signal()
+    Every store call runs on the database worker: the list of IDs (newest query wins) and
+    the rows around those the view asks for. ``data()`` never touches the store: a row not
+    read yet shows empty, and ``dataChanged`` repaints it when it arrives.
+    """
+
+    refreshed = Signal()  # new IDs are in (and ``total`` with them)
+    load_failed = Signal(object)  # the exception; the rows shown stay as they were
 
     def __init__(
-        self, store: RequestStore, parent: QObject | None = None, load: bool = True
+        self,
+        store: RequestStore,
+        ops: Operations,
+        parent: QObject | None = None,
+        load: bool = True,
     ) -> None:
         """With ``load`` False the model stays empty, and sort and search changes only
         record what to query, until the first ``refresh()`` (a page restoring its saved
         sort would otherwise query once per step)."""
         super().__init__(parent)
         self._store = store
+        self._ops = ops
         self._ids: list[int] = []
-        self._cache: dict[int, RequestListRow] = {}
+        self._rows_of: dict[int, int] = {}
+        self._cache: dict[int, RequestListRow | None] = {}  # None: gone since listed
+        self._fresh: set[int] = set()  # read since the last list query
+        self._wanted: set[int] = set()  # rows the view asked for, not read yet
+        self._reading: set[int] = set()  # IDs being read on the worker
         self._search = ""
         self._sort = SortKey.UPDATED
         self._descending = True
+        self.total = 0  # every request, whatever the search
         self.deferred = not load
+        self.loaded = False  # a list query has answered at least once
+        self._list_key = f"requests-list:{id(self)}"
+        self._list_ticket: Ticket | None = None
+        self._fetch_timer = QTimer(self)
+        self._fetch_timer.setSingleShot(True)
+        self._fetch_timer.setInterval(0)  # after this paint: one read for all its rows
+        self._fetch_timer.timeout.connect(self._read_wanted)
         if load:
             self.refresh()
 
@@ -89,6 +118,10 @@ class RequestsModel(QAbstractTableModel):
     @property
     def search_text(self) -> str:
         return self._search
+
+    @property
+    def refreshing(self) -> bool:
+        return self._ops.is_pending(self._list_ticket)
 
     def set_search(self, text: str) -> None:
         if text != self._search:
@@ -105,48 +138,121 @@ class RequestsModel(QAbstractTableModel):
             self.refresh()
 
     def refresh(self) -> None:
-        """Re-run the query. Same IDs: rows repaint in place; otherwise the model resets."""
+        """Re-run the query on the database worker (a newer query replaces an older)."""
         self.deferred = False
-        ids = self._store.list_ids(self._search, self._sort, self._descending)
-        self._cache.clear()
-        if set(ids) == set(self._ids) and len(ids) == len(self._ids):
+        store, search, sort, descending = self._store, self._search, self._sort, self._descending
+
+        def query() -> tuple[list[int], int]:
+            return store.list_ids(search, sort, descending), store.count()
+
+        self._list_ticket = run_for(
+            self,
+            self._ops,
+            query,
+            self._listed,
+            self._list_failed,
+            on=Executor.DATABASE,
+            what="read the requests list",
+            key=self._list_key,
+        )
+
+    def _listed(self, result: tuple[list[int], int]) -> None:
+        """Same IDs: rows repaint in place; otherwise the model resets."""
+        ids, self.total = result
+        self.loaded = True
+        self._fresh.clear()  # shown rows stay until their new values arrive
+        self._wanted.clear()
+        if set(ids) == set(self._rows_of) and len(ids) == len(self._ids):
             if ids != self._ids:
                 self.layoutAboutToBeChanged.emit()
                 old_ids = self._ids
-                new_rows = {rid: row for row, rid in enumerate(ids)}
-                self._ids = ids
+                self._set_ids(ids)
                 for persistent in self.persistentIndexList():
                     rid = old_ids[persistent.row()]
                     self.changePersistentIndex(
-                        persistent, self.index(new_rows[rid], persistent.column())
+                        persistent, self.index(self._rows_of[rid], persistent.column())
                     )
                 self.layoutChanged.emit()
             elif ids:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, len(COLUMNS) - 1))
         else:
             self.beginResetModel()
-            self._ids = ids
+            self._set_ids(ids)
+            self._cache = {rid: row for rid, row in self._cache.items() if rid in self._rows_of}
             self.endResetModel()
         self.refreshed.emit()
+
+    def _list_failed(self, error: BaseException) -> None:
+        log.info("Requests list not read: %s", error)
+        self.load_failed.emit(error)
+
+    def _set_ids(self, ids: list[int]) -> None:
+        self._ids = ids
+        self._rows_of = {rid: row for row, rid in enumerate(ids)}
 
     def request_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, request_id: int) -> int | None:
-        try:
-            return self._ids.index(request_id)
-        except ValueError:
-            return None
+        return self._rows_of.get(request_id)
+
+    def cached_row(self, request_id: int) -> RequestListRow | None:
+        """The row as last read, if it was (never reads the store)."""
+        return self._cache.get(request_id)
 
     def _row(self, row: int) -> RequestListRow | None:
         rid = self._ids[row]
-        found = self._cache.get(rid)
-        if found is None:
-            start = max(0, row - CHUNK // 4)
-            chunk = [i for i in self._ids[start : start + CHUNK] if i not in self._cache]
-            self._cache.update(self._store.rows(chunk))
-            found = self._cache.get(rid)
-        return found
+        if rid not in self._fresh and rid not in self._reading:
+            self._wanted.add(row)
+            self._fetch_timer.start()
+        return self._cache.get(rid)
+
+    def _read_wanted(self) -> None:
+        """Read the rows around those asked for since the last turn of the event loop."""
+        if not self._wanted:
+            return
+        first, last = min(self._wanted), max(self._wanted)
+        self._wanted.clear()
+        start = max(0, first - CHUNK // 4)
+        stop = max(last + 1, start + CHUNK)
+        chunk = [
+            rid
+            for rid in self._ids[start:stop]
+            if rid not in self._fresh and rid not in self._reading
+        ]
+        if not chunk:
+            return
+        self._reading.update(chunk)
+        store = self._store
+        run_for(
+            self,
+            self._ops,
+            lambda: (chunk, store.rows(chunk)),
+            self._rows_read,
+            self._rows_failed,
+            on=Executor.DATABASE,
+            what="read requests for the list",
+        )
+
+    def _rows_read(self, result: tuple[list[int], dict[int, RequestListRow]]) -> None:
+        asked, rows = result
+        self._reading.difference_update(asked)
+        shown = []
+        for rid in asked:
+            self._cache[rid] = rows.get(rid)  # None: deleted since listed
+            self._fresh.add(rid)
+            row = self._rows_of.get(rid)
+            if row is not None:
+                shown.append(row)
+        if shown:
+            last = len(COLUMNS) - 1
+            self.dataChanged.emit(self.index(min(shown), 0), self.index(max(shown), last))
+
+    def _rows_failed(self, error: BaseException) -> None:
+        # The rows stay as shown (or empty); the next paint asks again.
+        self._reading.clear()
+        log.info("Request rows not read: %s", error)
+        self.load_failed.emit(error)
 
     # --- Qt model interface ---------------------------------------------------------
 
@@ -170,14 +276,14 @@ class RequestsModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
+        if role == Role.REQUEST_ID:
+            return self._ids[index.row()]
         row = self._row(index.row())
-        if row is None:  # deleted since the IDs were read; the next refresh drops it
+        if row is None:  # not read yet, or deleted since the IDs were read
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Role.REQUEST_ID:
-            return row.id
         if role == Role.STATUS:
             return row.status.value
         if column == 0:

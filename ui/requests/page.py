@@ -4,9 +4,21 @@ export and import."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QItemSelectionModel,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+    Slot,
+)
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,23 +33,50 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
+from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
-from byok_desktop.store.requests import RequestProvisioned, RequestStore, site_key
+from byok_desktop.store.requests import (
+    RequestListRow,
+    RequestProvisioned,
+    RequestStore,
+    StoredRequest,
+    site_key,
+)
 from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
+from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
+from ui.operations import Executor, Operations
 from ui.requests.editor import RequestEditor
+from ui.requests.faults import Fault, classify, reason
+from ui.requests.lifetime import run_for
 from ui.requests.model import COLUMNS, RequestsModel
 from ui.resources import icon
 from ui.tasks import TaskRunner
 
 log = logging.getLogger("ui.requests")
 
+T = TypeVar("T")
+
 SEARCH_DELAY_MS = 150
+LIST_RETRY_MS = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
+
+
+def _own_operations(page: QWidget) -> Operations:
+    """Operations for a page handed the old TaskRunner (the window, until it passes its
+    own Operations). Owned by the application, so that work still running when the page
+    goes never signals a deleted object; the page's outcomes are dropped when it goes."""
+    ops = Operations(QCoreApplication.instance())
+    ops.setObjectName("requestsPageOperations")
+
+    def retire(_page: QObject | None = None) -> None:  # runs on the GUI thread
+        ops.shutdown(0)
+
+    page.destroyed.connect(retire)
+    return ops
 
 
 class RequestsPage(QWidget):
@@ -47,21 +86,39 @@ class RequestsPage(QWidget):
     def __init__(
         self,
         store: RequestStore,
-        tasks: TaskRunner,
+        ops: Operations | TaskRunner,
         settings: QSettings,
         parent: QWidget | None = None,
+        *,
+        changes: ChangeRelay | SignalInstance | None = None,
     ) -> None:
+        """``ops`` runs every store call (a TaskRunner, the old API, gets the page its own
+        Operations until the window passes one). ``changes`` (the window's ChangeRelay or
+        its ``changed`` signal) says when records change; without it the page reads its
+        list again after its own writes and when ``refresh_statuses`` is called."""
         super().__init__(parent)
         self.setObjectName("requestsPage")
         self._store = store
-        self._tasks = tasks
+        self._ops = ops if isinstance(ops, Operations) else _own_operations(self)
         self._settings = settings
-        self.model = RequestsModel(store, self, load=False)
+        self.model = RequestsModel(store, self._ops, self, load=False)
         self._shown_before = False
+        self._select_first = False  # select the first row once the list is in
+        self._want_selected: int | None = None  # selected once the list holds it
+        self._list_retries = 0
+        self._list_retry = QTimer(self)
+        self._list_retry.setSingleShot(True)
+        self._list_retry.timeout.connect(self.model.refresh)
         self._build()
         self._make_actions()
         self._restore_state()
         self.model.modelReset.connect(self._reselect)
+        self.model.refreshed.connect(self._list_arrived)
+        self.model.load_failed.connect(self._list_failed)
+        signal = changes.changed if isinstance(changes, ChangeRelay) else changes
+        self._listening = signal is not None
+        if signal is not None:
+            signal.connect(self.apply_changes)
         # The list is read when the page is first shown or needed (ensure_loaded), once,
         # in the restored sort: an app that opens on another section does not wait for
         # tens of thousands of requests it does not show.
@@ -74,6 +131,7 @@ class RequestsPage(QWidget):
         self.ensure_loaded()
         if not self._shown_before:  # the editor shows a request from the first look on
             self._shown_before = True
+            self._select_first = True
             self._select_first_if_none()
         super().showEvent(event)
 
@@ -142,10 +200,12 @@ class RequestsPage(QWidget):
         self.model.refreshed.connect(self._update_count)
         self._update_count()
 
-        self.editor = RequestEditor(self._store)
+        self.editor = RequestEditor(self._store, self._ops)
         self.editor.saved.connect(self._editor_saved)
-        self.editor.request_copied.connect(self.select_request)
+        self.editor.request_copied.connect(self._editor_saved)
         self.editor.withdrawn.connect(self._editor_saved)
+        self.editor.shown.connect(self._editor_shown)
+        self.editor.blocked.connect(self.message)
         self.editor_stack = QStackedWidget()
         self.editor_stack.setObjectName("editorStack")
         self.no_selection = QLabel(
@@ -253,12 +313,18 @@ class RequestsPage(QWidget):
         return [rid for rid in (self.model.request_id(r) for r in rows) if rid is not None]
 
     def select_request(self, request_id: int) -> None:
+        """Select a request in the list (once the list holds it, if it is being read)."""
         self.ensure_loaded()
+        if self.model.refreshing or not self.model.loaded:
+            self._want_selected = request_id
+            return
         row = self.model.row_of(request_id)
         if row is None and self.model.search_text:
+            self._want_selected = request_id
             self.search_edit.clear()
             self._apply_search()
-            row = self.model.row_of(request_id)
+            return
+        self._want_selected = None
         if row is None:
             return
         index = self.model.index(row, 0)
@@ -272,8 +338,36 @@ class RequestsPage(QWidget):
         self.view.scrollTo(index)
 
     def _select_first_if_none(self) -> None:
+        if self.model.refreshing or not self.model.loaded:
+            return  # _list_arrived selects the first row
+        self._select_first = False
         if not self.selected_ids() and self.model.rowCount() > 0:
             self.select_request(self.model.request_id(0))  # type: ignore[arg-type]
+
+    @Slot()
+    def _list_arrived(self) -> None:
+        self._list_retries = 0
+        self._update_count()
+        if self._want_selected is not None:
+            self.select_request(self._want_selected)
+        elif self._select_first:
+            self._select_first_if_none()
+        self._update_actions()
+
+    @Slot(object)
+    def _list_failed(self, error: BaseException) -> None:
+        if classify(error) is Fault.BUG:
+            log.error("The requests list could not be read", exc_info=error)
+            self.message.emit(f"The requests list could not be read: {reason(error)}")
+            return
+        delay = LIST_RETRY_MS[min(self._list_retries, len(LIST_RETRY_MS) - 1)]
+        if self._list_retries == 0:
+            self.message.emit(
+                "Offline — the requests list shows what was last read; it is read again "
+                "when the database is back."
+            )
+        self._list_retries += 1
+        self._list_retry.start(delay)
 
     @Slot()
     def _reselect(self) -> None:
@@ -286,8 +380,6 @@ class RequestsPage(QWidget):
         ids = self.selected_ids()
         if len(ids) == 1:
             self.editor.load(ids[0])
-            if self.editor.request_id != ids[0]:  # unsaved edits elsewhere could not be saved
-                self.message.emit("Your edits could not be saved; they are still in the editor.")
         elif (
             not ids
             and self.editor.request_id is not None
@@ -296,10 +388,28 @@ class RequestsPage(QWidget):
             self.editor.load(None)
         self._update_actions()
 
+    @Slot(object)
+    def _editor_shown(self, _request_id: int | None) -> None:
+        self._update_actions()
+
     @Slot()
     def submit_selected(self) -> None:
         ids = self.selected_ids()
-        if len(ids) != 1 or not self.editor.flush():
+        if len(ids) != 1:
+            return
+        self.editor.after_saved(
+            self._submit_saved, "Not submitted: the request's edits could not be saved."
+        )
+
+    def _submit_saved(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1 or self.editor.request_id != ids[0]:
+            return
+        self.editor.after_site_checked(self._submit_checked)
+
+    def _submit_checked(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1 or self.editor.request_id != ids[0]:
             return
         if self.editor.validation is None or self.editor.validation.problems():
             self.message.emit("Only a Ready request can be provisioned: fix its problems first.")
@@ -308,7 +418,9 @@ class RequestsPage(QWidget):
 
     def _update_actions(self) -> None:
         self.editor_stack.setCurrentWidget(
-            self.editor if self.editor.request_id is not None else self.no_selection
+            self.editor
+            if self.editor.request_id is not None or self.editor.busy_loading
+            else self.no_selection
         )
         ids = self.selected_ids()
         self.duplicate_action.setEnabled(len(ids) == 1)
@@ -323,12 +435,12 @@ class RequestsPage(QWidget):
     @Slot()
     def _update_count(self) -> None:
         shown = self.model.rowCount()
-        total = self._store.count()
+        total = self.model.total
         if self.model.search_text:
             self.count_label.setText(f"{shown:,} of {total:,} requests match")
         else:
             self.count_label.setText(f"{total:,} request{'s' if total != 1 else ''}")
-        self.empty_hint.setVisible(total == 0)
+        self.empty_hint.setVisible(self.model.loaded and total == 0)
 
     @Slot()
     def _apply_search(self) -> None:
@@ -337,19 +449,34 @@ class RequestsPage(QWidget):
 
     @Slot(int)
     def _editor_saved(self, request_id: int) -> None:
-        self.model.refresh()
-        if self.model.row_of(request_id) is not None and request_id not in self.selected_ids():
-            self.select_request(request_id)
+        self._own_write(request_id if request_id not in self.selected_ids() else None)
+        self._update_actions()
+
+    def _own_write(self, select: int | None = None) -> None:
+        """This page changed requests: the list follows (through the change bus when the
+        page listens to it, which announces every write), and selects ``select``."""
+        if select is not None:
+            self._want_selected = select  # kept until a list that holds it arrives
+        if not self._listening:
+            if not self.model.deferred:
+                self.model.refresh()
+        elif select is not None and self.model.row_of(select) is not None:
+            self.select_request(select)
+
+    @Slot(object)
+    def apply_changes(self, changes: Changes) -> None:
+        """Records changed (announced on the change bus): read again what is shown."""
+        if changes.touches(Kind.REQUESTS) and not self.model.deferred:
+            self.model.refresh()
+        self.editor.apply_changes(changes)
         self._update_actions()
 
     @Slot()
     def refresh_statuses(self) -> None:
-        """Requests change status when they are submitted or their jobs finish. A list
-        not read yet is read with the new statuses when its page is first shown."""
-        if not self.model.deferred:
-            self.model.refresh()
-        self.editor.reload()
-        self._update_actions()
+        """Requests change status when they are submitted or their jobs finish (for a
+        window without the change bus; with it, ``apply_changes`` does this). A list not
+        read yet is read with the new statuses when its page is first shown."""
+        self.apply_changes(Changes.of(Kind.REQUESTS, Kind.PRODUCTS))
 
     # --- commands ---------------------------------------------------------------------
 
@@ -358,73 +485,133 @@ class RequestsPage(QWidget):
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
 
-    @Slot()
-    def new_request(self) -> None:
-        if not self.editor.flush():
-            self.message.emit("Save or resolve the current request before starting a new one.")
-            return
-        try:
-            stored = self._store.create()
-        except SQLAlchemyError as exc:
-            Dialogs.error(
-                self, "Could not create a request", f"The database refused the new request: {exc}"
+    def _run(
+        self,
+        work: Callable[[], T],
+        success: Callable[[T], None],
+        what: str,
+        failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """A store call on the database worker; a failure the caller does not take is
+        said in the status bar (never a crash dialog)."""
+        run_for(
+            self,
+            self._ops,
+            work,
+            success,
+            failure or self._command_failed,
+            on=Executor.DATABASE,
+            what=what,
+        )
+
+    def _command_failed(self, error: BaseException) -> None:
+        if classify(error) is Fault.BUG:
+            log.error("A requests command failed", exc_info=error)
+        elif classify(error) is Fault.OFFLINE:
+            self.message.emit(
+                f"Offline — the database cannot be reached ({reason(error)}); nothing was "
+                "changed. Try again when it is back."
             )
             return
-        self.search_edit.clear()
-        self._apply_search()
-        self.model.refresh()
-        self.select_request(stored.id)
+        self.message.emit(f"The database refused: {reason(error)}. Nothing was changed.")
+
+    @Slot()
+    def new_request(self) -> None:
+        self.editor.after_saved(
+            self._create_new, "Save or resolve the current request before starting a new one."
+        )
+
+    def _create_new(self) -> None:
+        store = self._store
+        self._run(store.create, self._created_new, "create a request", self._create_failed)
+
+    def _create_failed(self, error: BaseException) -> None:
+        if classify(error) is Fault.BUG:
+            log.error("Could not create a request", exc_info=error)
+            Dialogs.error(
+                self,
+                "Could not create a request",
+                f"The database refused the new request: {reason(error)}",
+            )
+            return
+        self._command_failed(error)
+
+    def _created_new(self, stored: StoredRequest) -> None:
+        self._show_created(stored)
         self.editor.first_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.message.emit(f"New request #{stored.id}: it is saved as you type.")
+
+    def _show_created(self, stored: StoredRequest) -> None:
+        """Show a request this page just created, and select it once the list has it."""
+        self.search_edit.clear()
+        self._search_timer.stop()
+        self.model.set_search("")
+        self.editor.show_request(stored)
+        self._own_write(stored.id)
+        self._update_actions()
 
     def new_request_for_site(self, site: str, location: Location) -> None:
         """Add a product to a BYOK site: a new request for the site, in its pinned location,
         for the same customer and AWS account as the site's last request."""
-        if not self.editor.flush():
-            self.message.emit("Save or resolve the current request before starting a new one.")
-            return
-        draft = RequestDraft(site_name=site, location=location)
-        existing = [
-            row
-            for row in self._store.rows(self._store.list_ids(search=site)).values()
-            if site_key(row.site_name) == site and row.status.locked
-        ]
-        if existing:
-            latest = max(existing, key=lambda row: row.updated_at)
-            draft = draft.with_changes(
-                aws_account_id=latest.aws_account_id, customer_org=latest.customer_org
-            )
-        try:
-            stored = self._store.create(draft)
-        except SQLAlchemyError as exc:
-            Dialogs.error(
-                self, "Could not create a request", f"The database refused the new request: {exc}"
-            )
-            return
-        self.search_edit.clear()
-        self._apply_search()
-        self.model.refresh()
-        self.select_request(stored.id)
+        self.editor.after_saved(
+            lambda: self._create_for_site(site, location),
+            "Save or resolve the current request before starting a new one.",
+        )
+
+    def _create_for_site(self, site: str, location: Location) -> None:
+        store = self._store
+
+        def create() -> StoredRequest:
+            draft = RequestDraft(site_name=site, location=location)
+            existing = [
+                row
+                for row in store.rows(store.list_ids(search=site)).values()
+                if site_key(row.site_name) == site and row.status.locked
+            ]
+            if existing:
+                latest = max(existing, key=lambda row: row.updated_at)
+                draft = draft.with_changes(
+                    aws_account_id=latest.aws_account_id, customer_org=latest.customer_org
+                )
+            return store.create(draft)
+
+        self._run(
+            create, self._created_for_site, f"create a request for {site}", self._create_failed
+        )
+
+    def _created_for_site(self, stored: StoredRequest) -> None:
+        self._show_created(stored)
         self.editor.product_checks[PRODUCT_ORDER[0]].setFocus(Qt.FocusReason.OtherFocusReason)
+        location = stored.draft.location
+        where = f" in {location.display_name}" if location else ""
         self.message.emit(
-            f"New request #{stored.id} for {site} in {location.display_name}: choose the "
+            f"New request #{stored.id} for {stored.draft.site_name}{where}: choose the "
             "product to add."
         )
 
     @Slot()
     def save_now(self) -> None:
-        if self.editor.flush():
-            self.editor.show_all_problems()
-            self.message.emit("Saved.")
+        """Ctrl+S: save at once, then show every problem."""
+        self.editor.after_saved(self._saved_now, "Not saved: see the message above the form.")
+
+    def _saved_now(self) -> None:
+        self.editor.show_all_problems()
+        self.message.emit("Saved.")
 
     @Slot()
     def duplicate_selected(self) -> None:
         ids = self.selected_ids()
-        if len(ids) != 1 or not self.editor.flush():
+        if len(ids) != 1:
             return
-        stored = self._store.duplicate(ids[0])
-        self.model.refresh()
-        self.select_request(stored.id)
+        self.editor.after_saved(
+            lambda: self._run(
+                lambda: self._store.duplicate(ids[0]), self._duplicated, "duplicate a request"
+            ),
+            "Save or resolve the current request before duplicating it.",
+        )
+
+    def _duplicated(self, stored: StoredRequest) -> None:
+        self._show_created(stored)
         self.message.emit(
             f"Duplicated as #{stored.id}. Give it its own site name: two requests cannot name one site."
         )
@@ -434,7 +621,11 @@ class RequestsPage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        rows = self._store.rows(ids)
+        store = self._store
+        self._run(lambda: (ids, store.rows(ids)), self._confirm_delete, "read requests to delete")
+
+    def _confirm_delete(self, found: tuple[list[int], dict[int, RequestListRow]]) -> None:
+        ids, rows = found
         names = [f"#{rid} {rows[rid].site_name or '(no site yet)'}" for rid in ids if rid in rows]
         shown = "\n".join(names[:12]) + (
             f"\n…and {len(names) - 12} more" if len(names) > 12 else ""
@@ -449,22 +640,36 @@ class RequestsPage(QWidget):
             return
         if self.editor.request_id in ids:
             self.editor.load(None)
-        try:
-            self._store.delete(ids)
-        except RequestProvisioned as exc:
-            Dialogs.error(self, "Cannot delete", str(exc))
-            return
-        self.model.refresh()
-        self._select_first_if_none()
+        store = self._store
+        self._run(lambda: store.delete(ids), self._deleted, "delete requests", self._delete_failed)
+
+    def _deleted(self, count: int) -> None:
+        self._select_first = True
+        self._own_write()
         self._update_actions()
-        self.message.emit(f"Deleted {len(ids)} request(s).")
+        self.message.emit(f"Deleted {count} request(s).")
+
+    def _delete_failed(self, error: BaseException) -> None:
+        if isinstance(error, RequestProvisioned):
+            Dialogs.error(self, "Cannot delete", str(error))
+            return
+        self._command_failed(error)
 
     @Slot()
     def export_selected(self) -> None:
         ids = self.selected_ids()
-        if not ids or not self.editor.flush():
+        if not ids:
             return
-        rows = self._store.rows(ids)
+        store = self._store
+        self.editor.after_saved(
+            lambda: self._run(
+                lambda: (ids, store.rows(ids[:1])), self._choose_export_file, "read requests"
+            ),
+            "Not exported: the request's edits could not be saved.",
+        )
+
+    def _choose_export_file(self, found: tuple[list[int], dict[int, RequestListRow]]) -> None:
+        ids, rows = found
         first = rows.get(ids[0])
         # The site's canonical label (a DNS label: letters, digits, hyphens) names the file,
         # never the raw text, which could hold "../" or a NUL.
@@ -479,10 +684,14 @@ class RequestsPage(QWidget):
             path = path.with_name(path.name + FILE_SUFFIX)
         self._settings.setValue("paths/export", str(path.parent))
         self.message.emit(f"Exporting {len(ids)} request(s)…")
-        self._tasks.run(
-            lambda: export_requests(self._store, ids, path),
+        store = self._store
+        run_for(
+            self,
+            self._ops,
+            lambda: export_requests(store, ids, path),
             lambda count: self.message.emit(f"Exported {count} request(s) to {path}"),
             lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
+            on=Executor.POOL,
             what="export",
         )
 
@@ -496,10 +705,14 @@ class RequestsPage(QWidget):
 
     def import_paths(self, paths: list[Path], on_conflict: OnConflict = OnConflict.FAIL) -> None:
         self.message.emit(f"Importing {len(paths)} file(s)…")
-        self._tasks.run(
-            lambda: import_files(self._store, paths, on_conflict),
+        store = self._store
+        run_for(
+            self,
+            self._ops,
+            lambda: import_files(store, paths, on_conflict),
             lambda report: self._import_done(paths, report),
             lambda exc: Dialogs.error(self, "Import failed", f"Nothing was imported: {exc}"),
+            on=Executor.POOL,
             what="import",
         )
 
@@ -535,9 +748,8 @@ class RequestsPage(QWidget):
             else:
                 self.message.emit("Import cancelled; nothing was imported.")
             return
-        self.model.refresh()
-        if report.imported_ids:
-            self.select_request(report.imported_ids[0])
+        self.ensure_loaded()
+        self._own_write(report.imported_ids[0] if report.imported_ids else None)
         parts = [f"Imported {len(report.imported_ids)} request(s)"]
         if report.skipped:
             parts.append(f"skipped {len(report.skipped)} already here")
