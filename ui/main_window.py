@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.ops = Operations(self)
         self.ops.presenter = self
         self.changes: ChangeRelay | None = None
+        self._losing_edits = False  # the user chose to quit with unsaved edits
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -171,7 +172,9 @@ class MainWindow(QMainWindow):
         self.jobs: JobsBridge = JobsBridge(context, self.ops, self)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
-        self.requests_page: RequestsPage = RequestsPage(database.requests, self.ops, settings)
+        self.requests_page: RequestsPage = RequestsPage(
+            database.requests, self.ops, settings, changes=changes
+        )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
         self.credentials_page: CredentialsPage = CredentialsPage(context, self.ops, changes)
@@ -381,6 +384,24 @@ class MainWindow(QMainWindow):
         keys = [k for k, _label, _icon in SECTIONS]
         self.navigation.setCurrentRow(keys.index(key))
 
+    @Slot(bool)
+    def _saved_before_quit(self, saved: bool) -> None:
+        self.requests_page.editor.save_finished.disconnect(self._saved_before_quit)
+        if not saved:
+            from ui.dialogs import Dialogs
+
+            if not Dialogs.confirm(
+                self,
+                "Unsaved edits",
+                "Your edits could not be saved (see the message above the form). Quit anyway "
+                "and lose them?",
+                "Quit and lose edits",
+            ):
+                self.show_message("Not quitting: your edits are still here.")
+                return
+            self._losing_edits = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         from ui.dialogs import Dialogs
 
@@ -389,7 +410,15 @@ class MainWindow(QMainWindow):
             self._settings.sync()
             event.accept()
             return
-        if not self.requests_page.editor.flush():
+        editor = self.requests_page.editor
+        if editor.has_unsaved_edits and not self._losing_edits:
+            if editor.save_now() is not None:
+                # Saved on the database worker; the window stays responsive and closes
+                # once the save is in (or asks, if it fails).
+                event.ignore()
+                self.show_message("Saving your edits before quitting…")
+                editor.save_finished.connect(self._saved_before_quit)
+                return
             keep_open = not Dialogs.confirm(
                 self,
                 "Unsaved edits",

@@ -56,16 +56,26 @@ class _LogPresenter:
         log.error("%s failed", what, exc_info=error)
 
 
+class _Signals(QObject):
+    """Worker → GUI thread. Kept alive by the workers that emit on it (it has no parent),
+    so work still running when its Operations goes emits into nothing, never into a
+    deleted object."""
+
+    finished = Signal(int, bool, object)
+    progress = Signal(int, int, int, str)
+    batch_waiting = Signal(object)
+
+
 class Progress:
     """Handed to an operation's work when it asks for progress: thread-safe."""
 
-    def __init__(self, ops: Operations, op_id: int) -> None:
-        self._ops = ops
+    def __init__(self, signals: _Signals, op_id: int) -> None:
+        self._signals = signals
         self._op_id = op_id
         self._cancelled = threading.Event()
 
     def report(self, done: int, total: int, text: str = "") -> None:
-        self._ops._progress.emit(self._op_id, done, total, text)
+        self._signals.progress.emit(self._op_id, done, total, text)
 
     @property
     def cancelled(self) -> bool:
@@ -85,10 +95,10 @@ class _Pending:
 
 
 class _Runnable(QRunnable):
-    def __init__(self, ops: Operations, op_id: int, work: Callable[[], Any]) -> None:
+    def __init__(self, signals: _Signals, op_id: int, work: Callable[[], Any]) -> None:
         super().__init__()
         self.setAutoDelete(True)
-        self._ops = ops
+        self._signals = signals
         self._op_id = op_id
         self._work = work
 
@@ -96,9 +106,9 @@ class _Runnable(QRunnable):
         try:
             result = self._work()
         except BaseException as exc:  # delivered to the GUI thread, never lost
-            self._ops._finished.emit(self._op_id, False, exc)
+            self._signals.finished.emit(self._op_id, False, exc)
         else:
-            self._ops._finished.emit(self._op_id, True, result)
+            self._signals.finished.emit(self._op_id, True, result)
 
 
 @dataclass
@@ -112,8 +122,8 @@ class Ticket:
 class Batcher(Generic[T]):
     """Collects items from any thread; the GUI thread gets them as lists."""
 
-    def __init__(self, ops: Operations, deliver: Callable[[list[T]], None]) -> None:
-        self._ops = ops
+    def __init__(self, signals: _Signals, deliver: Callable[[list[T]], None]) -> None:
+        self._signals = signals
         self._deliver = deliver
         self._items: list[T] = []
         self._lock = threading.Lock()
@@ -123,7 +133,7 @@ class Batcher(Generic[T]):
             self._items.append(item)
             first = len(self._items) == 1
         if first:
-            self._ops._batch_waiting.emit(self)
+            self._signals.batch_waiting.emit(self)
 
     def _drain(self) -> None:
         with self._lock:
@@ -135,10 +145,6 @@ class Batcher(Generic[T]):
 class Operations(QObject):
     """Runs work off the GUI thread and brings the outcome back to it."""
 
-    # Worker → GUI thread (queued: this object lives on the GUI thread).
-    _finished = Signal(int, bool, object)
-    _progress = Signal(int, int, int, str)
-    _batch_waiting = Signal(object)
     # GUI thread: how many operations are pending (a busy indicator).
     busy_changed = Signal(int)
 
@@ -156,9 +162,10 @@ class Operations(QObject):
         self._newest: dict[str, int] = {}
         self._closed = False
         self.presenter: ErrorPresenter = _LogPresenter()
-        self._finished.connect(self._deliver)
-        self._progress.connect(self._deliver_progress)
-        self._batch_waiting.connect(self._deliver_batch)
+        self._signals = _Signals()  # created here: it lives on the GUI thread
+        self._signals.finished.connect(self._deliver)
+        self._signals.progress.connect(self._deliver_progress)
+        self._signals.batch_waiting.connect(self._deliver_batch)
 
     # --- running ------------------------------------------------------------------
 
@@ -202,7 +209,7 @@ class Operations(QObject):
         key: str | None,
     ) -> Ticket:
         op_id = next(self._ids)
-        handle = Progress(self, op_id)
+        handle = Progress(self._signals, op_id)
         if key is not None:
             older = self._newest.get(key)
             if older is not None and older in self._pending:
@@ -211,9 +218,9 @@ class Operations(QObject):
         self._pending[op_id] = _Pending(what, success, failure, progress, key, handle)
         if self._closed:
             # After shutdown nothing new starts; the caller hears why.
-            self._finished.emit(op_id, False, RuntimeError("The app is closing."))
+            self._signals.finished.emit(op_id, False, RuntimeError("The app is closing."))
         else:
-            self._pools[on].start(_Runnable(self, op_id, lambda: work(handle)))
+            self._pools[on].start(_Runnable(self._signals, op_id, lambda: work(handle)))
         self.busy_changed.emit(self.pending)
         return Ticket(op_id, key)
 
@@ -230,7 +237,7 @@ class Operations(QObject):
     def batched(self, deliver: Callable[[list[T]], None]) -> Batcher[T]:
         """A function workers may call with items; ``deliver(items)`` gets them on the
         GUI thread, many calls per wake-up."""
-        return Batcher(self, deliver)
+        return Batcher(self._signals, deliver)
 
     # --- state --------------------------------------------------------------------
 

@@ -209,3 +209,26 @@ def test_the_relay_publishes_what_its_poll_finds(qtbot: QtBot, ops: Operations) 
     relay.poll()
     qtbot.waitUntil(lambda: heard == [remote])
     relay.stop()
+
+
+def test_work_outliving_its_operations_ends_quietly(
+    qtbot: QtBot, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The window goes (and its Operations with it) while a call still runs: the worker
+    finishes without signalling a deleted object, and nothing is delivered."""
+    from shiboken6 import delete
+
+    ops = Operations()
+    release = threading.Event()
+    delivered: list[object] = []
+
+    def work() -> str:
+        release.wait(5)
+        return "late"
+
+    ops.run(work, delivered.append, on=Executor.POOL)
+    threading.Timer(0.1, release.set).start()
+    delete(ops)  # its pools wait for the work, which then reports into nothing
+    qtbot.wait(20)
+    assert delivered == []
+    assert "Signal source has been deleted" not in capfd.readouterr().err

@@ -136,10 +136,36 @@ def test_draft_survives_closing_the_window(
 ) -> None:
     editor = _new_request(qtbot, window.requests_page)
     qtbot.keyClicks(editor.org_edit, "Typed just before closing")
-    # Closing flushes the pending autosave at once.
+    # Closing saves the pending edits first (on the database worker), then closes.
     window.close()
+    assert window.isVisible()  # not yet: the save is running, the window still answers
+    qtbot.waitUntil(lambda: not window.isVisible())
     stored = store.get(editor.request_id)  # type: ignore[arg-type]
     assert stored.draft.customer_org == "Typed just before closing"
+
+
+def test_quitting_when_the_edits_cannot_be_saved_asks_first(
+    qtbot: QtBot, window: MainWindow, store: RequestStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = _new_request(qtbot, window.requests_page)
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "save", disk_full)
+    asked: list[str] = []
+
+    def keep_editing(_cls: type, _parent: object, title: str, *_rest: object) -> bool:
+        asked.append(title)
+        return False
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(keep_editing))
+    qtbot.keyClicks(editor.org_edit, "Acme")
+    window.close()
+    qtbot.waitUntil(lambda: asked == ["Unsaved edits"])
+    assert window.isVisible()  # the user chose to stay: nothing lost
+    assert editor.org_edit.text() == "Acme"
+    assert "still here" in window.status.text()
 
 
 def test_reopening_the_app_finds_the_request(qtbot: QtBot, window: MainWindow, context) -> None:  # type: ignore[no-untyped-def]

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QItemSelectionModel,
-    QObject,
     QSettings,
     Qt,
     QTimer,
@@ -55,7 +53,6 @@ from ui.requests.faults import Fault, classify, reason
 from ui.requests.lifetime import run_for
 from ui.requests.model import COLUMNS, RequestsModel
 from ui.resources import icon
-from ui.tasks import TaskRunner
 
 log = logging.getLogger("ui.requests")
 
@@ -65,20 +62,6 @@ SEARCH_DELAY_MS = 150
 LIST_RETRY_MS = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
 
 
-def _own_operations(page: QWidget) -> Operations:
-    """Operations for a page handed the old TaskRunner (the window, until it passes its
-    own Operations). Owned by the application, so that work still running when the page
-    goes never signals a deleted object; the page's outcomes are dropped when it goes."""
-    ops = Operations(QCoreApplication.instance())
-    ops.setObjectName("requestsPageOperations")
-
-    def retire(_page: QObject | None = None) -> None:  # runs on the GUI thread
-        ops.shutdown(0)
-
-    page.destroyed.connect(retire)
-    return ops
-
-
 class RequestsPage(QWidget):
     message = Signal(str)  # for the status bar
     submit_requested = Signal(int)  # a Ready request to provision
@@ -86,20 +69,19 @@ class RequestsPage(QWidget):
     def __init__(
         self,
         store: RequestStore,
-        ops: Operations | TaskRunner,
+        ops: Operations,
         settings: QSettings,
         parent: QWidget | None = None,
         *,
         changes: ChangeRelay | SignalInstance | None = None,
     ) -> None:
-        """``ops`` runs every store call (a TaskRunner, the old API, gets the page its own
-        Operations until the window passes one). ``changes`` (the window's ChangeRelay or
+        """``ops`` runs every store call. ``changes`` (the window's ChangeRelay or
         its ``changed`` signal) says when records change; without it the page reads its
         list again after its own writes and when ``refresh_statuses`` is called."""
         super().__init__(parent)
         self.setObjectName("requestsPage")
         self._store = store
-        self._ops = ops if isinstance(ops, Operations) else _own_operations(self)
+        self._ops = ops
         self._settings = settings
         self.model = RequestsModel(store, self._ops, self, load=False)
         self._shown_before = False
