@@ -7,7 +7,10 @@ the GUI thread gets to them. Pages connect to ``changed`` and decide for themsel
 to reload; no page refreshes another.
 
 Writes by other processes or workstations reach the bus through :meth:`poll`, which reads
-the database's change counters on the database worker every few seconds.
+the database's change counters on the database worker every few seconds. The poll is
+also the heartbeat of the link to a team database: ``link_lost`` and ``link_back`` say
+when it stops and starts answering, so the window shows one banner, not an error per
+keystroke.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ POLL_MS = 5_000
 
 class ChangeRelay(QObject):
     changed = Signal(object)  # Changes, on the GUI thread
+    link_lost = Signal(str)  # the database stopped answering (why, in a sentence)
+    link_back = Signal()  # it answers again
     _waiting = Signal()
 
     def __init__(
@@ -46,6 +51,7 @@ class ChangeRelay(QObject):
         self._waiting.connect(self._deliver)
         self._unsubscribe = bus.subscribe(self._heard)
         self._poll = poll
+        self.offline = False
         self._poll_timer = QTimer(self)
         self._poll_timer.setObjectName("remoteChangePoll")
         self._poll_timer.setInterval(poll_ms)
@@ -83,12 +89,21 @@ class ChangeRelay(QObject):
         )
 
     def _polled(self, changes: Changes) -> None:
+        if self.offline:
+            self.offline = False
+            log.info("The database answers again")
+            self.link_back.emit()
         if changes:
             self._bus.publish(changes)
 
     def _poll_failed(self, error: BaseException) -> None:
-        # The link may be down; the editor and the banner say so. Polling goes on.
-        log.info("Change poll failed: %s", error)
+        from ui.requests.faults import is_offline, reason
+
+        log.info("Change poll failed: %s", error)  # polling goes on
+        if is_offline(error) and not self.offline:
+            self.offline = True
+            first_line = str(reason(error)).strip().splitlines()[0:1]
+            self.link_lost.emit(first_line[0] if first_line else type(error).__name__)
 
     def stop(self) -> None:
         self._poll_timer.stop()

@@ -92,6 +92,12 @@ class MainWindow(QMainWindow):
         )
         self.sandbox_banner.setObjectName("sandboxBanner")  # centred by the stylesheet
         outer.addWidget(self.sandbox_banner)
+        # Shown while the database does not answer (the change poll is its heartbeat).
+        self.link_banner = QLabel()
+        self.link_banner.setObjectName("linkBanner")
+        self.link_banner.setWordWrap(True)
+        self.link_banner.hide()
+        outer.addWidget(self.link_banner)
         body = QWidget()
         outer.addWidget(body, 1)
         layout = QHBoxLayout(body)
@@ -158,6 +164,7 @@ class MainWindow(QMainWindow):
         self._context = context
         # Messages quote user text; the frame shows none before this.
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.link_banner.setTextFormat(Qt.TextFormat.PlainText)
         settings = self._settings
         self._mark_sandbox(context.in_sandbox)
         database = context.database
@@ -169,6 +176,8 @@ class MainWindow(QMainWindow):
             poll=database.change_log.poll if database.change_log is not None else None,
             parent=self,
         )
+        changes.link_lost.connect(self._link_lost)
+        changes.link_back.connect(self._link_back)
         self.jobs: JobsBridge = JobsBridge(context, self.ops, self)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
@@ -319,6 +328,21 @@ class MainWindow(QMainWindow):
     def _add_product(self, site: str, location: Location) -> None:
         self.show_section("requests")
         self.requests_page.new_request_for_site(site, location)
+
+    @Slot(str)
+    def _link_lost(self, why: str) -> None:
+        assert self._context is not None
+        where = self._context.database.location
+        self.link_banner.setText(
+            f"The database at {where} is not answering ({why}). Your edits stay on this "
+            "computer and are saved when it is back; checking every few seconds."
+        )
+        self.link_banner.show()
+
+    @Slot()
+    def _link_back(self) -> None:
+        self.link_banner.hide()
+        self.show_message("The database is answering again.")
 
     def present_failure(self, what: str, error: BaseException) -> None:
         """Operations' default for a failure nobody handled: one sentence in a dialog;
