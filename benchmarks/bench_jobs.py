@@ -37,9 +37,9 @@ from typing import Any
 from benchmarks.common import Figure, Options, median, percentile, repeat_within, stage
 from benchmarks.memory_keyring import MemoryKeyring
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request

@@ -15,8 +15,8 @@ from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
+from byok_desktop.request_records import SortKey
 from byok_desktop.store.database import DatabaseCorrupt
-from byok_desktop.store.requests import SortKey
 from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_table
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from byok_desktop.validation import validate

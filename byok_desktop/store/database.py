@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
-from byok_desktop.store.engine import display_url, server_engine, sqlite_engine
+from byok_desktop.store.engine import display_url, server_engine, session_factory, sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
+from byok_desktop.store.models import AppMetaRow
 from byok_desktop.store.products import ProductStore, ProductView
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable
@@ -70,11 +72,26 @@ class Database:
         """Where the records are, for the screen and the log."""
         return str(self.path) if self.path is not None else display_url(self.url)
 
+    def claim_mode(self, mode: str) -> str:
+        """The mode ("sandbox" or "real") the records belong to; a database that has
+        none yet is given ``mode``."""
+        with session_factory(self.engine).begin() as session:
+            row = session.get(AppMetaRow, "mode")
+            if row is None:
+                session.add(AppMetaRow(key="mode", value=mode))
+                return mode
+            return row.value
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
+def open_database(
+    path: Path,
+    backup_dir: Path,
+    tiers: TierTable,
+    step_titles: Mapping[str, str] | None = None,
+) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sqlite_engine(path)
     try:
@@ -89,11 +106,17 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         engine.dispose()
         raise
     log.info("Opened database %s", path)
-    return _stores(engine, tiers, path=path, backup=backup)
+    return _stores(engine, tiers, path=path, backup=backup, step_titles=step_titles)
 
 
 def _stores(
-    engine: Engine, tiers: TierTable, *, path: Path | None, backup: Path | None, url: str = ""
+    engine: Engine,
+    tiers: TierTable,
+    *,
+    path: Path | None,
+    backup: Path | None,
+    url: str = "",
+    step_titles: Mapping[str, str] | None = None,
 ) -> Database:
     return Database(
         engine=engine,
@@ -101,13 +124,15 @@ def _stores(
         requests=RequestStore(engine, tiers),
         jobs=JobStore(engine),
         products=ProductStore(engine),
-        view=ProductView(engine),
+        view=ProductView(engine, step_titles),
         backup=backup,
         url=url,
     )
 
 
-def open_server_database(url: str, tiers: TierTable) -> Database:
+def open_server_database(
+    url: str, tiers: TierTable, step_titles: Mapping[str, str] | None = None
+) -> Database:
     """A shared database on a PostgreSQL server: several workstations, one record.
     Migrations run under a server-side lock, so two apps starting at once take turns."""
     engine = server_engine(url)
@@ -117,4 +142,4 @@ def open_server_database(url: str, tiers: TierTable) -> Database:
         engine.dispose()
         raise
     log.info("Opened database %s", display_url(url))
-    return _stores(engine, tiers, path=None, backup=None, url=url)
+    return _stores(engine, tiers, path=None, backup=None, url=url, step_titles=step_titles)

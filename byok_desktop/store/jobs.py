@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine, Row, Table, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from byok_desktop.jobs.model import Job, JobStatus, JobStep, StepStatus
+from byok_desktop.job_records import Job, JobNotClaimable, JobStatus, JobStep, StepStart, StepStatus
 from byok_desktop.store.engine import is_sqlite, session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
 from byok_desktop.store.products import on_job_interrupted
@@ -150,20 +149,6 @@ def _step(row: JobStepRow) -> JobStep:
         started_at=row.started_at,
         finished_at=row.finished_at,
     )
-
-
-class JobNotClaimable(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class StepStart:
-    """What :meth:`JobStore.step_started` did: the job as it now stands and the journal
-    entry of the started step, or no entry when the job's cancel had been requested (then
-    no step was started and the job is unchanged)."""
-
-    job: Job
-    step_id: int | None
 
 
 def new_job_row(

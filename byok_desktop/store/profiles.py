@@ -8,20 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, Verification
+from byok_desktop.credential_profiles import (
+    Profile,
+    ProfileInput,
+    ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
+    Verification,
+)
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import CredentialProfileRow
 from byok_desktop.validation import normalise_account_id
-
-
-class ProfileNotFound(LookupError):
-    def __init__(self, uid: str) -> None:
-        super().__init__(f"The credential profile {uid} no longer exists.")
-
-
-class ProfileNameTaken(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"A profile named '{name}' already exists; choose another name.")
 
 
 def _profile(row: CredentialProfileRow) -> Profile:

@@ -17,14 +17,9 @@ from byok_desktop.locations import Location
 from byok_desktop.paths import AppPaths
 from byok_desktop.products import Product, encode_products
 from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.request_records import RequestListRow, RequestNotFound, SortKey, VersionConflict
 from byok_desktop.store.engine import BUSY_TIMEOUT_MS
-from byok_desktop.store.requests import (
-    RequestListRow,
-    RequestNotFound,
-    RequestStore,
-    SortKey,
-    VersionConflict,
-)
+from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
 
 # --- create, get, save, delete ------------------------------------------------------------

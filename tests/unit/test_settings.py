@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from byok_desktop.context import open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.paths import AppPaths
 from byok_desktop.settings import Settings, load_settings, save_settings
 from tests.helpers.memory_keyring import MemoryKeyring

@@ -28,10 +28,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.aws.identity import CallerIdentity
 from byok_desktop.context import AppContext
+from byok_desktop.credential_profiles import (
+    Profile,
+    ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
+    ProfileState,
+)
 from byok_desktop.credentials.keyring_store import KeyringProblem
-from byok_desktop.credentials.profile import Profile, ProfileKind, ProfileState
 from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
-from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound
 from ui.credentials.dialog import ProfileDialog
 from ui.credentials.model import CredentialsModel
 from ui.dialogs import Dialogs

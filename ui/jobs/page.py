@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.tasks import TaskRunner

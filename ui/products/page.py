@@ -44,14 +44,15 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.context import AppContext
 from byok_desktop.health.service import CheckResult, HealthService
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.access import family_products, shared_role_products
-from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.locations import Location
+from byok_desktop.product_records import ProductDetail, ProductFilter, ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import PRODUCT_ORDER, ProductFamily
 from byok_desktop.request import RequestDraft
 from byok_desktop.settings import Settings
-from byok_desktop.store.products import ProductDetail, ProductFilter, ProductRecord, ProductView
+from byok_desktop.store.products import ProductView
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
 from ui.products.confirm import TypedConfirm, TypedConfirmation

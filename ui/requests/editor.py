@@ -30,16 +30,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
-from byok_desktop.store.requests import (
+from byok_desktop.request_records import (
     CannotWithdraw,
     RequestLocked,
     RequestNotFound,
-    RequestStore,
     StoredRequest,
     VersionConflict,
-    site_key,
 )
-from byok_desktop.validation import Validation
+from byok_desktop.store.requests import RequestStore
+from byok_desktop.validation import Validation, site_key
 from ui.requests.model import STATUS_ICONS
 from ui.resources import icon
 

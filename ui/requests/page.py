@@ -27,8 +27,10 @@ from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
-from byok_desktop.store.requests import RequestProvisioned, RequestStore, site_key
+from byok_desktop.request_records import RequestProvisioned
+from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
+from byok_desktop.validation import site_key
 from ui.dialogs import Dialogs
 from ui.requests.editor import RequestEditor
 from ui.requests.model import COLUMNS, RequestsModel
