@@ -12,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
+from byok_desktop.errors import DatabaseCorrupt
+from byok_desktop.store.boundary import store_boundary, translates_errors
 from byok_desktop.store.engine import display_url, server_engine, session_factory, sqlite_engine
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
@@ -25,19 +27,6 @@ log = logging.getLogger("byok_desktop.db")
 
 # SQLite's words for a file that is not (or no longer) a usable database.
 _CORRUPT_SIGNS = ("file is not a database", "malformed", "encrypted", "not a database")
-
-
-class DatabaseCorrupt(RuntimeError):
-    """The database file exists but SQLite cannot read it. It is never deleted: the user
-    chooses to move it aside (and start fresh) or to quit and rescue it."""
-
-    def __init__(self, path: Path, detail: str) -> None:
-        super().__init__(
-            f"The database {path} cannot be read ({detail}). It may be damaged, or not a "
-            "BYOK Desktop database."
-        )
-        self.path = path
-        self.detail = detail
 
 
 def move_aside(path: Path, backup_dir: Path) -> Path:
@@ -55,6 +44,7 @@ def move_aside(path: Path, backup_dir: Path) -> Path:
     return target
 
 
+@store_boundary
 @dataclass
 class Database:
     engine: Engine
@@ -86,6 +76,7 @@ class Database:
         self.engine.dispose()
 
 
+@translates_errors
 def open_database(
     path: Path,
     backup_dir: Path,
@@ -130,6 +121,7 @@ def _stores(
     )
 
 
+@translates_errors
 def open_server_database(
     url: str, tiers: TierTable, step_titles: Mapping[str, str] | None = None
 ) -> Database:

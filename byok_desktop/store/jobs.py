@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Row, Table, bindparam, case, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from byok_desktop.job_records import Job, JobNotClaimable, JobStatus, JobStep, StepStart, StepStatus
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.engine import is_sqlite, session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
 from byok_desktop.store.products import on_job_interrupted
@@ -183,6 +184,7 @@ def new_job_row(
     )
 
 
+@store_boundary
 class JobStore:
     """Reads go through ORM sessions. The writes a running job makes (claim, steps,
     finish, keys) are prebuilt Core statements, one per row written and no read first,

@@ -31,6 +31,7 @@ from byok_desktop.product_records import (
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
 from byok_desktop.status_rules import AccessState, Derived, derive
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import (
     FamilyAccessRow,
@@ -65,6 +66,7 @@ def _record(row: ProductRow) -> ProductRecord:
     )
 
 
+@store_boundary
 class ProductStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = session_factory(engine)
@@ -422,6 +424,7 @@ def _access(row: FamilyAccessRow | None) -> FamilyAccess:
     )
 
 
+@store_boundary
 class ProductView:
     """Read side of the products view: filter and sort in SQL, rows by ID, details."""
 

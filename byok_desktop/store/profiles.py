@@ -16,6 +16,7 @@ from byok_desktop.credential_profiles import (
     ProfileNotFound,
     Verification,
 )
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import CredentialProfileRow
 from byok_desktop.validation import normalise_account_id
@@ -42,6 +43,7 @@ def _profile(row: CredentialProfileRow) -> Profile:
     )
 
 
+@store_boundary
 class ProfileStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = session_factory(engine)

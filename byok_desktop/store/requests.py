@@ -45,6 +45,7 @@ from byok_desktop.request_records import (
     StoredRequest,
     VersionConflict,
 )
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import JobRow, ProductRow, RequestRow
 from byok_desktop.store.site_claims import BatchClaims, load_sites
@@ -163,6 +164,7 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+@store_boundary
 class RequestStore:
     def __init__(self, engine: Engine, tiers: TierTable) -> None:
         self._engine = engine

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from byok_desktop.context import AppContext, open_context
+from byok_desktop.errors import StorageBug
 from byok_desktop.locations import Location
 from byok_desktop.paths import AppPaths
 from byok_desktop.products import Product, encode_products
@@ -167,7 +167,7 @@ def test_create_many_is_all_or_nothing(store: RequestStore) -> None:
     store.create(ready_draft(site_name="existing"))
     first = ready_draft(site_name="one")
     clash = ready_draft(site_name="two", uid=first.uid)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StorageBug):
         store.create_many([first, clash])
     assert store.count() == 1
     assert store.ids_by_uid([first.uid]) == {}
@@ -410,7 +410,7 @@ def test_engine_connections_enforce_foreign_keys(context: AppContext) -> None:
 
 
 def test_a_product_must_belong_to_an_existing_request(store: RequestStore) -> None:
-    with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+    with pytest.raises(StorageBug, match=r"(?i)foreign key"):
         store.record_product("acme", Product.CONFLUENCE, Location.EU, 9999)
 
 

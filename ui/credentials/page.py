@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.aws.identity import CallerIdentity
@@ -37,6 +36,7 @@ from byok_desktop.credential_profiles import (
 )
 from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
+from byok_desktop.errors import StorageError
 from ui.credentials.dialog import ProfileDialog
 from ui.credentials.model import CredentialsModel
 from ui.dialogs import Dialogs
@@ -274,7 +274,7 @@ class CredentialsPage(QWidget):
         selected = self.selected_profile()
         try:
             profiles = self._service.profiles.list()
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             log.error("Could not read credential profiles: %s", exc)
             self.message.emit(f"Could not read the credential profiles: {exc}")
             return
@@ -425,7 +425,7 @@ class CredentialsPage(QWidget):
             self._show_keyring_problem(str(exc))
         elif isinstance(exc, ProfileNameTaken | ProfileNotFound):
             text = f"Not saved: {exc}"
-        elif isinstance(exc, SQLAlchemyError | OSError):
+        elif isinstance(exc, StorageError | OSError):
             text = f"Not saved: the database refused the profile ({type(exc).__name__})."
             log.error("Could not save a credential profile: %s", type(exc).__name__)
         else:

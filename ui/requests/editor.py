@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
+from byok_desktop.errors import StorageError
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
@@ -514,7 +514,7 @@ class RequestEditor(QWidget):
             return
         try:
             stored = self._store.withdraw(self._stored.id)
-        except (CannotWithdraw, RequestNotFound, SQLAlchemyError, OSError) as exc:
+        except (CannotWithdraw, RequestNotFound, StorageError, OSError) as exc:
             self.error_banner.label.setText(f"Could not withdraw: {exc}")
             self.error_banner.show()
             return
@@ -692,7 +692,7 @@ class RequestEditor(QWidget):
             )
             self.conflict_banner.show()
             return False
-        except (SQLAlchemyError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             reason = getattr(exc, "orig", None) or exc
             log.error("Could not save request %s: %s", self._stored.id, reason)
             self.error_banner.label.setText(
@@ -726,7 +726,7 @@ class RequestEditor(QWidget):
         draft = self.draft().with_changes(uid=new_uid())
         try:
             stored = self._store.create(draft)
-        except (SQLAlchemyError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             self.error_banner.label.setText(f"Could not save a copy: {exc}. Your edits stay here.")
             self.error_banner.show()
             return

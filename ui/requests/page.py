@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
+from byok_desktop.errors import StorageError
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER
 from byok_desktop.request import RequestDraft
@@ -367,7 +367,7 @@ class RequestsPage(QWidget):
             return
         try:
             stored = self._store.create()
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             Dialogs.error(
                 self, "Could not create a request", f"The database refused the new request: {exc}"
             )
@@ -398,7 +398,7 @@ class RequestsPage(QWidget):
             )
         try:
             stored = self._store.create(draft)
-        except SQLAlchemyError as exc:
+        except StorageError as exc:
             Dialogs.error(
                 self, "Could not create a request", f"The database refused the new request: {exc}"
             )
