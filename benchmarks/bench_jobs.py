@@ -37,9 +37,9 @@ from typing import Any
 from benchmarks.common import Figure, Options, median, percentile, repeat_within, stage
 from benchmarks.memory_keyring import MemoryKeyring
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
@@ -449,11 +449,11 @@ def run_gui(
     Jobs screen showing, and record a 10 ms heartbeat until every job has finished.
     Returns the result and, with ``sample_stalls``, what the threads did during stalls."""
     from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal, Slot
+    from ui.tasks import TaskRunner
 
     from ui.app import create_application, freeze_startup_objects
     from ui.jobs.bridge import JobsBridge
     from ui.jobs.page import JobsPage
-    from ui.tasks import TaskRunner
 
     class Heartbeat(QObject):
         def __init__(self) -> None:

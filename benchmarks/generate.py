@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from byok_desktop.health.model import KeyHealth
+from byok_desktop.findings import KeyHealth
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily, encode_products

@@ -11,12 +11,12 @@ from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
 from byok_desktop.context import open_context
+from byok_desktop.errors import DatabaseCorrupt, StorageUnavailable
 from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
-from byok_desktop.store.database import DatabaseCorrupt
-from byok_desktop.store.requests import SortKey
+from byok_desktop.request_records import SortKey
 from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_table
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from byok_desktop.validation import validate
@@ -80,6 +80,9 @@ def run(
             f"{exc.path} away yourself.",
             file=out,
         )
+        return EXIT_UNAVAILABLE
+    except StorageUnavailable as exc:
+        print(f"error: the database cannot be opened: {exc}. {exc.advice}", file=out)
         return EXIT_UNAVAILABLE
     try:
         store = context.database.requests

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.products import ProductFamily
 
 EXIT_OK = 0
@@ -65,7 +65,7 @@ def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) 
 def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
     from byok_desktop.request import RequestStatus
-    from byok_desktop.store.requests import SortKey
+    from byok_desktop.request_records import SortKey
 
     requests = context.database.requests
     if args.all_ready:
@@ -155,10 +155,9 @@ def _health(context: AppContext, sites: Sequence[str], out: TextIO) -> int:
 def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
     """Run jobs on the worker pool, printing each step once; True when all succeeded."""
     from byok_desktop.jobs.owner import this_owner
-    from byok_desktop.jobs.runner import STEPS, JobRunner
+    from byok_desktop.jobs.runner import STEP_TITLES, JobRunner
     from byok_desktop.jobs.scheduler import JobScheduler
 
-    titles = {s.key: s.title for steps in STEPS.values() for s in steps}
     printed: set[tuple[int, str]] = set()
 
     def progress(job: Job) -> None:
@@ -167,7 +166,7 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
             if (job.id, job.current_step) in printed:
                 return  # the same step, now finished
             printed.add((job.id, job.current_step))
-            step = titles.get(job.current_step, job.current_step)
+            step = STEP_TITLES.get(job.current_step, job.current_step)
             print(f"{where}: step {job.steps_done + 1}/{job.steps_total}: {step}", file=out)
         elif job.status is not JobStatus.RUNNING:
             detail = f": {job.error_message}" if job.error_message else ""

@@ -9,18 +9,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.sandbox import SandboxServer
+from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.keyring_store import SecretStore
-from byok_desktop.credentials.profile import Profile
 from byok_desktop.credentials.service import CredentialService
+from byok_desktop.jobs.runner import STEP_TITLES
 from byok_desktop.paths import DATABASE_FILE, AppPaths
 from byok_desktop.settings import Settings, SettingsService
 from byok_desktop.store.database import Database, open_database, open_server_database
 from byok_desktop.store.engine import ServerTimeouts
-from byok_desktop.store.models import AppMetaRow, ProductRow
 from byok_desktop.store.profiles import ProfileStore
 from byok_desktop.tiers import TierTable, TierTableError, builtin_tier_table, load_tier_table
 
@@ -83,17 +81,12 @@ def server_timeouts(settings: Settings) -> ServerTimeouts:
 
 def _check_mode(database: Database, mode: str) -> None:
     """A database belongs to the sandbox or to real work, never both."""
-    from byok_desktop.store.engine import session_factory
-
-    with session_factory(database.engine).begin() as session:
-        row = session.get(AppMetaRow, "mode")
-        if row is None:
-            session.add(AppMetaRow(key="mode", value=mode))
-        elif row.value != mode:
-            raise WrongDatabaseMode(
-                f"{database.location} holds {row.value} records and cannot be opened in {mode} "
-                "mode; sandbox and real records are kept apart."
-            )
+    recorded = database.claim_mode(mode)
+    if recorded != mode:
+        raise WrongDatabaseMode(
+            f"{database.location} holds {recorded} records and cannot be opened in {mode} "
+            "mode; sandbox and real records are kept apart."
+        )
 
 
 def _reset_stale_sandbox(path: Path, backups: Path, tiers: TierTable) -> str | None:
@@ -104,8 +97,7 @@ def _reset_stale_sandbox(path: Path, backups: Path, tiers: TierTable) -> str | N
         return None
     database = open_database(path, backups, tiers)
     try:
-        with database.engine.connect() as conn:
-            provisioned = conn.scalar(select(func.count(ProductRow.id))) or 0
+        provisioned = sum(database.view.counts().values())
     finally:
         database.close()
     if not provisioned:
@@ -163,9 +155,11 @@ def open_context(
     else:
         db_path, backups = paths.database, paths.backups
     if settings.database_url and not settings.sandbox:
-        database = open_server_database(settings.database_url, tiers, server_timeouts(settings))
+        database = open_server_database(
+            settings.database_url, tiers, STEP_TITLES, server_timeouts(settings)
+        )
     else:
-        database = open_database(db_path, backups, tiers)
+        database = open_database(db_path, backups, tiers, STEP_TITLES)
     try:
         _check_mode(database, "sandbox" if settings.sandbox else "real")
     except Exception:

@@ -227,6 +227,11 @@ def site_name_problems(text: str) -> list[str]:
     return _site_name_problems(normalise_site_name(text))
 
 
+def site_key(site_name: str) -> str:
+    """The canonical label the uniqueness rule compares; "" when the name is invalid."""
+    return "" if site_name_problems(site_name) else normalise_site_name(site_name)
+
+
 def users_problems(text: str, tiers: TierTable) -> list[str]:
     raw = normalise_users(text)
     if not raw:

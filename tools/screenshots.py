@@ -23,7 +23,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from byok_desktop.context import SANDBOX_ACCOUNT_ID
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.locations import Location
 from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import resolve_paths

@@ -105,7 +105,8 @@ def _open_or_offer_fresh_start(
     paths: AppPaths, overrides: ContextOverrides | None, window: MainWindow
 ) -> AppContext:
     """An unreadable database is never deleted: the user moves it aside or quits."""
-    from byok_desktop.store.database import DatabaseCorrupt, move_aside
+    from byok_desktop.errors import DatabaseCorrupt
+    from byok_desktop.store.database import move_aside
     from ui.dialogs import Dialogs
 
     try:
@@ -136,9 +137,9 @@ def _open_for(
 ) -> AppContext | None:
     """Open the context for the shown frame; on failure say why and return None."""
     from PySide6.QtWidgets import QMessageBox
-    from sqlalchemy.exc import SQLAlchemyError
 
     from byok_desktop.context import WrongDatabaseMode
+    from byok_desktop.errors import StorageError
 
     try:
         return _open_or_offer_fresh_start(paths, overrides, window)
@@ -148,7 +149,7 @@ def _open_for(
         log.error("%s", exc)
         QMessageBox.critical(window, APP_NAME, str(exc))
         return None
-    except (SQLAlchemyError, OSError) as exc:
+    except (StorageError, OSError) as exc:
         log.exception("Could not open the database")
         QMessageBox.critical(
             window,

@@ -22,7 +22,7 @@ def _user_facing() -> tuple[type[BaseException], ...]:
     from byok_desktop.jobs.access import CannotChangeAccess
     from byok_desktop.jobs.submit import CannotSubmit
     from byok_desktop.request_file import RequestFileError
-    from byok_desktop.store.requests import (
+    from byok_desktop.request_records import (
         CannotWithdraw,
         RequestLocked,
         RequestNotFound,
@@ -48,6 +48,11 @@ def _user_facing() -> tuple[type[BaseException], ...]:
 def describe_failure(what: str, error: BaseException, log_file: Path) -> tuple[str, str]:
     """(title, text) for a dialog about ``error``, raised while doing ``what``."""
     title = f"Could not {what}" if what else "Something went wrong"
+    from byok_desktop.errors import StorageBug, StorageError
+
+    if isinstance(error, StorageError) and not isinstance(error, StorageBug):
+        log.warning("%s: %s", title, error)
+        return title, f"{error.message} (The database said: {error.detail or 'nothing'}.)"
     if isinstance(error, _user_facing()):
         log.warning("%s: %s", title, error)
         return title, str(error)

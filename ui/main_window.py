@@ -32,7 +32,7 @@ from ui.resources import icon
 
 if TYPE_CHECKING:
     from byok_desktop.context import AppContext
-    from byok_desktop.jobs.model import Job
+    from byok_desktop.job_records import Job
     from byok_desktop.locations import Location
     from ui.changes import ChangeRelay
     from ui.credentials import CredentialsPage
@@ -375,7 +375,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _job_finished(self, job: Job) -> None:
-        from byok_desktop.jobs.model import JobStatus
+        from byok_desktop.job_records import JobStatus
 
         text = f"Job #{job.id} ({job.site_key}, {job.family}) {job.status.display_name.lower()}"
         if job.error_message:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from byok_desktop.aws.connection import AwsConfig, AwsConnection, AwsCredentials
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import CallerIdentity, caller_identity, require_account
-from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
-from byok_desktop.credentials.profile import (
+from byok_desktop.credential_profiles import (
     Profile,
     ProfileInput,
     ProfileKind,
     ProfileState,
     profile_problems,
 )
+from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.store.profiles import ProfileStore
 

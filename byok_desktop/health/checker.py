@@ -12,15 +12,15 @@ from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.aws.errors import AwsProblem, classify
-from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
+from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.locations import Location
+from byok_desktop.product_records import KeyRecord
 from byok_desktop.provisioning.naming import TAG_FAMILY, TAG_SITE
 from byok_desktop.provisioning.policies import (
     key_policy_grants_role,
     provider_access_allowed,
     to_json,
 )
-from byok_desktop.store.products import KeyRecord
 
 log = logging.getLogger("byok_desktop.health")
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.credentials.service import CredentialService
+from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.health.checker import check_family
-from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.locations import Region
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.settings import Settings

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.credentials.service import CredentialService
-from byok_desktop.jobs.model import Job
+from byok_desktop.job_records import Job
 from byok_desktop.jobs.runner import RESTORE, REVOKE, STEPS
+from byok_desktop.product_records import ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import ProductFamily
 from byok_desktop.store.database import Database
-from byok_desktop.store.products import ProductRecord
 
 
 class CannotChangeAccess(ValueError):

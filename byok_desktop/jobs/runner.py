@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
-from byok_desktop.jobs.model import Job, JobStatus, StepStatus
+from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, ProductFamily
 from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
@@ -37,6 +37,8 @@ STEPS: dict[str, tuple[Step, ...]] = {
     REVOKE: REVOKE_STEPS,
     RESTORE: RESTORE_STEPS,
 }
+# What each step does, by its key, for screens that show a job's progress or history.
+STEP_TITLES: dict[str, str] = {s.key: s.title for steps in STEPS.values() for s in steps}
 Progress = Callable[[Job], None]
 
 

@@ -9,9 +9,8 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from byok_desktop.jobs.model import Job
+from byok_desktop.job_records import Job, JobNotClaimable
 from byok_desktop.jobs.runner import JobRunner
-from byok_desktop.store.jobs import JobNotClaimable
 
 log = logging.getLogger("byok_desktop.jobs")
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
-from byok_desktop.jobs.model import Job
+from byok_desktop.job_records import Job
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.request import RequestStatus
+from byok_desktop.request_records import RequestLocked, VersionConflict
 from byok_desktop.store.jobs import JobStore, new_job_row
-from byok_desktop.store.requests import RequestLocked, RequestStore, VersionConflict, site_key
+from byok_desktop.store.requests import RequestStore
+from byok_desktop.validation import site_key
 
 
 class CannotSubmit(ValueError):

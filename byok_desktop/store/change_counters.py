@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, Table, event, select, update
 from sqlalchemy.orm import Session
 
 from byok_desktop.changes import ChangeBus, Changes, Kind
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.models import ChangeCounterRow
 
 log = logging.getLogger("byok_desktop.db")
@@ -27,6 +28,7 @@ _COUNTERS = cast(Table, ChangeCounterRow.__table__)
 _PENDING = "byok_pending_changes"
 
 
+@store_boundary
 class ChangeLog:
     def __init__(self, engine: Engine, bus: ChangeBus) -> None:
         self._engine = engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,10 +13,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
 from byok_desktop.changes import ChangeBus
+from byok_desktop.errors import DatabaseCorrupt
+from byok_desktop.store.boundary import store_boundary, translates_errors
 from byok_desktop.store.change_counters import ChangeLog
-from byok_desktop.store.engine import ServerTimeouts, display_url, server_engine, sqlite_engine
+from byok_desktop.store.engine import (
+    ServerTimeouts,
+    display_url,
+    server_engine,
+    session_factory,
+    sqlite_engine,
+)
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
+from byok_desktop.store.models import AppMetaRow
 from byok_desktop.store.products import ProductStore, ProductView
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable
@@ -25,19 +35,6 @@ log = logging.getLogger("byok_desktop.db")
 
 # SQLite's words for a file that is not (or no longer) a usable database.
 _CORRUPT_SIGNS = ("file is not a database", "malformed", "encrypted", "not a database")
-
-
-class DatabaseCorrupt(RuntimeError):
-    """The database file exists but SQLite cannot read it. It is never deleted: the user
-    chooses to move it aside (and start fresh) or to quit and rescue it."""
-
-    def __init__(self, path: Path, detail: str) -> None:
-        super().__init__(
-            f"The database {path} cannot be read ({detail}). It may be damaged, or not a "
-            "BYOK Desktop database."
-        )
-        self.path = path
-        self.detail = detail
 
 
 def move_aside(path: Path, backup_dir: Path) -> Path:
@@ -55,6 +52,7 @@ def move_aside(path: Path, backup_dir: Path) -> Path:
     return target
 
 
+@store_boundary
 @dataclass
 class Database:
     engine: Engine
@@ -79,11 +77,27 @@ class Database:
         """Where the records are, for the screen and the log."""
         return str(self.path) if self.path is not None else display_url(self.url)
 
+    def claim_mode(self, mode: str) -> str:
+        """The mode ("sandbox" or "real") the records belong to; a database that has
+        none yet is given ``mode``."""
+        with session_factory(self.engine).begin() as session:
+            row = session.get(AppMetaRow, "mode")
+            if row is None:
+                session.add(AppMetaRow(key="mode", value=mode))
+                return mode
+            return row.value
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
+@translates_errors
+def open_database(
+    path: Path,
+    backup_dir: Path,
+    tiers: TierTable,
+    step_titles: Mapping[str, str] | None = None,
+) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sqlite_engine(path)
     try:
@@ -98,11 +112,17 @@ def open_database(path: Path, backup_dir: Path, tiers: TierTable) -> Database:
         engine.dispose()
         raise
     log.info("Opened database %s", path)
-    return _stores(engine, tiers, path=path, backup=backup)
+    return _stores(engine, tiers, path=path, backup=backup, step_titles=step_titles)
 
 
 def _stores(
-    engine: Engine, tiers: TierTable, *, path: Path | None, backup: Path | None, url: str = ""
+    engine: Engine,
+    tiers: TierTable,
+    *,
+    path: Path | None,
+    backup: Path | None,
+    url: str = "",
+    step_titles: Mapping[str, str] | None = None,
 ) -> Database:
     change_log = ChangeLog(engine, ChangeBus())
     return Database(
@@ -111,15 +131,19 @@ def _stores(
         requests=RequestStore(engine, tiers, change_log),
         jobs=JobStore(engine, change_log),
         products=ProductStore(engine, change_log),
-        view=ProductView(engine),
+        view=ProductView(engine, step_titles),
         backup=backup,
         url=url,
         change_log=change_log,
     )
 
 
+@translates_errors
 def open_server_database(
-    url: str, tiers: TierTable, timeouts: ServerTimeouts | None = None
+    url: str,
+    tiers: TierTable,
+    step_titles: Mapping[str, str] | None = None,
+    timeouts: ServerTimeouts | None = None,
 ) -> Database:
     """A shared database on a PostgreSQL server: several workstations, one record.
     Migrations run under a server-side lock, so two apps starting at once take turns.
@@ -131,4 +155,4 @@ def open_server_database(
         engine.dispose()
         raise
     log.info("Opened database %s", display_url(url))
-    return _stores(engine, tiers, path=None, backup=None, url=url)
+    return _stores(engine, tiers, path=None, backup=None, url=url, step_titles=step_titles)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -13,7 +12,8 @@ from sqlalchemy import Engine, Row, Table, bindparam, case, insert, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from byok_desktop.changes import ChangeBus, Changes, FamilyKey
-from byok_desktop.jobs.model import Job, JobStatus, JobStep, StepStatus
+from byok_desktop.job_records import Job, JobNotClaimable, JobStatus, JobStep, StepStart, StepStatus
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import is_sqlite, session_factory
 from byok_desktop.store.models import FamilyKeyRow, JobRow, JobStepRow
@@ -154,20 +154,6 @@ def _step(row: JobStepRow) -> JobStep:
     )
 
 
-class JobNotClaimable(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class StepStart:
-    """What :meth:`JobStore.step_started` did: the job as it now stands and the journal
-    entry of the started step, or no entry when the job's cancel had been requested (then
-    no step was started and the job is unchanged)."""
-
-    job: Job
-    step_id: int | None
-
-
 def new_job_row(
     *,
     kind: str,
@@ -200,6 +186,7 @@ def new_job_row(
     )
 
 
+@store_boundary
 class JobStore:
     """Reads go through ORM sessions. The writes a running job makes (claim, steps,
     finish, keys) are prebuilt Core statements, one per row written and no read first,

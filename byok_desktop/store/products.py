@@ -7,21 +7,32 @@ change that a user would want to read back later is also added to the family's e
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from byok_desktop.changes import ChangeBus, Changes, FamilyKey
-from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
-from byok_desktop.health.status import AccessState, Derived, derive
+from byok_desktop.findings import FamilyFinding, KeyHealth
+from byok_desktop.job_records import JobStatus
 from byok_desktop.locations import Location
+from byok_desktop.product_records import (
+    NO_ACCESS_RECORD,
+    FamilyAccess,
+    KeyRecord,
+    ProductDetail,
+    ProductFilter,
+    ProductRecord,
+    ProductSort,
+    TimelineEntry,
+    state_token,
+)
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
+from byok_desktop.status_rules import AccessState, Derived, derive
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import (
@@ -37,25 +48,6 @@ from byok_desktop.store.models import (
 log = logging.getLogger("byok_desktop.db")
 
 _NOT_YET = (ProductStatus.PROVISIONING.value, ProductStatus.FAILED.value)
-
-
-@dataclass(frozen=True, slots=True)
-class ProductRecord:
-    """One BYOK product as the products view shows it."""
-
-    id: int
-    request_id: int | None
-    site_key: str
-    product: Product
-    family: ProductFamily
-    location: Location
-    status: ProductStatus
-    status_reason: str
-    primary_state: str
-    secondary_state: str
-    tier_name: str
-    provisioned_at: datetime | None
-    health_checked_at: datetime | None
 
 
 def _record(row: ProductRow) -> ProductRecord:
@@ -76,6 +68,7 @@ def _record(row: ProductRow) -> ProductRecord:
     )
 
 
+@store_boundary
 class ProductStore:
     def __init__(self, engine: Engine, changes: ChangeLog | None = None) -> None:
         self._sessions = session_factory(engine)
@@ -373,18 +366,6 @@ class ProductStore:
 # --- the products view ------------------------------------------------------------------
 
 
-class ProductSort(Enum):
-    SITE = "site"
-    PRODUCT = "product"
-    LOCATION = "location"
-    PRIMARY_STATE = "primary_state"
-    SECONDARY_STATE = "secondary_state"
-    STATUS = "status"
-    TIER = "tier"
-    PROVISIONED = "provisioned"
-    CHECKED = "checked"
-
-
 _SORT_COLUMNS: dict[ProductSort, Any] = {
     ProductSort.SITE: ProductRow.site_key,
     ProductSort.PRODUCT: ProductRow.product,
@@ -396,19 +377,6 @@ _SORT_COLUMNS: dict[ProductSort, Any] = {
     ProductSort.PROVISIONED: ProductRow.provisioned_at,
     ProductSort.CHECKED: ProductRow.health_checked_at,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ProductFilter:
-    """What the view shows: every field narrows it; empty means no narrowing."""
-
-    statuses: frozenset[ProductStatus] = frozenset()
-    location: Location | None = None
-    product: Product | None = None
-    search: str = ""
-
-    def with_changes(self, **changes: Any) -> ProductFilter:
-        return replace(self, **changes)
 
 
 def _like(term: str) -> str:
@@ -456,73 +424,6 @@ def _product_words(product: Product) -> str:
     name = product.display_name.casefold()
     initials = "".join(word[0] for word in name.split())
     return f"{name} {initials}"
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRecord:
-    """A product family's key in one region, and what the last health check saw there."""
-
-    region: str
-    key_id: str
-    key_arn: str
-    alias: str
-    key_state: str
-    health: str
-    health_detail: str
-    deletion_date: datetime | None
-    checked_at: datetime | None
-    seen_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyAccess:
-    trust_allowed: bool | None
-    key_policy_ok: bool | None
-    rotation_enabled: bool | None
-    key_policy: str
-    trust_policy: str
-    revoked_at: datetime | None
-    restore_until: datetime | None
-    restored_at: datetime | None
-    checked_at: datetime | None
-    check_error: str
-
-    def restorable(self, now: datetime | None = None) -> bool:
-        """Revoked by this app and still inside the restore window."""
-        if self.revoked_at is None:
-            return False
-        moment = now or datetime.now(UTC)
-        return self.restore_until is None or moment <= self.restore_until
-
-
-def _step_titles() -> dict[str, str]:
-    from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
-    from byok_desktop.provisioning.steps import PROVISIONING_STEPS
-
-    return {
-        s.key: s.title for steps in (PROVISIONING_STEPS, REVOKE_STEPS, RESTORE_STEPS) for s in steps
-    }
-
-
-_STEP_TITLES = _step_titles()
-
-NO_ACCESS_RECORD = FamilyAccess(None, None, None, "", "", None, None, None, None, "")
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # job kind and step, or an event kind
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProductDetail:
-    product: ProductRecord
-    siblings: list[ProductRecord]  # every product sharing the key (the family on the site)
-    keys: list[KeyRecord]  # in the location's region order
-    access: FamilyAccess
-    timeline: list[TimelineEntry]  # oldest first
 
 
 def _fetch_ids(conn: Connection, query: Any) -> list[int]:
@@ -575,12 +476,16 @@ def _access(row: FamilyAccessRow | None) -> FamilyAccess:
     )
 
 
+@store_boundary
 class ProductView:
     """Read side of the products view: filter and sort in SQL, rows by ID, details."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, step_titles: Mapping[str, str] | None = None) -> None:
+        """``step_titles`` names the job steps in the timeline (by step key; the jobs
+        layer above knows them); a step without a title shows its key."""
         self._engine = engine
         self._sessions = session_factory(engine)
+        self._step_titles = dict(step_titles or {})
         self._folding_like = engine.dialect.name == "sqlite"  # LIKE ignores ASCII case
 
     def list_ids(
@@ -691,8 +596,7 @@ class ProductView:
                 timeline=timeline,
             )
 
-    @staticmethod
-    def _timeline(session: Session, site_key: str, family: str) -> list[TimelineEntry]:
+    def _timeline(self, session: Session, site_key: str, family: str) -> list[TimelineEntry]:
         entries: list[TimelineEntry] = []
         jobs = {
             j.id: j
@@ -711,7 +615,7 @@ class ProductView:
                 select(JobStepRow).where(JobStepRow.job_id.in_(list(jobs)))
             ):
                 job = jobs[step.job_id]
-                title = _STEP_TITLES.get(step.step, step.step)
+                title = self._step_titles.get(step.step, step.step)
                 outcome = step.status
                 if step.error_message:
                     outcome += f": {step.error_message}"
@@ -737,16 +641,6 @@ class ProductView:
 
 def _local(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def state_token(finding: RegionFinding) -> str:
-    """The short key-state text the view shows per region."""
-    return {
-        KeyHealth.MISSING: "Missing",
-        KeyHealth.UNKNOWN: "Unknown",
-        KeyHealth.WRONG_KEY: "Wrong key",
-        KeyHealth.NOT_GRANTED: "Not granted",
-    }.get(finding.health, finding.key_state)
 
 
 def _access_query(site_key: str, family: str) -> Any:
@@ -824,8 +718,6 @@ def _allowed_again(
 
 
 def _restoring(session: Session, site_key: str, family: str) -> bool:
-    from byok_desktop.jobs.model import JobStatus
-
     found = session.scalar(
         select(func.count(JobRow.id)).where(
             JobRow.site_key == site_key,

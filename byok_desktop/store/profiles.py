@@ -10,21 +10,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from byok_desktop.changes import ChangeBus, Changes, Kind
-from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, Verification
+from byok_desktop.credential_profiles import (
+    Profile,
+    ProfileInput,
+    ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
+    Verification,
+)
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import CredentialProfileRow
 from byok_desktop.validation import normalise_account_id
-
-
-class ProfileNotFound(LookupError):
-    def __init__(self, uid: str) -> None:
-        super().__init__(f"The credential profile {uid} no longer exists.")
-
-
-class ProfileNameTaken(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"A profile named '{name}' already exists; choose another name.")
 
 
 def _profile(row: CredentialProfileRow) -> Profile:
@@ -48,6 +46,7 @@ def _profile(row: CredentialProfileRow) -> Profile:
     )
 
 
+@store_boundary
 class ProfileStore:
     def __init__(self, engine: Engine, changes: ChangeLog | None = None) -> None:
         self._sessions = session_factory(engine)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
 from functools import cache
 from typing import cast
 
@@ -29,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from byok_desktop.changes import ChangeBus, Changes
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import (
@@ -38,6 +36,17 @@ from byok_desktop.products import (
     encode_products,
 )
 from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.request_records import (
+    CannotWithdraw,
+    RequestListRow,
+    RequestLocked,
+    RequestNotFound,
+    RequestProvisioned,
+    SortKey,
+    StoredRequest,
+    VersionConflict,
+)
+from byok_desktop.store.boundary import store_boundary
 from byok_desktop.store.change_counters import ChangeLog
 from byok_desktop.store.engine import session_factory
 from byok_desktop.store.models import JobRow, ProductRow, RequestRow
@@ -48,106 +57,15 @@ from byok_desktop.validation import (
     SiteClaim,
     Validation,
     normalise_account_id,
-    normalise_site_name,
     normalised,
     parse_users,
-    site_name_problems,
+    site_key,
     validate,
 )
 
 log = logging.getLogger("byok_desktop.db")
 
 _REQUESTS = cast(Table, RequestRow.__table__)
-
-
-class RequestNotFound(LookupError):
-    def __init__(self, request_id: int) -> None:
-        super().__init__(f"Request {request_id} no longer exists; it may have been deleted.")
-        self.request_id = request_id
-
-
-class RequestProvisioned(RuntimeError):
-    """A request whose products exist is history: it cannot be deleted."""
-
-    def __init__(self, request_ids: Sequence[int]) -> None:
-        listed = ", ".join(f"#{i}" for i in request_ids)
-        super().__init__(
-            f"Request {listed} has provisioning jobs or BYOK products and is kept as their "
-            "record; it cannot be deleted (a BYOK product can never be turned back into a "
-            "non-BYOK one)."
-        )
-        self.request_ids = list(request_ids)
-
-
-class RequestLocked(RuntimeError):
-    """Submitted requests are the record of what was provisioned: they are not edited."""
-
-    def __init__(self, request_id: int, status: RequestStatus) -> None:
-        hint = (
-            "Withdraw it first if nothing was provisioned yet, or duplicate it to start a new one."
-            if status is RequestStatus.SUBMITTED
-            else "Duplicate it to start a new request."
-        )
-        super().__init__(f"Request #{request_id} is {status.display_name} and read-only. {hint}")
-        self.request_id = request_id
-        self.status = status
-
-
-class CannotWithdraw(RuntimeError):
-    pass
-
-
-class VersionConflict(RuntimeError):
-    """Someone else saved the request since it was read."""
-
-    def __init__(self, request_id: int, expected: int, actual: int) -> None:
-        super().__init__(
-            f"Request {request_id} was changed elsewhere (version {actual}, you edited "
-            f"version {expected}). Reload it to see the other change; your text is kept."
-        )
-        self.request_id = request_id
-        self.expected = expected
-        self.actual = actual
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRequest:
-    id: int
-    version: int
-    status: RequestStatus
-    problem_count: int
-    tier_name: str
-    created_at: datetime
-    updated_at: datetime
-    draft: RequestDraft
-
-
-@dataclass(frozen=True, slots=True)
-class RequestListRow:
-    """What the requests list shows for one request."""
-
-    id: int
-    status: RequestStatus
-    problem_count: int
-    site_name: str
-    aws_account_id: str
-    customer_org: str
-    products: frozenset[Product]
-    location: Location | None
-    desired_users: str
-    tier_name: str
-    updated_at: datetime
-
-
-class SortKey(Enum):
-    STATUS = "status"
-    SITE = "site"
-    ACCOUNT = "account"
-    CUSTOMER = "customer"
-    PRODUCTS = "products"
-    LOCATION = "location"
-    USERS = "users"
-    UPDATED = "updated"
 
 
 _SORT_COLUMNS = {
@@ -227,11 +145,6 @@ def _revalidate(row: RequestRow, result: Validation) -> None:
         row.problem_count = result.problem_count
 
 
-def site_key(site_name: str) -> str:
-    """The canonical label the uniqueness rule compares; "" when the name is invalid."""
-    return "" if site_name_problems(site_name) else normalise_site_name(site_name)
-
-
 def _insert(session: Session, rows: list[dict[str, object]]) -> list[int]:
     """One bulk INSERT (batched by SQLAlchemy); the new ids in the order of ``rows``.
 
@@ -250,6 +163,7 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+@store_boundary
 class RequestStore:
     def __init__(
         self, engine: Engine, tiers: TierTable, changes: ChangeLog | None = None

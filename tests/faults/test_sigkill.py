@@ -22,8 +22,8 @@ import boto3
 import pytest
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
-from byok_desktop.jobs.model import JobStatus, StepStatus
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
+from byok_desktop.job_records import JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION, RESTORE, REVOKE, STEPS, JobRunner
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.paths import AppPaths, resolve_paths

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext, open_context
+from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.keyring_store import SERVICE
-from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.paths import resolve_paths
 from tests.helpers.memory_keyring import MemoryKeyring

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QStyledItemDelegate, QWidget
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
 from byok_desktop.store.requests import RequestStore

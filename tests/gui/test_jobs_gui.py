@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import resolve_paths

@@ -105,7 +105,7 @@ def test_jobs_model_passes_qtmodeltester_and_keeps_newest_first(
 ) -> None:
     from datetime import UTC, datetime
 
-    from byok_desktop.jobs.model import Job, JobStatus
+    from byok_desktop.job_records import Job, JobStatus
     from ui.jobs.model import JobsModel
 
     def job(job_id: int, status: JobStatus = JobStatus.QUEUED) -> Job:

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from byok_desktop.changes import ChangeBus, Changes
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.store.models import ProductRow

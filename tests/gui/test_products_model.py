@@ -14,10 +14,10 @@ from sqlalchemy import Engine, insert
 
 from byok_desktop.context import AppContext
 from byok_desktop.locations import Location
+from byok_desktop.product_records import ProductFilter
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.store.models import ProductRow
-from byok_desktop.store.products import ProductFilter
 from ui.operations import Operations
 from ui.products.model import CHUNK, Column, ProductsModel, Role, age_text
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.health.service import CheckResult
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
 from byok_desktop.logging_setup import LOG_FILE
@@ -888,7 +888,7 @@ def test_a_hidden_page_reloads_when_it_is_shown_again(
 def test_restore_window_countdown_text(
     qtbot: QtBot,
 ) -> None:
-    from byok_desktop.store.products import NO_ACCESS_RECORD
+    from byok_desktop.product_records import NO_ACCESS_RECORD
     from ui.products.detail import restorable, revocation_text
 
     revoked = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)

@@ -325,7 +325,7 @@ def test_the_list_is_queried_once_at_start_in_the_saved_order(
     """Restoring the saved header (and its sort) must not query once per step, and a page
     not shown does not query at all: on a large database each list query costs ~150 ms
     of start-up."""
-    from byok_desktop.store.requests import SortKey
+    from byok_desktop.request_records import SortKey
     from ui.settings import app_settings
 
     store = context.database.requests

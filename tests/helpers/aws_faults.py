@@ -27,7 +27,7 @@ from botocore.retries.standard import ExponentialBackoff
 from moto.core.models import botocore_stubber
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.jobs.model import Job
+from byok_desktop.job_records import Job
 
 # What a faulted attempt gets: an AWS answer, or an exception raised from the send.
 Outcome = Callable[[AWSPreparedRequest, str], AWSResponse]  # (request, wire protocol)

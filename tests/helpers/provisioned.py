@@ -22,18 +22,18 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.health.service import CheckResult, HealthService
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
 from byok_desktop.paths import resolve_paths
+from byok_desktop.product_records import ProductRecord
 from byok_desktop.products import Product
 from byok_desktop.provisioning.naming import DEFAULT_PROVIDER_PRINCIPAL, DEFAULT_ROLE_NAME
 from byok_desktop.provisioning.policies import provider_access_allowed
-from byok_desktop.store.products import ProductRecord
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import IntegrityError
 
 from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext, open_context
+from byok_desktop.errors import StorageBug
 from byok_desktop.locations import Location
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
@@ -151,7 +151,7 @@ def test_a_failing_create_many_changes_nothing_and_tells_no_one(context: AppCont
     calls: list[Changes] = []
     context.database.changes.subscribe(calls.append)
     first = ready_draft(site_name="acme")
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StorageBug):
         store.create_many([first, ready_draft(site_name="other", uid=first.uid)])
     assert store.count() == 1
     assert store.get(earlier.id).status is RequestStatus.READY

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from byok_desktop.request_file import dumps
-from byok_desktop.store.requests import RequestStore, StoredRequest
+from byok_desktop.request_records import StoredRequest
+from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import import_files
 from byok_desktop.validation import normalise_account_id, normalised
 from tests.helpers.factories import ready_draft

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.jobs.model import JobStatus, StepStatus
+from byok_desktop.job_records import JobNotClaimable, JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.paths import AppPaths
-from byok_desktop.store.jobs import JobNotClaimable, JobStore
+from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.models import FamilyKeyRow
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring

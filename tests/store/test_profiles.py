@@ -8,13 +8,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from byok_desktop.context import AppContext
-from byok_desktop.credentials.profile import (
+from byok_desktop.credential_profiles import (
     Profile,
     ProfileInput,
     ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
     profile_problems,
 )
-from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound, ProfileStore
+from byok_desktop.store.profiles import ProfileStore
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
 TEMP_KEY = "ASIAIOSFODNN7EXAMPLE"

@@ -10,22 +10,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.context import AppContext, open_context
+from byok_desktop.errors import StorageBug
 from byok_desktop.locations import Location
 from byok_desktop.paths import AppPaths
 from byok_desktop.products import Product, encode_products
 from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.request_records import RequestListRow, RequestNotFound, SortKey, VersionConflict
 from byok_desktop.store.engine import BUSY_TIMEOUT_MS
-from byok_desktop.store.requests import (
-    RequestListRow,
-    RequestNotFound,
-    RequestStore,
-    SortKey,
-    VersionConflict,
-)
+from byok_desktop.store.requests import RequestStore
 from tests.helpers.factories import ready_draft
 
 # --- create, get, save, delete ------------------------------------------------------------
@@ -181,7 +176,7 @@ def test_create_many_is_all_or_nothing(store: RequestStore) -> None:
     store.create(ready_draft(site_name="existing"))
     first = ready_draft(site_name="one")
     clash = ready_draft(site_name="two", uid=first.uid)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StorageBug):
         store.create_many([first, clash])
     assert store.count() == 1
     assert store.ids_by_uid([first.uid]) == {}
@@ -424,7 +419,7 @@ def test_engine_connections_enforce_foreign_keys(context: AppContext) -> None:
 
 
 def test_a_product_must_belong_to_an_existing_request(store: RequestStore) -> None:
-    with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+    with pytest.raises(StorageBug, match=r"(?i)foreign key"):
         store.record_product("acme", Product.CONFLUENCE, Location.EU, 9999)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from byok_desktop.context import AppContext
+from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.jobs.access import (
     CannotChangeAccess,
     family_products,
@@ -20,14 +21,13 @@ from byok_desktop.jobs.access import (
     submit_restore,
     submit_revoke,
 )
-from byok_desktop.jobs.model import Job, JobStatus, StepStatus
 from byok_desktop.jobs.runner import RESTORE, REVOKE, STEPS, Progress
+from byok_desktop.product_records import ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
 from byok_desktop.provisioning.naming import DEFAULT_PROVIDER_PRINCIPAL, DEFAULT_ROLE_NAME
 from byok_desktop.provisioning.policies import PROVIDER_SID
-from byok_desktop.store.products import ProductRecord
 from tests.helpers.provisioned import (
     ACCOUNT,
     EU_REGIONS,

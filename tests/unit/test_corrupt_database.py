@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from byok_desktop import cli
+from byok_desktop.errors import DatabaseCorrupt
 from byok_desktop.paths import AppPaths
-from byok_desktop.store.database import DatabaseCorrupt, move_aside, open_database
+from byok_desktop.store.database import move_aside, open_database
 from byok_desktop.tiers import TierTable
 from main import build_parser
 

@@ -17,15 +17,22 @@ from moto import mock_aws
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.context import AppContext
+from byok_desktop.credential_profiles import (
+    Profile,
+    ProfileInput,
+    ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
+    ProfileState,
+)
 from byok_desktop.credentials.keyring_store import KeyringFault, KeyringProblem, SecretStore
-from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.credentials.service import (
     SANDBOX_ACCESS_KEY_ID,
     CredentialService,
     ProfileInvalid,
 )
-from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound, ProfileStore
+from byok_desktop.store.profiles import ProfileStore
 from tests.helpers.memory_keyring import MemoryKeyring
 
 KEY = "AKIAIOSFODNN7EXAMPLE"

@@ -16,7 +16,8 @@ from sqlalchemy import update
 
 from byok_desktop.context import AppContext
 from byok_desktop.health.service import HealthService
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
+from byok_desktop.product_records import KeyRecord, ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.provisioning.naming import (
@@ -31,7 +32,6 @@ from byok_desktop.provisioning.policies import (
 )
 from byok_desktop.provisioning.steps import PERMISSION_POLICY_NAME
 from byok_desktop.store.models import FamilyKeyRow
-from byok_desktop.store.products import KeyRecord, ProductRecord
 from tests.helpers.aws_faults import AwsFaults, access_denied
 from tests.helpers.provisioned import (
     ACCOUNT,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
-from byok_desktop.health.status import AccessState, derive
+from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.product_status import ProductStatus
+from byok_desktop.status_rules import AccessState, derive
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 REGIONS = ("eu-central-1", "eu-west-1")

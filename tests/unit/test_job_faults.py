@@ -22,9 +22,9 @@ from moto.core.models import botocore_stubber
 
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.jobs.model import Job, JobStatus, StepStatus
+from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION, JobRunner, ProvisioningSettings
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import PROVISION
 from tests.helpers.factories import ready_draft

@@ -9,14 +9,14 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.jobs.model import Job, JobStatus, StepStatus
+from byok_desktop.job_records import Job, JobNotClaimable, JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION, JobRunner, ProvisioningSettings
 from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
-from byok_desktop.store.jobs import JobNotClaimable, JobStore
+from byok_desktop.store.jobs import JobStore
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobNotClaimable, JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import CannotSubmit, submit_request
 from byok_desktop.locations import Location
@@ -20,8 +20,7 @@ from byok_desktop.paths import resolve_paths
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
-from byok_desktop.store.jobs import JobNotClaimable
-from byok_desktop.store.requests import CannotWithdraw, RequestLocked, RequestProvisioned
+from byok_desktop.request_records import CannotWithdraw, RequestLocked, RequestProvisioned
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from byok_desktop.context import AppContext, WrongDatabaseMode, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.service import SANDBOX_ACCESS_KEY_ID
 from byok_desktop.locations import Location
 from byok_desktop.paths import DATABASE_FILE, AppPaths

@@ -15,8 +15,8 @@ from byok_desktop.aws.connection import AwsConfig, AwsConnection
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import caller_identity
 from byok_desktop.context import open_context
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.keyring_store import SERVICE
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import AppPaths

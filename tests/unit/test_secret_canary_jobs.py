@@ -15,13 +15,13 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.context import open_context
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.credentials.keyring_store import SERVICE
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.health.service import HealthService
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs import runner as runner_module
 from byok_desktop.jobs.access import submit_restore, submit_revoke
-from byok_desktop.jobs.model import JobStatus
 from byok_desktop.jobs.runner import PROVISION, JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.paths import AppPaths

@@ -10,7 +10,7 @@ import pytest
 
 from byok_desktop.changes import ChangeBus, Changes, Kind
 from byok_desktop.context import open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.paths import AppPaths
 from byok_desktop.settings import (
     Settings,

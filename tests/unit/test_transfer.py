@@ -14,7 +14,8 @@ from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.request import RequestDraft, RequestStatus
 from byok_desktop.request_file import write_file
-from byok_desktop.store.requests import RequestStore, SortKey
+from byok_desktop.request_records import SortKey
+from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from tests.helpers.factories import ready_draft
 

@@ -28,12 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from byok_desktop.credentials.profile import (
-    Profile,
-    ProfileInput,
-    ProfileKind,
-    profile_problems,
-)
+from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind, profile_problems
 from byok_desktop.credentials.secret import AwsSecret
 
 KEEP_SECRET_HINT = "Stored in the OS keyring — type a new secret to replace it"

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon
 
-from byok_desktop.credentials.profile import Profile, ProfileKind, ProfileState
+from byok_desktop.credential_profiles import Profile, ProfileKind, ProfileState
 from byok_desktop.credentials.service import ProfileStatus
 from ui.resources import icon
 

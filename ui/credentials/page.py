@@ -24,16 +24,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.aws.identity import CallerIdentity
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.context import AppContext
+from byok_desktop.credential_profiles import (
+    Profile,
+    ProfileKind,
+    ProfileNameTaken,
+    ProfileNotFound,
+    ProfileState,
+)
 from byok_desktop.credentials.keyring_store import KeyringProblem
-from byok_desktop.credentials.profile import Profile, ProfileKind, ProfileState
 from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
-from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound
+from byok_desktop.errors import StorageError
 from ui.changes import ChangeRelay
 from ui.credentials.dialog import ProfileDialog
 from ui.credentials.model import CredentialsModel
@@ -314,7 +319,7 @@ class CredentialsPage(QWidget):
         self._update_actions()
 
     def _list_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, SQLAlchemyError | OSError):
+        if not isinstance(exc, StorageError | OSError):
             self._ops.presenter.present_failure("read credential profiles", exc)
             return
         log.error("Could not read credential profiles: %s", exc)
@@ -451,7 +456,7 @@ class CredentialsPage(QWidget):
             self._show_keyring_problem(str(exc))
         elif isinstance(exc, ProfileNameTaken | ProfileNotFound):
             text = f"Not saved: {exc}"
-        elif isinstance(exc, SQLAlchemyError | OSError):
+        elif isinstance(exc, StorageError | OSError):
             text = f"Not saved: the database refused the profile ({type(exc).__name__})."
             log.error("Could not save a credential profile: %s", type(exc).__name__)
         else:

@@ -8,7 +8,7 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from byok_desktop.context import AppContext
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import JobRunner
 from byok_desktop.jobs.scheduler import JobScheduler

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 
-from byok_desktop.jobs.model import Job, JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.runner import STEPS
 from byok_desktop.products import ProductFamily
 from ui.jobs.progress import progress_pixmap

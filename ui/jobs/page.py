@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop.changes import Changes, Kind
-from byok_desktop.jobs.model import Job, JobStatus, JobStep
+from byok_desktop.job_records import Job, JobStatus, JobStep
 from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from byok_desktop.health.model import KeyHealth
+from byok_desktop.findings import KeyHealth
+from byok_desktop.product_records import FamilyAccess, KeyRecord, ProductDetail
 from byok_desktop.products import JIRA_FAMILY_COVERED, ProductFamily
 from byok_desktop.request import RequestDraft
-from byok_desktop.store.products import FamilyAccess, KeyRecord, ProductDetail
 from ui.jobs.model import STEP_TITLES
 from ui.products.model import (
     STATUS_ICONS,

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from byok_desktop.store.products import ProductRecord, ProductView
+from byok_desktop.product_records import ProductRecord
+from byok_desktop.store.products import ProductView
 
 CHUNK = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

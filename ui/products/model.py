@@ -20,9 +20,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from byok_desktop.locations import Location
+from byok_desktop.product_records import ProductFilter, ProductRecord, ProductSort
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import ProductFamily
-from byok_desktop.store.products import ProductFilter, ProductRecord, ProductSort, ProductView
+from byok_desktop.store.products import ProductView
 from ui.operations import Executor, Operations
 from ui.resources import icon
 

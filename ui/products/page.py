@@ -46,21 +46,16 @@ from PySide6.QtWidgets import (
 from byok_desktop.changes import Changes, FamilyKey, Kind
 from byok_desktop.context import AppContext
 from byok_desktop.health.service import CheckResult, HealthService
+from byok_desktop.job_records import Job
 from byok_desktop.jobs.access import family_products, shared_role_products
-from byok_desktop.jobs.model import Job
 from byok_desktop.locations import Location
+from byok_desktop.product_records import ProductDetail, ProductFilter, ProductRecord, ProductSort
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import PRODUCT_ORDER, ProductFamily
 from byok_desktop.request import RequestDraft
 from byok_desktop.settings import Settings
 from byok_desktop.store.database import Database
-from byok_desktop.store.products import (
-    ProductDetail,
-    ProductFilter,
-    ProductRecord,
-    ProductSort,
-    ProductView,
-)
+from byok_desktop.store.products import ProductView
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge

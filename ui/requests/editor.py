@@ -32,16 +32,15 @@ from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
-from byok_desktop.store.requests import (
+from byok_desktop.request_records import (
     CannotWithdraw,
     RequestLocked,
     RequestNotFound,
-    RequestStore,
     StoredRequest,
     VersionConflict,
-    site_key,
 )
-from byok_desktop.validation import SiteClaim, Validation, validate_as_typed
+from byok_desktop.store.requests import RequestStore
+from byok_desktop.validation import SiteClaim, Validation, site_key, validate_as_typed
 from ui.operations import Executor, Operations, Ticket
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.lifetime import run_for

@@ -3,8 +3,8 @@
 The requests screens never import SQLAlchemy: they ask here whether an error means the
 database is out of reach (retry, say "offline"), that it refuses writes for a reason of
 its environment (a full disk, a read-only file: retry, say why), or a bug (say so; a retry
-will not help). When the core's own ``StorageUnavailable``/``StorageBug`` land, the
-``_driver_*`` checks below become ``isinstance`` checks on them.
+will not help). The store raises the core's own ``StorageError`` kinds; the driver checks
+below remain for the few calls that reach a driver without passing the store's boundary.
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ def _driver_class_names(exc: BaseException) -> set[str]:
 
 
 def classify(exc: BaseException) -> Fault:
+    from byok_desktop.errors import DatabaseUnreachable, StorageBug, StorageUnavailable
+
+    if isinstance(exc, DatabaseUnreachable):
+        return Fault.OFFLINE
+    if isinstance(exc, StorageUnavailable):
+        return Fault.REFUSED
+    if isinstance(exc, StorageBug):
+        return Fault.BUG
     names = _driver_class_names(exc)
     if "TimeoutError" in names or "DisconnectionError" in names:  # the pool's, not the OS's
         return Fault.OFFLINE
@@ -71,5 +79,6 @@ def is_environment(exc: BaseException) -> bool:
 
 
 def reason(exc: BaseException) -> object:
-    """The driver's own error when SQLAlchemy wrapped one (its message is the useful part)."""
+    """What to show of an error: the core's storage error says it as a clause; the
+    driver's own error when SQLAlchemy wrapped one (its message is the useful part)."""
     return getattr(exc, "orig", None) or exc

@@ -18,7 +18,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from byok_desktop.request import RequestStatus
-from byok_desktop.store.requests import RequestListRow, RequestStore, SortKey
+from byok_desktop.request_records import RequestListRow, SortKey
+from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import describe_products
 from ui.operations import Executor, Operations, Ticket
 from ui.requests.lifetime import run_for

@@ -37,14 +37,10 @@ from byok_desktop.locations import Location
 from byok_desktop.products import PRODUCT_ORDER
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
-from byok_desktop.store.requests import (
-    RequestListRow,
-    RequestProvisioned,
-    RequestStore,
-    StoredRequest,
-    site_key,
-)
+from byok_desktop.request_records import RequestListRow, RequestProvisioned, StoredRequest
+from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
+from byok_desktop.validation import site_key
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations

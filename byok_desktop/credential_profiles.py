@@ -89,6 +89,16 @@ class ProfileInput:
     session_expires_at: datetime | None = None
 
 
+class ProfileNotFound(LookupError):
+    def __init__(self, uid: str) -> None:
+        super().__init__(f"The credential profile {uid} no longer exists.")
+
+
+class ProfileNameTaken(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A profile named '{name}' already exists; choose another name.")
+
+
 def profile_problems(entry: ProfileInput, has_secret: bool, has_token: bool) -> list[str]:
     """Everything wrong with a profile form, each with what to do."""
     from byok_desktop.validation import account_id_problems, normalise_account_id

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from byok_desktop.health.model import FamilyFinding, KeyHealth, RegionFinding
+from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.product_status import ProductStatus
 
 

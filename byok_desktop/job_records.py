@@ -1,4 +1,4 @@
-"""Plain job data handed to the GUI and the command line."""
+"""Plain job data handed to the GUI and the command line, as the job journal keeps it."""
 
 from __future__ import annotations
 
@@ -71,3 +71,17 @@ class JobStep:
     error_message: str
     started_at: datetime
     finished_at: datetime | None
+
+
+class JobNotClaimable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StepStart:
+    """What :meth:`JobStore.step_started` did: the job as it now stands and the journal
+    entry of the started step, or no entry when the job's cancel had been requested (then
+    no step was started and the job is unchanged)."""
+
+    job: Job
+    step_id: int | None
