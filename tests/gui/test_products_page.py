@@ -21,9 +21,10 @@ from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 from sqlalchemy.orm import Session
 
+from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.health.service import CheckResult
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
 from byok_desktop.logging_setup import LOG_FILE
@@ -782,6 +783,37 @@ def by_product(page: ProductsPage) -> dict[tuple[str, str], Any]:
     return found
 
 
+def provision(
+    qtbot: QtBot, window: MainWindow, sandbox: AppContext, products: set[Product]
+) -> None:
+    """Provision ``products`` on the site acme (AWS account 123456789012) through the
+    window's jobs, and wait until the products page shows them all Active: job updates
+    reach the page through the change bus, with no refresh by hand."""
+    store = sandbox.database.requests
+    acme = store.create(ready_draft(aws_account_id="123456789012", products=frozenset(products)))
+    jobs = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
+    for job in jobs:
+        window.jobs.resume(job)
+    qtbot.waitUntil(
+        lambda: all(sandbox.database.jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs),
+        timeout=60_000,
+    )
+    page = window.products_page
+    qtbot.waitUntil(
+        lambda: (
+            len(by_product(page)) == len(products)
+            and {r.status for r in by_product(page).values()} == {ProductStatus.ACTIVE}
+        ),
+        timeout=10_000,
+    )
+
+
+def succeeded(qtbot: QtBot, sandbox: AppContext, job: Job) -> None:
+    qtbot.waitUntil(
+        lambda: sandbox.database.jobs.get(job.id).status is JobStatus.SUCCEEDED, timeout=30_000
+    )
+
+
 @pytest.mark.slow
 def test_sandbox_degraded_revoke_and_restore_end_to_end(
     qtbot: QtBot,
@@ -799,21 +831,11 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     window.settings_page.settings_changed.emit(sandbox.settings)
     assert not page.periodic_timer.isActive()
 
-    store = sandbox.database.requests
-    acme = store.create(
-        ready_draft(
-            aws_account_id="123456789012",
-            products=frozenset(
-                {Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT, Product.CONFLUENCE}
-            ),
-        )
-    )
-    jobs = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
-    for job in jobs:
-        window.jobs.resume(job)
-    qtbot.waitUntil(
-        lambda: all(sandbox.database.jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs),
-        timeout=60_000,
+    provision(
+        qtbot,
+        window,
+        sandbox,
+        {Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT, Product.CONFLUENCE},
     )
     jira, jsm, confluence = (
         ("acme", "jira-software"),
@@ -822,11 +844,6 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
             "acme",
             "confluence",
         ),
-    )
-    # Job updates refresh the page on their own.
-    qtbot.waitUntil(
-        lambda: {r.status for r in by_product(page).values()} == {ProductStatus.ACTIVE},
-        timeout=10_000,
     )
     assert len(by_product(page)) == 3
 
@@ -906,6 +923,65 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     assert page.detail.detail is not None
     assert page.detail.detail.access.restored_at is not None
     assert page.detail.detail.access.restored_at <= now
+
+
+@pytest.mark.slow
+def test_revoking_a_family_suspends_the_shared_roles_other_families_without_a_refresh(
+    qtbot: QtBot,
+    sandbox: AppContext,
+    sandbox_window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Jira and Confluence of acme live in one AWS account, so they share its key-management
+    role. Revoking Jira denies the provider in that role's trust: Confluence is suspended
+    too, and the page shows it as soon as the revoke job ends — no F5, no health check,
+    only the change the store announced. Restoring Jira brings both back."""
+    window = sandbox_window
+    page = page_of(qtbot, window)
+    assert not page.periodic_timer.isActive()  # off in the sandbox: no check behind our back
+    checks: list[object] = []
+    monkeypatch.setattr(page._health, "check", lambda *args, **kwargs: checks.append(args))
+    heard: list[Changes] = []
+    assert window.changes is not None
+    window.changes.changed.connect(heard.append)
+    provision(qtbot, window, sandbox, {Product.JIRA_SOFTWARE, Product.CONFLUENCE})
+    jira, confluence = ("acme", "jira-software"), ("acme", "confluence")
+
+    monkeypatch.setattr(TypedConfirm, "ask", classmethod(lambda cls, parent, request: True))
+    detail_of(qtbot, window, by_product(page)[jira].id)
+    qtbot.waitUntil(page.revoke_action.isEnabled)
+    heard.clear()
+    with qtbot.waitSignal(window.jobs.access_submitted, timeout=10_000) as submitted:
+        page.revoke_action.trigger()
+    [revoke] = submitted.args
+    succeeded(qtbot, sandbox, revoke)
+    qtbot.waitUntil(
+        lambda: (
+            by_product(page)[jira].status is ProductStatus.SUSPENDED
+            and by_product(page)[confluence].status is ProductStatus.SUSPENDED
+        ),
+        timeout=10_000,
+    )
+    assert "key-management role denies the provider" in by_product(page)[confluence].status_reason
+    assert any(("acme", "confluence") in c.families for c in heard)  # named by the revoke
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda cls, parent, title, text, ok: True))
+    qtbot.waitUntil(page.restore_action.isEnabled)
+    heard.clear()
+    with qtbot.waitSignal(window.jobs.access_submitted, timeout=10_000) as submitted:
+        page.restore_action.trigger()
+    [restore] = submitted.args
+    succeeded(qtbot, sandbox, restore)
+    qtbot.waitUntil(
+        lambda: (
+            by_product(page)[jira].status is ProductStatus.ACTIVE
+            and by_product(page)[confluence].status is ProductStatus.ACTIVE
+        ),
+        timeout=10_000,
+    )
+    assert any(("acme", "confluence") in c.families for c in heard)  # named by the restore
+    assert checks == []
+    assert not page.check_running
 
 
 # --- large lists and a hidden page --------------------------------------------------------
