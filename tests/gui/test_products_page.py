@@ -41,7 +41,7 @@ from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.products.confirm import TypedConfirm, TypedConfirmation, TypedConfirmDialog
 from ui.products.model import Column
-from ui.products.page import ProductsPage
+from ui.products.page import REFRESH_DELAY_MS, ProductsPage
 from ui.settings import app_settings
 
 KEY_POLICY = {
@@ -1029,6 +1029,25 @@ def test_a_hidden_page_reloads_when_it_is_shown_again(
     settle(qtbot, window)
     assert page.model.rowCount() == 9
     assert page.stack.currentWidget() is page.main
+
+
+def test_a_page_shut_down_starts_nothing_new(
+    qtbot: QtBot, window: MainWindow, context: AppContext
+) -> None:
+    """On quit the window shuts the page down, then Operations, which refuses new work:
+    a reload or search still waiting for its delay, or a change arriving after, must
+    start no operation (it would fail with "The app is closing." in a dialog)."""
+    seed_fleet(context)
+    page = page_of(qtbot, window)
+    page.schedule_reload()  # e.g. a finished health check's outcome, due in a moment
+    page.search_edit.setText("acme")  # a search waiting for its delay
+    page.shutdown()
+    assert not page._refresh_timer.isActive()
+    assert not page._search_timer.isActive()
+    assert not page.periodic_timer.isActive()
+    with qtbot.assertNotEmitted(window.ops.busy_changed, wait=2 * REFRESH_DELAY_MS):
+        context.database.changes.publish(Changes.of_families({("acme", "jira")}))
+    assert not page.start_check(None, manual=False)
 
 
 def test_restore_window_countdown_text(
