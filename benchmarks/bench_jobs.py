@@ -449,11 +449,12 @@ def run_gui(
     Jobs screen showing, and record a 10 ms heartbeat until every job has finished.
     Returns the result and, with ``sample_stalls``, what the threads did during stalls."""
     from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal, Slot
-    from ui.tasks import TaskRunner
 
     from ui.app import create_application, freeze_startup_objects
+    from ui.changes import ChangeRelay
     from ui.jobs.bridge import JobsBridge
     from ui.jobs.page import JobsPage
+    from ui.operations import Operations
 
     class Heartbeat(QObject):
         def __init__(self) -> None:
@@ -506,12 +507,20 @@ def run_gui(
     create_application([])
     prepared = prepare(server, root, jobs, WORKERS)
     context = prepared.context
-    tasks = TaskRunner()
-    bridge = JobsBridge(context, tasks)
-    page = JobsPage(bridge, tasks)
+    # Wired as the main window wires them: one Operations, the database's change bus
+    # relayed to the GUI thread (and polled for other processes' writes, as in the app).
+    ops = Operations()
+    database = context.database
+    changes = ChangeRelay(
+        database.changes,
+        ops,
+        poll=database.change_log.poll if database.change_log is not None else None,
+    )
+    bridge = JobsBridge(context, ops)
+    page = JobsPage(bridge, ops, changes)
     page.resize(1100, 700)
     page.show()
-    tasks.wait()  # the page's first load of the job list
+    ops.wait()  # the page's first load of the job list (delivered while spinning)
     spin(0.3)
     freeze_startup_objects()  # as the app does once its window is up
     watcher = Watcher(len(prepared.request_ids))
@@ -532,7 +541,7 @@ def run_gui(
         if sampler is not None:
             sampler.start()
         for rid in prepared.request_ids:
-            bridge.submit(rid)  # returns at once: the checks run on the task pool
+            bridge.submit(rid)  # returns at once: the checks run on the pool
         guard.start(int(RUN_TIMEOUT_S * 1000))
         loop.exec()
         wall = time.perf_counter() - began
@@ -546,11 +555,14 @@ def run_gui(
             print(f"    refused: {watcher.refused[0]}", file=sys.stderr)
     finally:
         bridge.shutdown(wait_s=30)
-        tasks.wait()
+        changes.stop()
+        ops.wait()
+        spin(0.1)  # the last outcomes, delivered before the objects go
         page.close()
         page.deleteLater()
         bridge.deleteLater()
-        tasks.deleteLater()
+        changes.deleteLater()
+        ops.deleteLater()
         context.close()
     return result, sampler.summary() if sampler is not None else ""
 

@@ -156,7 +156,7 @@ def open_context(
         db_path, backups = paths.database, paths.backups
     if settings.database_url and not settings.sandbox:
         database = open_server_database(
-            settings.database_url, tiers, STEP_TITLES, server_timeouts(settings)
+            settings.database_url, tiers, STEP_TITLES, timeouts=server_timeouts(settings)
         )
     else:
         database = open_database(db_path, backups, tiers, STEP_TITLES)

@@ -257,12 +257,13 @@ class Operations(QObject):
         return ok
 
     def shutdown(self, msecs: int = 3_000) -> bool:
-        """Start nothing new, and wait up to ``msecs`` for what runs. Work still running
-        after that is left to finish on its own (its outcome is dropped): quitting never
-        waits on a stuck keyring or network call."""
+        """Start nothing new, and wait up to ``msecs`` for what runs. Queued database work
+        still runs (it may be the last save or a job's stop request); queued network,
+        keyring and file work never starts. Work still running after ``msecs`` is left to
+        finish on its own (its outcome is dropped): quitting never waits on a stuck
+        keyring or network call."""
         self._closed = True
-        for pool in self._pools.values():
-            pool.clear()  # queued, not started: never run
+        self._pools[Executor.POOL].clear()  # queued, not started: never run
         for op_id in list(self._pending):
             self._drop(op_id)
         return self.wait(msecs)

@@ -143,6 +143,7 @@ def open_server_database(
     url: str,
     tiers: TierTable,
     step_titles: Mapping[str, str] | None = None,
+    *,
     timeouts: ServerTimeouts | None = None,
 ) -> Database:
     """A shared database on a PostgreSQL server: several workstations, one record.

@@ -232,3 +232,19 @@ def test_work_outliving_its_operations_ends_quietly(
     qtbot.wait(20)
     assert delivered == []
     assert "Signal source has been deleted" not in capfd.readouterr().err
+
+
+def test_queued_database_work_still_runs_at_shutdown(qtbot: QtBot) -> None:
+    """The last save or a job's stop request may be queued behind other database work
+    when the app quits: it runs; queued network work does not."""
+    ops = Operations()
+    release = threading.Event()
+    ran: list[str] = []
+    ops.run(lambda: release.wait(5), on=Executor.DATABASE)
+    ops.run(lambda: ran.append("database"), on=Executor.DATABASE)
+    for _ in range(4):  # the pool's every thread busy: the next one waits in its queue
+        ops.run(lambda: release.wait(5), on=Executor.POOL)
+    ops.run(lambda: ran.append("pool"), on=Executor.POOL)
+    threading.Timer(0.1, release.set).start()
+    assert ops.shutdown(5_000)
+    assert ran == ["database"]

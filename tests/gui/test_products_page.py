@@ -21,9 +21,10 @@ from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 from sqlalchemy.orm import Session
 
+from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.health.service import CheckResult
-from byok_desktop.job_records import JobStatus
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
 from byok_desktop.logging_setup import LOG_FILE
@@ -40,7 +41,7 @@ from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.products.confirm import TypedConfirm, TypedConfirmation, TypedConfirmDialog
 from ui.products.model import Column
-from ui.products.page import ProductsPage
+from ui.products.page import REFRESH_DELAY_MS, ProductsPage
 from ui.settings import app_settings
 
 KEY_POLICY = {
@@ -85,22 +86,48 @@ def page_of(qtbot: QtBot, window: MainWindow) -> ProductsPage:
     return window.products_page
 
 
-def settle(qtbot: QtBot, window: MainWindow) -> None:
-    """Every operation done (reads on the database worker, work on the pool), and the
-    page's scheduled reload too."""
+def settle(qtbot: QtBot, window: MainWindow, timeout: int = 5_000) -> None:
+    """What the page shows is in: no search or reload waiting for its delay, every
+    operation done (reads on the database worker, work on the pool), the whole list
+    listed and every row of it read."""
     page = window.products_page
 
     def settled() -> bool:
-        return window.ops.pending == 0 and not page._refresh_timer.isActive()
+        return (
+            not page._search_timer.isActive()
+            and not page._refresh_timer.isActive()
+            and window.ops.pending == 0
+            and rows_read(page)
+        )
 
-    qtbot.waitUntil(settled)
-    # Rows the view asked for while painting arrive on a later turn.
-    qtbot.waitUntil(lambda: window.ops.pending == 0)
+    qtbot.waitUntil(settled, timeout=timeout)
+
+
+def rows_read(page: ProductsPage) -> bool:
+    """The whole list is in and every row's data has been read (asking for the first row
+    not read yet reads it on the database worker)."""
+    model = page.model
+    return model.is_complete and all(
+        model.record(row) is not None or model.is_loaded(row) for row in range(model.rowCount())
+    )
+
+
+def detail_of(qtbot: QtBot, window: MainWindow, product_id: int) -> None:
+    """Select ``product_id`` and wait until the detail pane shows it."""
+    page = window.products_page
+    assert page.select_product(product_id)
+    qtbot.waitUntil(
+        lambda: page.detail.detail is not None and page.detail.detail.product.id == product_id
+    )
+    settle(qtbot, window)
 
 
 def column(page: ProductsPage, col: Column) -> list[str]:
+    """A column as shown (call once the rows are read: ``settle``)."""
     model = page.model
-    return [model.data(model.index(r, col)) for r in range(model.rowCount())]
+    values = [model.data(model.index(r, col)) for r in range(model.rowCount())]
+    assert None not in values, "a row has not been read yet"
+    return values
 
 
 def statuses(page: ProductsPage) -> list[str]:
@@ -245,6 +272,7 @@ def test_summary_strip_filters_by_status(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     assert page.stack.currentWidget() is page.main
     assert page.model.rowCount() == 9
     assert page.all_button.text() == "All 9"
@@ -257,14 +285,18 @@ def test_summary_strip_filters_by_status(
     assert page.count_label.text() == "9 products"
 
     qtbot_click(buttons[ProductStatus.DEGRADED])
+    settle(qtbot, window)
     assert statuses(page) == ["Degraded"]
     assert not page.all_button.isChecked()
     assert page.count_label.text() == "1 of 9 products shown"
     qtbot_click(buttons[ProductStatus.SUSPENDED])  # a second status adds to the filter
+    settle(qtbot, window)
     assert sorted(statuses(page)) == ["Degraded", "Suspended"]
     qtbot_click(buttons[ProductStatus.DEGRADED])  # and a click takes it away again
+    settle(qtbot, window)
     assert statuses(page) == ["Suspended"]
     qtbot_click(page.all_button)
+    settle(qtbot, window)
     assert page.model.rowCount() == 9
     assert page.all_button.isChecked()
 
@@ -275,16 +307,20 @@ def test_location_and_product_filters_also_narrow_the_counts(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     page.location_combo.setCurrentIndex(page.location_combo.findData(Location.USA))
+    settle(qtbot, window)
     assert sorted(column(page, Column.SITE)) == ["delta", "delta", "gamma"]
     assert set(column(page, Column.LOCATION)) == {"USA"}
     assert page.all_button.text() == "All 3"
     assert page.status_buttons[ProductStatus.SUSPENDED].text() == "Suspended 1"
     assert not page.status_buttons[ProductStatus.DEGRADED].isVisible()
     page.product_combo.setCurrentIndex(page.product_combo.findData(Product.CONFLUENCE))
+    settle(qtbot, window)
     assert column(page, Column.SITE) == ["delta", "gamma"]
     assert page.count_label.text() == "2 of 9 products shown"
     page.location_combo.setCurrentIndex(0)
+    settle(qtbot, window)
     assert column(page, Column.SITE) == ["acme", "delta", "gamma", "omega"]
     assert set(column(page, Column.PRODUCT)) == {"Confluence"}
 
@@ -295,6 +331,7 @@ def test_search_as_you_type_costs_one_query_after_the_debounce(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)  # the reload's reads are done before the counting starts
     view = context.database.view
     calls: list[str] = []
     for name in ("list_ids", "counts", "detail"):
@@ -310,6 +347,7 @@ def test_search_as_you_type_costs_one_query_after_the_debounce(
     QTest.keyClicks(page.search_edit, "omega")
     assert calls == []  # nothing while typing
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    settle(qtbot, window)
     assert calls == ["list_ids"]
     assert set(column(page, Column.SITE)) == {"omega"}
     # Every word must match somewhere, also in what the view shows (USA, JSM).
@@ -321,6 +359,7 @@ def test_search_as_you_type_costs_one_query_after_the_debounce(
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
     page.search_edit.setText("degraded")
     qtbot.waitUntil(lambda: column(page, Column.SITE) == ["beta"])
+    settle(qtbot, window)
     assert "counts" not in calls
     assert page.count_label.text() == "1 of 9 products shown"
 
@@ -331,6 +370,7 @@ def test_ctrl_f_and_ctrl_e_belong_to_the_page_that_is_shown(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     wanted: list[str] = []
     monkeypatch.setattr(
         Dialogs,
@@ -355,6 +395,7 @@ def test_sort_by_several_columns_and_keep_it(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     assert column(page, Column.SITE)[:3] == ["acme", "acme", "acme"]  # default: by site
     # The Jira family of acme is one group under the default sort.
     assert column(page, Column.PRODUCT)[:3] == [
@@ -363,25 +404,33 @@ def test_sort_by_several_columns_and_keep_it(
         "Jira Software (Jira family)",
     ]
     page.view.sortByColumn(Column.STATUS, Qt.SortOrder.AscendingOrder)
+    settle(qtbot, window)
     assert statuses(page) == sorted(statuses(page), key=str.lower)
     page.view.sortByColumn(Column.SITE, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, window)
     sites = column(page, Column.SITE)
     assert sites == sorted(sites, reverse=True)
     page.view.sortByColumn(Column.SECOND_KEY, Qt.SortOrder.AscendingOrder)
+    settle(qtbot, window)
     keys = column(page, Column.SECOND_KEY)
     assert keys[0].endswith("Not checked")  # never seen first ascending, last descending
     assert keys[1].endswith("Disabled")  # then by state: Disabled before Enabled
     page.view.sortByColumn(Column.SECOND_KEY, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, window)
     assert column(page, Column.SECOND_KEY)[-1].endswith("Not checked")
     page.view.sortByColumn(Column.TIER, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, window)
     assert column(page, Column.TIER)[0] == "Enterprise 1001-2000"
 
     page.view.sortByColumn(Column.CHECKED, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, window)
     page.save_state()
     settings = app_settings(context.paths)
-    again = ProductsPage(context, window.jobs, window.tasks, settings)
+    assert window.changes is not None
+    again = ProductsPage(context, window.jobs, window.ops, settings, window.changes)
     try:
         again.reload()
+        qtbot.waitUntil(lambda: again.model.is_complete and window.ops.pending == 0)
         head = again.view.horizontalHeader()
         assert head.sortIndicatorSection() == Column.CHECKED
         assert again.model.sort_key == (page.model.sort_key[0], True)
@@ -399,7 +448,8 @@ def test_detail_pane_shows_keys_policies_access_and_timeline(
     product_id = seed_family_detail(context, revoked_days_ago=1, window_days=15)
     page = page_of(qtbot, window)
     page.reload()
-    assert page.select_product(product_id)
+    settle(qtbot, window)
+    detail_of(qtbot, window, product_id)
     detail = page.detail
     assert detail.site_label.text() == "acme.atlassian.net"
     assert "Jira Software (Suspended)" in detail.products_label.text()
@@ -454,7 +504,8 @@ def test_after_the_restore_window_restore_is_off_and_says_when_it_ended(
     product_id = seed_family_detail(context, revoked_days_ago=20, window_days=15)
     page = page_of(qtbot, window)
     page.reload()
-    page.select_product(product_id)
+    settle(qtbot, window)
+    detail_of(qtbot, window, product_id)
     assert "The restore window ended on" in page.detail.revocation_label.text()
     assert not page.restore_action.isEnabled()
 
@@ -504,6 +555,7 @@ def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
     )
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     changes: list[tuple[str, str, str]] = []
     monkeypatch.setattr(window.jobs, "change_access", lambda *args: changes.append(args))
     asked: list[TypedConfirmation] = []
@@ -519,10 +571,11 @@ def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
         for p in context.database.products.on_site("acme")
         if p.product is Product.JIRA_SOFTWARE
     )
-    page.select_product(jira)
+    detail_of(qtbot, window, jira)
     assert page.revoke_action.isEnabled()
     assert not page.restore_action.isEnabled()  # never revoked
-    page.revoke_action.trigger()
+    page.revoke_action.trigger()  # what a revoke suspends is read first, then asked
+    qtbot.waitUntil(lambda: len(asked) == 1)
     assert changes == []  # cancelled: nothing happens
     assert "Nothing was revoked" in window.status.text()
     [request_shown] = asked
@@ -537,6 +590,7 @@ def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
 
     answer[0] = True
     page.revoke_action.trigger()
+    qtbot.waitUntil(lambda: len(asked) == 2)
     assert changes == [("revoke", "acme", "jira")]
 
 
@@ -546,9 +600,11 @@ def test_add_product_asks_for_a_request_in_the_pinned_location(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     assert not page.add_product_action.isEnabled()  # nothing selected
     delta = next(p.id for p in context.database.products.on_site("delta"))
     page.select_product(delta)
+    settle(qtbot, window)
     assert page.add_product_action.isEnabled()
     with qtbot.waitSignal(page.add_product_requested) as signal:
         page.add_product_action.trigger()
@@ -565,8 +621,10 @@ def test_export_writes_the_visible_rows_neutralising_formulas(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     page.location_combo.setCurrentIndex(page.location_combo.findData(Location.USA))
     page.view.sortByColumn(Column.STATUS, Qt.SortOrder.DescendingOrder)
+    settle(qtbot, window)
     target = tmp_path / "out" / "products"  # no suffix: .csv is added
     target.parent.mkdir()
     monkeypatch.setattr(
@@ -615,6 +673,7 @@ def test_health_check_never_runs_twice_at_once(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     release = threading.Event()
     runs: list[list[tuple[str, str]]] = []
 
@@ -624,27 +683,34 @@ def test_health_check_never_runs_twice_at_once(
         results = []
         for site, family in wanted:
             release.wait(10)
+            if cancelled():  # as the real service: a dropped check stops at the next family
+                break
             result = CheckResult(site, family, ProductStatus.ACTIVE, "")
             results.append(result)
             on_result(result)  # on the worker thread, as the real service does
         return results
 
     monkeypatch.setattr(page._health, "check", check)
-    QTest.keyClick(window, Qt.Key.Key_F5)  # nothing selected: every provisioned family
-    qtbot.waitUntil(lambda: bool(runs))
-    assert page.check_running
-    page.check_action.trigger()
-    assert "already running" in window.status.text()
-    page.periodic_timer.timeout.emit()  # a periodic tick meanwhile starts nothing either
-    assert len(runs) == 1
-    # Provisioning products are not checked; the Jira family of acme is one check.
-    assert runs[0] == context.database.products.provisioned_families()
-    assert ("acme", "jira") in runs[0]
-    assert ("delta", "jira") not in runs[0]
-    qtbot.waitUntil(lambda: window.status.text().startswith("Checking 1 of"))
-    release.set()
+    try:
+        QTest.keyClick(window, Qt.Key.Key_F5)  # nothing selected: every provisioned family
+        qtbot.waitUntil(lambda: bool(runs))
+        assert page.check_running
+        # The check's first progress report, while the first family waits.
+        qtbot.waitUntil(lambda: window.status.text().startswith("Checking 1 of"))
+        page.check_action.trigger()
+        assert "already running" in window.status.text()
+        page.periodic_timer.timeout.emit()  # a periodic tick meanwhile starts nothing either
+        assert len(runs) == 1
+        # Provisioning products are not checked; the Jira family of acme is one check.
+        assert runs[0] == context.database.products.provisioned_families()
+        assert ("acme", "jira") in runs[0]
+        assert ("delta", "jira") not in runs[0]
+        assert page.check_running
+    finally:
+        release.set()  # a failed assertion must not leave the check waiting on the pool
     qtbot.waitUntil(lambda: not page.check_running)
     assert window.status.text().startswith(f"Health checked for {len(runs[0])} product families")
+    settle(qtbot, window)  # the check's outcome is read again
 
     # With a selection: only the selected products' families.
     beta = next(p.id for p in context.database.products.on_site("beta"))
@@ -717,6 +783,37 @@ def by_product(page: ProductsPage) -> dict[tuple[str, str], Any]:
     return found
 
 
+def provision(
+    qtbot: QtBot, window: MainWindow, sandbox: AppContext, products: set[Product]
+) -> None:
+    """Provision ``products`` on the site acme (AWS account 123456789012) through the
+    window's jobs, and wait until the products page shows them all Active: job updates
+    reach the page through the change bus, with no refresh by hand."""
+    store = sandbox.database.requests
+    acme = store.create(ready_draft(aws_account_id="123456789012", products=frozenset(products)))
+    jobs = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
+    for job in jobs:
+        window.jobs.resume(job)
+    qtbot.waitUntil(
+        lambda: all(sandbox.database.jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs),
+        timeout=60_000,
+    )
+    page = window.products_page
+    qtbot.waitUntil(
+        lambda: (
+            len(by_product(page)) == len(products)
+            and {r.status for r in by_product(page).values()} == {ProductStatus.ACTIVE}
+        ),
+        timeout=10_000,
+    )
+
+
+def succeeded(qtbot: QtBot, sandbox: AppContext, job: Job) -> None:
+    qtbot.waitUntil(
+        lambda: sandbox.database.jobs.get(job.id).status is JobStatus.SUCCEEDED, timeout=30_000
+    )
+
+
 @pytest.mark.slow
 def test_sandbox_degraded_revoke_and_restore_end_to_end(
     qtbot: QtBot,
@@ -734,21 +831,11 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     window.settings_page.settings_changed.emit(sandbox.settings)
     assert not page.periodic_timer.isActive()
 
-    store = sandbox.database.requests
-    acme = store.create(
-        ready_draft(
-            aws_account_id="123456789012",
-            products=frozenset(
-                {Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT, Product.CONFLUENCE}
-            ),
-        )
-    )
-    jobs = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
-    for job in jobs:
-        window.jobs.resume(job)
-    qtbot.waitUntil(
-        lambda: all(sandbox.database.jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs),
-        timeout=60_000,
+    provision(
+        qtbot,
+        window,
+        sandbox,
+        {Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT, Product.CONFLUENCE},
     )
     jira, jsm, confluence = (
         ("acme", "jira-software"),
@@ -757,11 +844,6 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
             "acme",
             "confluence",
         ),
-    )
-    # Job updates refresh the page on their own.
-    qtbot.waitUntil(
-        lambda: {r.status for r in by_product(page).values()} == {ProductStatus.ACTIVE},
-        timeout=10_000,
     )
     assert len(by_product(page)) == 3
 
@@ -798,11 +880,12 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
         return True
 
     monkeypatch.setattr(TypedConfirm, "ask", classmethod(confirm))
-    page.select_product(degraded.id)
+    detail_of(qtbot, window, degraded.id)
     arn = page.detail.findChild(QLineEdit, "keyArn_eu-west-1")
     assert arn.text().startswith("arn:aws:kms:eu-west-1:123456789012:key/mrk-")
     assert '"Effect": "Allow"' in page.detail.trust_policy.text.toPlainText()
     page.revoke_action.trigger()
+    qtbot.waitUntil(lambda: bool(asked))
     assert asked[0].groups[1][1] == ["acme — Confluence (Active)"]
     qtbot.waitUntil(
         lambda: (
@@ -824,6 +907,7 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
         classmethod(lambda cls, parent, title, text, ok: confirmations.append(text) or True),
     )
     page.restore_action.trigger()
+    qtbot.waitUntil(lambda: bool(confirmations))
     assert "Jira Service Management" in confirmations[0]
     qtbot.waitUntil(
         lambda: (
@@ -841,6 +925,65 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     assert page.detail.detail.access.restored_at <= now
 
 
+@pytest.mark.slow
+def test_revoking_a_family_suspends_the_shared_roles_other_families_without_a_refresh(
+    qtbot: QtBot,
+    sandbox: AppContext,
+    sandbox_window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Jira and Confluence of acme live in one AWS account, so they share its key-management
+    role. Revoking Jira denies the provider in that role's trust: Confluence is suspended
+    too, and the page shows it as soon as the revoke job ends — no F5, no health check,
+    only the change the store announced. Restoring Jira brings both back."""
+    window = sandbox_window
+    page = page_of(qtbot, window)
+    assert not page.periodic_timer.isActive()  # off in the sandbox: no check behind our back
+    checks: list[object] = []
+    monkeypatch.setattr(page._health, "check", lambda *args, **kwargs: checks.append(args))
+    heard: list[Changes] = []
+    assert window.changes is not None
+    window.changes.changed.connect(heard.append)
+    provision(qtbot, window, sandbox, {Product.JIRA_SOFTWARE, Product.CONFLUENCE})
+    jira, confluence = ("acme", "jira-software"), ("acme", "confluence")
+
+    monkeypatch.setattr(TypedConfirm, "ask", classmethod(lambda cls, parent, request: True))
+    detail_of(qtbot, window, by_product(page)[jira].id)
+    qtbot.waitUntil(page.revoke_action.isEnabled)
+    heard.clear()
+    with qtbot.waitSignal(window.jobs.access_submitted, timeout=10_000) as submitted:
+        page.revoke_action.trigger()
+    [revoke] = submitted.args
+    succeeded(qtbot, sandbox, revoke)
+    qtbot.waitUntil(
+        lambda: (
+            by_product(page)[jira].status is ProductStatus.SUSPENDED
+            and by_product(page)[confluence].status is ProductStatus.SUSPENDED
+        ),
+        timeout=10_000,
+    )
+    assert "key-management role denies the provider" in by_product(page)[confluence].status_reason
+    assert any(("acme", "confluence") in c.families for c in heard)  # named by the revoke
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(lambda cls, parent, title, text, ok: True))
+    qtbot.waitUntil(page.restore_action.isEnabled)
+    heard.clear()
+    with qtbot.waitSignal(window.jobs.access_submitted, timeout=10_000) as submitted:
+        page.restore_action.trigger()
+    [restore] = submitted.args
+    succeeded(qtbot, sandbox, restore)
+    qtbot.waitUntil(
+        lambda: (
+            by_product(page)[jira].status is ProductStatus.ACTIVE
+            and by_product(page)[confluence].status is ProductStatus.ACTIVE
+        ),
+        timeout=10_000,
+    )
+    assert any(("acme", "confluence") in c.families for c in heard)  # named by the restore
+    assert checks == []
+    assert not page.check_running
+
+
 # --- large lists and a hidden page --------------------------------------------------------
 
 
@@ -852,8 +995,10 @@ def test_a_large_selection_survives_search_with_one_detail_read(
     count = seed_products(context.database.engine, 400)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     assert page.model.rowCount() == count
     page.view.selectAll()
+    settle(qtbot, window)  # the first selected product's detail is read before counting
     assert len(page.selected_ids()) == count
     assert not page.revoke_action.isEnabled()  # many families: nothing to revoke at once
     details: list[int] = []
@@ -881,8 +1026,28 @@ def test_a_hidden_page_reloads_when_it_is_shown_again(
     page.schedule_reload()  # e.g. a job finished meanwhile
     assert page.stack.currentWidget() is page.empty  # nothing read while hidden
     window.show_section("security")
+    settle(qtbot, window)
     assert page.model.rowCount() == 9
     assert page.stack.currentWidget() is page.main
+
+
+def test_a_page_shut_down_starts_nothing_new(
+    qtbot: QtBot, window: MainWindow, context: AppContext
+) -> None:
+    """On quit the window shuts the page down, then Operations, which refuses new work:
+    a reload or search still waiting for its delay, or a change arriving after, must
+    start no operation (it would fail with "The app is closing." in a dialog)."""
+    seed_fleet(context)
+    page = page_of(qtbot, window)
+    page.schedule_reload()  # e.g. a finished health check's outcome, due in a moment
+    page.search_edit.setText("acme")  # a search waiting for its delay
+    page.shutdown()
+    assert not page._refresh_timer.isActive()
+    assert not page._search_timer.isActive()
+    assert not page.periodic_timer.isActive()
+    with qtbot.assertNotEmitted(window.ops.busy_changed, wait=2 * REFRESH_DELAY_MS):
+        context.database.changes.publish(Changes.of_families({("acme", "jira")}))
+    assert not page.start_check(None, manual=False)
 
 
 def test_restore_window_countdown_text(
@@ -932,7 +1097,8 @@ def test_names_and_reasons_show_as_written_never_as_markup(
     )
     page = page_of(qtbot, window)
     page.reload()
-    page.select_product(page.model.ids[0])
+    settle(qtbot, window)
+    detail_of(qtbot, window, page.model.ids[0])
     assert page.detail.customer_label.text() == "<b>Acme</b> & Co"
     assert page.detail.reason_label.text() == "eu-west-1: <b>AccessDenied</b> & more"
     showing_markup = [
@@ -957,6 +1123,7 @@ def test_the_selection_survives_a_search_whose_first_page_does_not_hold_it(
     seed_fleet(context)
     page = page_of(qtbot, window)
     page.reload()
+    settle(qtbot, window)
     last = page.model.product_id(page.model.rowCount() - 1)
     assert last is not None
     assert page.select_product(last)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from benchmarks.latency_proxy import LatencyProxy
 from byok_desktop.request import RequestDraft
+from byok_desktop.errors import DatabaseUnreachable
 from byok_desktop.store.database import Database, open_server_database
 from byok_desktop.store.engine import ServerTimeouts
 from byok_desktop.tiers import builtin_tier_table
@@ -41,14 +42,14 @@ def proxy(postgres: PostgresServer) -> Iterator[LatencyProxy]:
 @pytest.fixture
 def database(postgres: PostgresServer, proxy: LatencyProxy) -> Iterator[Database]:
     url = _through(postgres.new_database(), postgres, proxy.port)
-    opened = open_server_database(url, builtin_tier_table(), TIMEOUTS)
+    opened = open_server_database(url, builtin_tier_table(), timeouts=TIMEOUTS)
     yield opened
     opened.close()
 
 
 def _timed_failure(call: object) -> float:
     start = time.monotonic()
-    with pytest.raises(OperationalError):
+    with pytest.raises(DatabaseUnreachable):  # the store's word for a link that is gone
         call()  # type: ignore[operator]
     return time.monotonic() - start
 
@@ -111,8 +112,8 @@ def test_a_refused_connection_fails_at_once() -> None:
     url = f"postgresql+psycopg://byok@127.0.0.1:{nobody}/postgres"
 
     start = time.monotonic()
-    with pytest.raises(OperationalError):
-        open_server_database(url, builtin_tier_table(), TIMEOUTS)
+    with pytest.raises(DatabaseUnreachable):
+        open_server_database(url, builtin_tier_table(), timeouts=TIMEOUTS)
 
     assert time.monotonic() - start < 1.0
 
@@ -131,7 +132,7 @@ def test_connections_the_server_closed_are_replaced_without_a_failed_call(
 ) -> None:
     """No ping before use: a checkout sees the closed socket and connects afresh."""
     url = postgres.new_database()  # direct: the server's close arrives at once
-    database = open_server_database(url, builtin_tier_table(), TIMEOUTS)
+    database = open_server_database(url, builtin_tier_table(), timeouts=TIMEOUTS)
     try:
         store = database.requests
         request_id = store.create(RequestDraft(site_name="acme-1")).id

@@ -336,6 +336,8 @@ class ProductsModel(QAbstractTableModel):
             # Another list: show its first page now. (The same first page: the rows on
             # screen are right already; the rest sees whether anything else changed.)
             self._apply(page)
+        else:
+            self.refreshed.emit()  # re-read: the rows shown are this list's first page
         self._generation += 1
         generation = self._generation
         view, wanted, sort, descending = self._view, self._filter, self._sort, self._descending

@@ -198,6 +198,7 @@ class ProductsPage(QWidget):
         self._reload_detail_too = False  # the scheduled reload reads the detail again
         self._claimed: list[tuple[QAction, list[QKeySequence]]] = []
         self._check: Ticket | None = None
+        self._closing = False  # shut down: nothing new is read or checked
         self._check_manual = False
         self._check_selected = False
         key = id(self)
@@ -529,9 +530,18 @@ class ProductsPage(QWidget):
         self._settings.setValue("products/header", self.view.horizontalHeader().saveState())
 
     def shutdown(self) -> None:
-        """On quit: a running health check stops at the next family; no new one starts."""
+        """On quit: a running health check stops at the next family, and nothing new
+        starts: no periodic check, no reload a change or a finished check scheduled, no
+        search still waiting for its delay (Operations refuses work once it is closing)."""
+        self._closing = True
         self.stop_check()
-        self.periodic_timer.stop()
+        for timer in (
+            self.periodic_timer,
+            self._refresh_timer,
+            self._search_timer,
+            self._age_timer,
+        ):
+            timer.stop()
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> None:
@@ -557,6 +567,8 @@ class ProductsPage(QWidget):
 
     def _reload(self, detail: bool) -> None:
         self._refresh_timer.stop()
+        if self._closing:
+            return
         detail = detail or self._reload_detail_too or self._detail_stale
         self._stale = self._detail_stale = self._reload_detail_too = False
         self.model.refresh()
@@ -571,6 +583,8 @@ class ProductsPage(QWidget):
     def schedule_reload(self, detail: bool = True) -> None:
         """Soon (changes arriving together cost one reload); while the page is hidden, when
         it is shown again. ``detail``: the detail pane's product changed too."""
+        if self._closing:
+            return
         if detail:
             self._reload_detail_too = True
         if not self.isVisible():
@@ -629,6 +643,8 @@ class ProductsPage(QWidget):
         self._apply_filters()
 
     def _read_counts(self) -> None:
+        if self._closing:
+            return
         view, wanted = self._database.view, self.model.filter
         self._ops.run(
             lambda: _read_counts(view, wanted),
@@ -759,7 +775,7 @@ class ProductsPage(QWidget):
         read again unless ``force`` (its data changed)."""
         ids = self.selected_ids()
         wanted = ids[0] if ids else None
-        if wanted == self._detail_id and not force:
+        if self._closing or (wanted == self._detail_id and not force):
             return
         if wanted != self._detail_id:
             self._detail = None  # revoke and restore wait for the new product's detail
@@ -861,7 +877,9 @@ class ProductsPage(QWidget):
 
     def start_check(self, product_ids: list[int] | None, manual: bool) -> bool:
         """Check the families of ``product_ids`` (``None``: every provisioned family) on a
-        worker; never two checks at once."""
+        worker; never two checks at once, and none once the page is shut down."""
+        if self._closing:
+            return False
         if self.check_running:
             if manual:
                 self.message.emit("A health check is already running; wait for it to finish.")
