@@ -63,14 +63,14 @@ class Decision:
     action: str = ""  # the action asked about (set by decide_all for the deciding action)
     through_account: bool = False  # ALLOWED only through an account principal
 
-    @property
-    def where(self) -> str:
-        """``statement 'Sid'`` or ``statement #2``, for messages."""
+    def where(self, policy: str = "policy") -> str:
+        """``statement 'Sid' of the policy``, ``statement #2 of the policy`` or, when no
+        statement decided, ``the policy``; for messages."""
         if not self.statement:
-            return "the policy"
+            return f"the {policy}"
         if self.statement.startswith("#"):
-            return f"statement {self.statement}"
-        return f"statement {self.statement!r}"
+            return f"statement {self.statement} of the {policy}"
+        return f"statement {self.statement!r} of the {policy}"
 
 
 class _Tri(Enum):
@@ -140,7 +140,7 @@ def decide(
     for this request."""
     statements = parse(policy)
     if statements is None:
-        return Decision(Verdict.CANT_TELL, reason="it is not a policy document")
+        return Decision(Verdict.CANT_TELL, reason="is not a policy document")
     known = {k.casefold(): list(v) for k, v in (context or {}).items()}
     deny_maybe: Decision | None = None
     allow_yes: Decision | None = None

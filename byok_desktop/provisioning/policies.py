@@ -6,18 +6,24 @@ import copy
 import json
 from typing import Any
 
+from byok_desktop.health.policy_eval import Verdict, decide, decide_all
 from byok_desktop.provisioning.naming import MANAGED_BY, TAG_MANAGED_BY
 
 PROVIDER_SID = "AllowKeyProviderToAssumeRole"
 
-# What the provider needs to encrypt product data with the customer's key.
+# What the provider needs to encrypt product data with the customer's key, and no more
+# (no wildcards: ``kms:GenerateDataKey*`` would also grant the asymmetric data key pairs).
+# The health check asks the key policy about each of these.
 KEY_USE_ACTIONS = [
     "kms:Encrypt",
     "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 ]
+ASSUME_ROLE = "sts:AssumeRole"
 
 
 def trust_policy(provider_principal: str, allow: bool = True) -> dict[str, Any]:
@@ -29,20 +35,22 @@ def trust_policy(provider_principal: str, allow: bool = True) -> dict[str, Any]:
                 "Sid": PROVIDER_SID,
                 "Effect": "Allow" if allow else "Deny",
                 "Principal": {"AWS": provider_principal},
-                "Action": "sts:AssumeRole",
+                "Action": ASSUME_ROLE,
             }
         ],
     }
 
 
 def provider_access_allowed(document: dict[str, Any], provider_principal: str) -> bool | None:
-    """True/False from the provider's statement; None when the statement is missing."""
-    for statement in _statements(document):
-        principal = statement.get("Principal", {})
-        principals = principal.get("AWS") if isinstance(principal, dict) else principal
-        names = principals if isinstance(principals, list) else [principals]
-        if statement.get("Sid") == PROVIDER_SID or provider_principal in names:
-            return statement.get("Effect") == "Allow"
+    """Whether the trust policy lets the provider assume the role, as IAM evaluates it
+    (every statement, an explicit Deny first): True when allowed, False when explicitly
+    denied, None when no statement allows it or when it hangs on something the app
+    cannot evaluate (see :mod:`byok_desktop.health.policy_eval`)."""
+    verdict = decide(document, provider_principal, ASSUME_ROLE).verdict
+    if verdict is Verdict.ALLOWED:
+        return True
+    if verdict is Verdict.DENIED:
+        return False
     return None
 
 
@@ -112,24 +120,10 @@ def key_policy(account_id: str, role_arn: str) -> dict[str, Any]:
 
 
 def key_policy_grants_role(document: dict[str, Any], role_arn: str) -> bool:
-    for statement in _statements(document):
-        if statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal", {})
-        principals = principal.get("AWS") if isinstance(principal, dict) else principal
-        names = principals if isinstance(principals, list) else [principals]
-        actions = statement.get("Action", [])
-        actions = actions if isinstance(actions, list) else [actions]
-        if role_arn in names and ("kms:*" in actions or "kms:Decrypt" in actions):
-            return True
-    return False
-
-
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    return [s for s in statements if isinstance(s, dict)]
+    """Whether the key policy itself lets the role do every key-use action, as IAM
+    evaluates it (an explicit Deny wins; an Allow to the account only is not enough)."""
+    decision = decide_all(document, role_arn, KEY_USE_ACTIONS)
+    return decision.verdict is Verdict.ALLOWED and not decision.through_account
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -322,10 +322,12 @@ def test_the_table_covers_every_verdict() -> None:
 def test_a_cant_tell_names_the_statement_and_the_condition() -> None:
     policy = doc(allow(Sid="OnlyFromVpc", Condition={"StringEquals": {"aws:SourceVpc": "v"}}))
     decision = decide(policy, ROLE, "kms:Decrypt", KEY)
-    assert decision.where == "statement 'OnlyFromVpc'"
+    assert decision.where() == "statement 'OnlyFromVpc' of the policy"
     assert "aws:SourceVpc" in decision.reason
     unnamed = decide(doc(allow(), deny(Condition={"Bool": {"x": "y"}})), ROLE, "kms:Decrypt")
-    assert unnamed.where == "statement #2"
+    assert unnamed.where("key policy") == "statement #2 of the key policy"
+    broken = decide("[]", ROLE, "kms:Decrypt")
+    assert (broken.where(), broken.reason) == ("the policy", "is not a policy document")
 
 
 def test_several_needed_actions_give_the_worst_answer() -> None:
