@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from byok_desktop.health.policy_eval import Verdict, decide, decide_all
+from byok_desktop.locations import Location
 from byok_desktop.provisioning.naming import MANAGED_BY, TAG_MANAGED_BY
 
 PROVIDER_SID = "AllowKeyProviderToAssumeRole"
@@ -80,8 +82,22 @@ def with_provider_access(
     return changed
 
 
-def role_permission_policy(account_id: str) -> dict[str, Any]:
-    """The role may use only keys this app manages (by tag), in any region of the account."""
+def byok_regions(locations: Iterable[Location] = tuple(Location)) -> list[str]:
+    """The regions of ``locations``, in order, each once."""
+    return list(dict.fromkeys(r.code for location in locations for r in location.regions))
+
+
+def role_permission_policy(account_id: str, regions: Iterable[str] | None = None) -> dict[str, Any]:
+    """The role may use only keys this app manages (tagged ``byok:managed-by``) in
+    ``regions`` of the account, for the key-use actions only.
+
+    One role serves every family of the account, whatever their location, so ``regions``
+    must cover the locations of all of the account's BYOK keys; by default it names the
+    regions of every location BYOK offers (never every region of the account). KMS
+    evaluates ``aws:ResourceTag/…`` for each of :data:`KEY_USE_ACTIONS`. Aliases
+    (``kms:ResourceAliases``) are not used: the tags already name the app's keys, and
+    an alias is renamed more easily than a tag is changed."""
+    codes = byok_regions() if regions is None else list(dict.fromkeys(regions))
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -89,7 +105,7 @@ def role_permission_policy(account_id: str) -> dict[str, Any]:
                 "Sid": "UseBYOKKeysOnly",
                 "Effect": "Allow",
                 "Action": KEY_USE_ACTIONS,
-                "Resource": f"arn:aws:kms:*:{account_id}:key/*",
+                "Resource": [f"arn:aws:kms:{code}:{account_id}:key/*" for code in codes],
                 "Condition": {"StringEquals": {f"aws:ResourceTag/{TAG_MANAGED_BY}": MANAGED_BY}},
             }
         ],
