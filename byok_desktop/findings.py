@@ -16,7 +16,7 @@ class KeyHealth(Enum):
     WRONG_KEY = "wrong_key"  # ARN or tags do not match what was provisioned
     NOT_GRANTED = "not_granted"  # the key policy no longer lets the role use the key
     UNAVAILABLE = "unavailable"  # Unavailable, PendingImport: unusable for another reason
-    UNKNOWN = "unknown"  # AWS could not be asked
+    UNKNOWN = "unknown"  # AWS could not be asked, or its answer can't be evaluated
 
     @property
     def healthy(self) -> bool | None:
@@ -51,6 +51,9 @@ class RegionFinding:
     detail: str  # one sentence that names the cause
     deletion_date: datetime | None = None
     key_policy: str = ""  # the key policy JSON as read, for the detail pane
+    # UNKNOWN although AWS answered: the key policy hangs on something the app does not
+    # evaluate (a condition, NotPrincipal, the account's IAM policies...).
+    cant_tell: bool = False
 
     def healthy_is(self, value: bool) -> bool:
         return self.health.healthy is value
@@ -62,10 +65,12 @@ class FamilyFinding:
 
     checked_at: datetime
     regions: tuple[RegionFinding, ...]  # in the location's order, primary first
-    trust_allowed: bool | None  # the role's trust statement for the provider; None = unknown
+    trust_allowed: bool | None  # the role's trust policy for the provider; None = unknown
     rotation_enabled: bool | None
     trust_policy: str = ""  # JSON as read
-    trust_detail: str = ""  # why the trust is not as expected (e.g. the role is missing)
+    # Why the trust is not as expected (e.g. the role is missing, a statement denies the
+    # provider), or, with trust_allowed None, why the app can't tell from the policy.
+    trust_detail: str = ""
     trust_error: str = ""  # why the trust policy could not be read (then trust_allowed None)
     error: str = ""  # why (part of) the check could not be made
 

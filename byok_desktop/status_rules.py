@@ -77,6 +77,8 @@ def derive(current: ProductStatus, finding: FamilyFinding | None, access: Access
     ]
     if finding.trust_error:
         unknown.append(f"trust policy unknown ({finding.trust_error})")
+    elif finding.trust_allowed is None and finding.trust_detail:
+        unknown.append(f"trust policy unknown ({finding.trust_detail})")
     if unhealthy and len(unhealthy) == len(finding.regions):
         if all(r.health is KeyHealth.DISABLED for r in unhealthy):
             cause = "Keys disabled in every region"

@@ -13,14 +13,11 @@ from typing import Any
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.aws.errors import AwsProblem, classify
 from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
+from byok_desktop.health.policy_eval import Decision, Verdict, decide, decide_all
 from byok_desktop.locations import Location
 from byok_desktop.product_records import KeyRecord
 from byok_desktop.provisioning.naming import TAG_FAMILY, TAG_SITE
-from byok_desktop.provisioning.policies import (
-    key_policy_grants_role,
-    provider_access_allowed,
-    to_json,
-)
+from byok_desktop.provisioning.policies import ASSUME_ROLE, KEY_USE_ACTIONS, to_json
 
 log = logging.getLogger("byok_desktop.health")
 
@@ -129,15 +126,67 @@ def check_region(
         return RegionFinding(
             key.region, KeyHealth.UNAVAILABLE, state, f"Key state {state}", key_policy=pretty
         )
-    if role_arn and not key_policy_grants_role(policy, role_arn):
-        return RegionFinding(
-            key.region,
-            KeyHealth.NOT_GRANTED,
-            state,
-            "Key policy no longer lets the key-management role use the key",
-            key_policy=pretty,
+    if not role_arn:  # the role could not be read: the trust finding says why
+        return RegionFinding(key.region, KeyHealth.OK, state, "", key_policy=pretty)
+    # What AWS knows of the request when the role uses this key: the key's own tags.
+    context = {f"aws:ResourceTag/{k}": [v] for k, v in tags.items()}
+    decision = decide_all(
+        policy_text, role_arn, KEY_USE_ACTIONS, str(meta.get("Arn") or key.key_arn), context
+    )
+    health, detail = _key_policy_finding(decision)
+    return RegionFinding(
+        key.region,
+        health,
+        state,
+        detail,
+        key_policy=pretty,
+        cant_tell=health is KeyHealth.UNKNOWN,  # AWS answered
+    )
+
+
+def _key_policy_finding(decision: Decision) -> tuple[KeyHealth, str]:
+    """The region's health from what its key policy says about the key-management role."""
+    if decision.verdict is Verdict.ALLOWED and decision.through_account:
+        return (
+            KeyHealth.UNKNOWN,
+            f"can't tell: {decision.where('key policy')} lets the key-management role use "
+            "the key only through the account's IAM policies, which the app does not evaluate",
         )
-    return RegionFinding(key.region, KeyHealth.OK, state, "", key_policy=pretty)
+    if decision.verdict is Verdict.ALLOWED:
+        return KeyHealth.OK, ""
+    if decision.verdict is Verdict.DENIED:
+        return (
+            KeyHealth.NOT_GRANTED,
+            f"Key policy denies the key-management role {decision.action} "
+            f"({decision.where('key policy')})",
+        )
+    if decision.verdict is Verdict.CANT_TELL:
+        return KeyHealth.UNKNOWN, f"can't tell: {decision.where('key policy')} {decision.reason}"
+    return (
+        KeyHealth.NOT_GRANTED,
+        "Key policy no longer lets the key-management role use the key "
+        f"({decision.action} is not allowed)",
+    )
+
+
+def _trust_finding(document: Any, provider_principal: str) -> tuple[bool | None, str]:
+    """Whether the trust policy lets the provider assume the role, and why not."""
+    decision = decide(document, provider_principal, ASSUME_ROLE)
+    if decision.verdict is Verdict.ALLOWED:
+        return True, ""  # through the provider's account too: its own policies are its own
+    if decision.verdict is Verdict.DENIED:
+        return (
+            False,
+            "the key-management role's trust policy denies the provider "
+            f"({decision.where('trust policy')})",
+        )
+    if decision.verdict is Verdict.CANT_TELL:
+        return None, (
+            "can't tell whether the trust policy lets the key provider assume the role: "
+            f"{decision.where('trust policy')} {decision.reason}"
+        )
+    # IAM allows nothing it is not told to allow.
+    return False, "the role's trust policy has no statement that lets the key provider assume it"
 
 
 def check_family(
@@ -165,10 +214,7 @@ def check_family(
         if isinstance(document, str):
             document = json.loads(document)
         trust_text = to_json(document)
-        trust_allowed = provider_access_allowed(document, provider_principal)
-        if trust_allowed is None:  # IAM allows nothing it is not told to allow
-            trust_allowed = False
-            trust_detail = "the role's trust policy has no statement for the key provider"
+        trust_allowed, trust_detail = _trust_finding(document, provider_principal)
     except Exception as exc:
         if _code(exc) == "NoSuchEntity":
             trust_allowed = False
@@ -191,7 +237,7 @@ def check_family(
         regions.append(check_region(connection, key, site_key, family, role_arn))
     rotation: bool | None = None
     primary = by_region.get(location.regions[0].code)
-    if primary is not None and regions[0].health not in (KeyHealth.MISSING, KeyHealth.UNKNOWN):
+    if primary is not None and regions[0].key_state:  # DescribeKey answered
         kms = connection.client("kms", primary.region)
         try:
             rotation = bool(
@@ -199,7 +245,8 @@ def check_family(
             )
         except Exception as exc:
             log.info("Rotation status of %s unknown: %s", primary.key_id, classify(exc))
-    unknown = [r for r in regions if r.health is KeyHealth.UNKNOWN]
+    # A policy the app can't evaluate is a finding, not a failure to ask AWS.
+    unknown = [r for r in regions if r.health is KeyHealth.UNKNOWN and not r.cant_tell]
     if unknown and not errors:
         errors.append(unknown[0].detail)
     return FamilyFinding(

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from byok_desktop.health.policy_eval import Verdict, decide, decide_all
+from byok_desktop.locations import Location
 from byok_desktop.provisioning.naming import MANAGED_BY, TAG_MANAGED_BY
 
 PROVIDER_SID = "AllowKeyProviderToAssumeRole"
 
-# What the provider needs to encrypt product data with the customer's key.
+# What the provider needs to encrypt product data with the customer's key, and no more
+# (no wildcards: ``kms:GenerateDataKey*`` would also grant the asymmetric data key pairs).
+# The health check asks the key policy about each of these.
 KEY_USE_ACTIONS = [
     "kms:Encrypt",
     "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
     "kms:DescribeKey",
 ]
+ASSUME_ROLE = "sts:AssumeRole"
 
 
 def trust_policy(provider_principal: str, allow: bool = True) -> dict[str, Any]:
@@ -29,20 +37,22 @@ def trust_policy(provider_principal: str, allow: bool = True) -> dict[str, Any]:
                 "Sid": PROVIDER_SID,
                 "Effect": "Allow" if allow else "Deny",
                 "Principal": {"AWS": provider_principal},
-                "Action": "sts:AssumeRole",
+                "Action": ASSUME_ROLE,
             }
         ],
     }
 
 
 def provider_access_allowed(document: dict[str, Any], provider_principal: str) -> bool | None:
-    """True/False from the provider's statement; None when the statement is missing."""
-    for statement in _statements(document):
-        principal = statement.get("Principal", {})
-        principals = principal.get("AWS") if isinstance(principal, dict) else principal
-        names = principals if isinstance(principals, list) else [principals]
-        if statement.get("Sid") == PROVIDER_SID or provider_principal in names:
-            return statement.get("Effect") == "Allow"
+    """Whether the trust policy lets the provider assume the role, as IAM evaluates it
+    (every statement, an explicit Deny first): True when allowed, False when explicitly
+    denied, None when no statement allows it or when it hangs on something the app
+    cannot evaluate (see :mod:`byok_desktop.health.policy_eval`)."""
+    verdict = decide(document, provider_principal, ASSUME_ROLE).verdict
+    if verdict is Verdict.ALLOWED:
+        return True
+    if verdict is Verdict.DENIED:
+        return False
     return None
 
 
@@ -72,8 +82,22 @@ def with_provider_access(
     return changed
 
 
-def role_permission_policy(account_id: str) -> dict[str, Any]:
-    """The role may use only keys this app manages (by tag), in any region of the account."""
+def byok_regions(locations: Iterable[Location] = tuple(Location)) -> list[str]:
+    """The regions of ``locations``, in order, each once."""
+    return list(dict.fromkeys(r.code for location in locations for r in location.regions))
+
+
+def role_permission_policy(account_id: str, regions: Iterable[str] | None = None) -> dict[str, Any]:
+    """The role may use only keys this app manages (tagged ``byok:managed-by``) in
+    ``regions`` of the account, for the key-use actions only.
+
+    One role serves every family of the account, whatever their location, so ``regions``
+    must cover the locations of all of the account's BYOK keys; by default it names the
+    regions of every location BYOK offers (never every region of the account). KMS
+    evaluates ``aws:ResourceTag/…`` for each of :data:`KEY_USE_ACTIONS`. Aliases
+    (``kms:ResourceAliases``) are not used: the tags already name the app's keys, and
+    an alias is renamed more easily than a tag is changed."""
+    codes = byok_regions() if regions is None else list(dict.fromkeys(regions))
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -81,7 +105,7 @@ def role_permission_policy(account_id: str) -> dict[str, Any]:
                 "Sid": "UseBYOKKeysOnly",
                 "Effect": "Allow",
                 "Action": KEY_USE_ACTIONS,
-                "Resource": f"arn:aws:kms:*:{account_id}:key/*",
+                "Resource": [f"arn:aws:kms:{code}:{account_id}:key/*" for code in codes],
                 "Condition": {"StringEquals": {f"aws:ResourceTag/{TAG_MANAGED_BY}": MANAGED_BY}},
             }
         ],
@@ -112,24 +136,10 @@ def key_policy(account_id: str, role_arn: str) -> dict[str, Any]:
 
 
 def key_policy_grants_role(document: dict[str, Any], role_arn: str) -> bool:
-    for statement in _statements(document):
-        if statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal", {})
-        principals = principal.get("AWS") if isinstance(principal, dict) else principal
-        names = principals if isinstance(principals, list) else [principals]
-        actions = statement.get("Action", [])
-        actions = actions if isinstance(actions, list) else [actions]
-        if role_arn in names and ("kms:*" in actions or "kms:Decrypt" in actions):
-            return True
-    return False
-
-
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    return [s for s in statements if isinstance(s, dict)]
+    """Whether the key policy itself lets the role do every key-use action, as IAM
+    evaluates it (an explicit Deny wins; an Allow to the account only is not enough)."""
+    decision = decide_all(document, role_arn, KEY_USE_ACTIONS)
+    return decision.verdict is Verdict.ALLOWED and not decision.through_account
 
 
 def to_json(document: dict[str, Any]) -> str:

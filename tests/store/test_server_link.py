@@ -17,8 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.latency_proxy import LatencyProxy
-from byok_desktop.request import RequestDraft
 from byok_desktop.errors import DatabaseUnreachable
+from byok_desktop.request import RequestDraft
 from byok_desktop.store.database import Database, open_server_database
 from byok_desktop.store.engine import ServerTimeouts
 from byok_desktop.tiers import builtin_tier_table

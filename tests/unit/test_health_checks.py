@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -26,6 +27,7 @@ from byok_desktop.provisioning.naming import (
     TAG_SITE,
 )
 from byok_desktop.provisioning.policies import (
+    PROVIDER_SID,
     key_policy_grants_role,
     provider_access_allowed,
     trust_policy,
@@ -223,6 +225,64 @@ def test_a_trust_policy_denying_the_provider_suspends_with_permissions_revoked(
     assert access.revoked_at is None  # not revoked by this app: nothing to restore
 
 
+def _trust(aws: Account, *statements: Any) -> None:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    aws.iam.update_assume_role_policy(
+        RoleName=DEFAULT_ROLE_NAME, PolicyDocument=json.dumps(document)
+    )
+
+
+PROVIDER_ALLOW = trust_policy(DEFAULT_PROVIDER_PRINCIPAL)["Statement"][0]
+
+
+def test_a_later_deny_in_the_trust_policy_wins_over_the_providers_allow(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    """The provider's own statement still says Allow; a customer's Deny to everyone
+    after it is what IAM applies."""
+    lockdown = {
+        "Sid": "Lockdown",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
+    }
+    _trust(aws, PROVIDER_ALLOW, lockdown)
+
+    assert health_check(ctx, "acme", "jira").status is ProductStatus.SUSPENDED
+
+    reason = _status(ctx)[1]
+    assert reason.startswith("Permissions revoked")
+    assert "trust policy denies the provider (statement 'Lockdown' of the trust policy)" in reason
+    assert ctx.database.products.access("acme", "jira").trust_allowed is False
+
+
+def test_a_trust_policy_with_a_condition_is_unknown_never_ok(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    conditional = {
+        **PROVIDER_ALLOW,
+        "Condition": {"StringEquals": {"sts:ExternalId": "acme-7d1f"}},
+    }
+    _trust(aws, conditional)
+
+    result = health_check(ctx, "acme", "jira")
+
+    assert result.error == ""
+    assert result.status is ProductStatus.ACTIVE  # the last known status, kept
+    reason = _status(ctx)[1]
+    assert reason.startswith("Partly unknown since ")
+    assert "trust policy unknown (can't tell" in reason
+    assert f"statement '{PROVIDER_SID}' of the trust policy has a condition" in reason
+    assert "sts:ExternalId" in reason
+    assert ctx.database.products.access("acme", "jira").trust_allowed is None
+    # From Suspended (the trust denied the provider), a conditional Allow is no restore.
+    _trust(aws, trust_policy(DEFAULT_PROVIDER_PRINCIPAL, allow=False)["Statement"][0])
+    assert health_check(ctx, "acme", "jira").status is ProductStatus.SUSPENDED
+    _trust(aws, conditional)
+    assert health_check(ctx, "acme", "jira").status is ProductStatus.SUSPENDED
+    assert "can't tell" in _status(ctx)[1]
+
+
 def test_a_deleted_role_suspends_and_is_named(
     ctx: AppContext, jira: Provisioned, aws: Account
 ) -> None:
@@ -240,24 +300,60 @@ def test_a_deleted_role_suspends_and_is_named(
     assert ctx.database.products.access("acme", "jira").trust_allowed is False
 
 
+def _root_statement(actions: str | list[str]) -> dict[str, Any]:
+    return {
+        "Sid": "AccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": actions,
+        "Resource": "*",
+    }
+
+
+KEY_ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+]
+
+
+def _put_key_policy(aws: Account, key_id: str, region: str, *statements: Any) -> None:
+    policy = {"Version": "2012-10-17", "Statement": list(statements)}
+    aws.kms(region).put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(policy))
+
+
+def _app_key_policy(aws: Account, key_id: str, region: str) -> list[Any]:
+    text = aws.kms(region).get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    return list(json.loads(text)["Statement"])
+
+
+def _role_statement(effect: str, actions: str | list[str], **more: Any) -> dict[str, Any]:
+    return {
+        "Effect": effect,
+        "Principal": {"AWS": ROLE_ARN},
+        "Action": actions,
+        "Resource": "*",
+        **more,
+    }
+
+
 def test_a_key_policy_without_the_role_degrades_as_not_granted(
     ctx: AppContext, jira: Provisioned, aws: Account
 ) -> None:
-    root_only = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
-    aws.kms(PRIMARY).put_key_policy(
-        KeyId=jira.key_id, PolicyName="default", Policy=json.dumps(root_only)
-    )
+    # Key administration for the account, and nothing that uses the key: no IAM policy
+    # of the account can then let the role use it.
+    _put_key_policy(aws, jira.key_id, PRIMARY, _root_statement(KEY_ADMIN_ACTIONS))
 
     assert health_check(ctx, "acme", "jira").status is ProductStatus.DEGRADED
 
@@ -265,6 +361,7 @@ def test_a_key_policy_without_the_role_degrades_as_not_granted(
     assert status is ProductStatus.DEGRADED
     assert "eu-central-1" in reason
     assert "no longer lets the key-management role use the key" in reason
+    assert "kms:Encrypt is not allowed" in reason
     keys = _keys(ctx)
     assert keys[PRIMARY].health == "not_granted"
     assert keys[PRIMARY].key_state == "Enabled"
@@ -273,6 +370,91 @@ def test_a_key_policy_without_the_role_degrades_as_not_granted(
     access = ctx.database.products.access("acme", "jira")
     assert access.key_policy_ok is False
     assert not key_policy_grants_role(json.loads(access.key_policy), ROLE_ARN)
+
+
+def test_a_later_explicit_deny_in_a_key_policy_degrades_and_is_named(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    """The app's own statements still allow the role; a Deny added after them wins."""
+    statements = _app_key_policy(aws, jira.key_id, REPLICA)
+    deny = _role_statement("Deny", "kms:Decrypt", Sid="NoDecryptForVendor")
+    _put_key_policy(aws, jira.key_id, REPLICA, *statements, deny)
+
+    result = health_check(ctx, "acme", "jira")
+
+    assert result.status is ProductStatus.DEGRADED
+    assert result.error == ""
+    reason = _status(ctx)[1]
+    assert "eu-west-1: Key policy denies the key-management role kms:Decrypt" in reason
+    assert "'NoDecryptForVendor'" in reason
+    assert "eu-central-1" not in reason
+    assert (_keys(ctx)[REPLICA].health, _keys(ctx)[PRIMARY].health) == ("not_granted", "ok")
+    assert ctx.database.products.access("acme", "jira").key_policy_ok is False
+
+
+def test_a_wildcard_deny_in_every_region_suspends(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    for region in EU_REGIONS:
+        statements = _app_key_policy(aws, jira.key_id, region)
+        # Wildcards that leave out what the check itself calls (moto applies key-policy
+        # Denies to every caller).
+        deny = _role_statement("Deny", ["kms:*CRYPT*", "kms:GenerateDataKey*"], Sid="CutOff")
+        _put_key_policy(aws, jira.key_id, region, deny, *statements)
+
+    assert health_check(ctx, "acme", "jira").status is ProductStatus.SUSPENDED
+
+    reason = _status(ctx)[1]
+    assert reason.startswith("No usable key: ")
+    assert reason.count("Key policy denies the key-management role") == 2
+    assert {k.health for k in _keys(ctx).values()} == {"not_granted"}
+
+
+def test_a_key_policy_granting_through_the_account_only_is_not_a_guess(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    """With only the account in the key policy, the role's IAM policies decide: the
+    check can't tell, keeps the last status and says why, and AWS did answer."""
+    _put_key_policy(aws, jira.key_id, PRIMARY, _root_statement("kms:*"))
+
+    result = health_check(ctx, "acme", "jira")
+
+    assert result.status is ProductStatus.ACTIVE  # the last known status: not a new OK
+    assert result.error == ""  # a finding, not a failure to ask
+    reason = _status(ctx)[1]
+    assert reason.startswith("Partly unknown since ")
+    assert "eu-central-1: unknown (can't tell: statement 'AccountAdministration'" in reason
+    assert "through the account's IAM policies" in reason
+    keys = _keys(ctx)
+    assert (keys[PRIMARY].health, keys[REPLICA].health) == ("unknown", "ok")
+    access = ctx.database.products.access("acme", "jira")
+    assert access.key_policy_ok is True  # not changed on a guess
+    assert access.check_error == ""
+    assert access.rotation_enabled is True  # still read: AWS answered
+
+
+def test_a_conditional_deny_in_a_key_policy_is_unknown_not_ok(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    aws.kms(REPLICA).disable_key(KeyId=jira.key_id)
+    assert health_check(ctx, "acme", "jira").status is ProductStatus.DEGRADED
+    aws.kms(REPLICA).enable_key(KeyId=jira.key_id)
+    statements = _app_key_policy(aws, jira.key_id, REPLICA)
+    maybe = _role_statement(
+        "Deny",
+        ["kms:Encrypt", "kms:Decrypt"],
+        Sid="OnlyThroughS3",
+        Condition={"StringNotEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
+    )
+    _put_key_policy(aws, jira.key_id, REPLICA, *statements, maybe)
+
+    result = health_check(ctx, "acme", "jira")
+
+    assert result.status is ProductStatus.DEGRADED  # kept: never Active on a guess
+    reason = _status(ctx)[1]
+    assert "eu-west-1: unknown (can't tell: statement 'OnlyThroughS3' of the key policy" in reason
+    assert "kms:ViaService" in reason
+    assert _keys(ctx)[REPLICA].health == "unknown"
 
 
 def test_a_key_tagged_for_another_site_is_the_wrong_key(

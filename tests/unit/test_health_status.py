@@ -196,3 +196,32 @@ def test_a_trust_policy_that_could_not_be_read_is_not_a_guess() -> None:
     healthy = derive(ProductStatus.DEGRADED, finding(KeyHealth.OK, KeyHealth.OK), AccessState())
     assert healthy.status is ProductStatus.ACTIVE
     assert healthy.reason == ""
+
+
+def test_a_trust_policy_the_app_cannot_evaluate_is_unknown_never_active() -> None:
+    base = finding(KeyHealth.OK, KeyHealth.OK, trust=None)
+    cant_tell = FamilyFinding(
+        base.checked_at,
+        base.regions,
+        None,
+        True,
+        trust_policy="{}",
+        trust_detail="can't tell: statement 'X' of the trust policy has a condition",
+    )
+    for current in (ProductStatus.SUSPENDED, ProductStatus.DEGRADED):
+        derived = derive(current, cant_tell, AccessState())
+        assert derived.status is current
+        assert "trust policy unknown (can't tell: statement 'X'" in derived.reason
+    revoked = derive(ProductStatus.ACTIVE, cant_tell, AccessState(revoked_at=NOW))
+    assert revoked.status is ProductStatus.SUSPENDED
+
+
+def test_a_key_policy_the_app_cannot_evaluate_is_unknown_with_the_other_region_bad() -> None:
+    cant_tell = RegionFinding(
+        REGIONS[0], KeyHealth.UNKNOWN, "Enabled", "can't tell: statement 'Y'", cant_tell=True
+    )
+    mixed = FamilyFinding(NOW, (cant_tell, region(REGIONS[1], KeyHealth.NOT_GRANTED)), True, True)
+    derived = derive(ProductStatus.ACTIVE, mixed, AccessState())
+    assert derived.status is ProductStatus.DEGRADED  # one region is known to be bad
+    assert "eu-central-1: unknown (can't tell: statement 'Y')" in derived.reason
+    assert "eu-west-1" in derived.reason

@@ -11,6 +11,7 @@ from moto import mock_aws
 from byok_desktop.aws.connection import AwsConfig, AwsConnection, AwsCredentials
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.health.policy_eval import Verdict, decide, decide_all
 from byok_desktop.locations import Location
 from byok_desktop.products import ProductFamily
 from byok_desktop.provisioning.naming import (
@@ -19,6 +20,7 @@ from byok_desktop.provisioning.naming import (
     KeyTarget,
 )
 from byok_desktop.provisioning.policies import (
+    KEY_USE_ACTIONS,
     key_policy_grants_role,
     provider_access_allowed,
     trust_policy,
@@ -91,6 +93,21 @@ def test_full_run_creates_one_key_per_region_with_alias_tags_and_policy(
     role = iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]
     assert provider_access_allowed(role["AssumeRolePolicyDocument"], DEFAULT_PROVIDER_PRINCIPAL)
     assert iam.list_role_policies(RoleName=DEFAULT_ROLE_NAME)["PolicyNames"] == ["byok-key-use"]
+    # Least privilege: the app's tagged keys in BYOK regions only, never every region.
+    permission = iam.get_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="byok-key-use")
+    [statement] = permission["PolicyDocument"]["Statement"]
+    assert not any(":*:" in arn for arn in statement["Resource"])
+    for region in ("eu-central-1", "eu-west-1"):
+        kms = connection.client("kms", region)
+        tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]}
+        context = {f"aws:ResourceTag/{k}": [v] for k, v in tags.items()}
+        arn = resources[f"key_arn:{region}"]
+        decision = decide_all(permission["PolicyDocument"], None, KEY_USE_ACTIONS, arn, context)
+        assert decision.verdict is Verdict.ALLOWED, decision
+        elsewhere = arn.replace(region, "ap-southeast-2")
+        assert decide(
+            permission["PolicyDocument"], None, "kms:Decrypt", elsewhere, context
+        ).verdict is (Verdict.NOT_GRANTED)
 
 
 def test_running_twice_adopts_everything(connection: AwsConnection) -> None:
