@@ -65,6 +65,9 @@ class Settings:
     # it would be plain text here; libpq's ~/.pgpass or PGPASSWORD supply it).
     database_url: str = _setting("", lambda v: database_url_problem(v), restart=True)
     sandbox: bool = _setting(False, restart=True)
+    # "Behave like real AWS (slower)": the sandbox adds IAM propagation delays, Creating
+    # replicas and throttling (byok_desktop/aws/realism.py), for training.
+    sandbox_realistic_aws: bool = _setting(False)
     worker_threads: int = _setting(4, _positive, restart=True)
     aws_connect_timeout_s: float = _setting(5.0, _positive)
     aws_read_timeout_s: float = _setting(30.0, _positive)
