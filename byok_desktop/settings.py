@@ -72,6 +72,9 @@ class Settings:
     aws_connect_timeout_s: float = _setting(5.0, _positive)
     aws_read_timeout_s: float = _setting(30.0, _positive)
     aws_max_attempts: int = _setting(5, _positive)
+    # How long a job waits out AWS's eventual consistency (IAM propagation, a replica
+    # still Creating) before it fails with the cause.
+    aws_consistency_wait_s: float = _setting(120.0, _positive)
     keyring_timeout_s: float = _setting(10.0, _positive, restart=True)
     # Provisioning: the role in the customer's account and the provider it trusts.
     role_name: str = _setting(DEFAULT_ROLE_NAME, lambda v: role_name_problem(v))
