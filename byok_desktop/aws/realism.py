@@ -278,7 +278,9 @@ class RealisticAws:
         if document is None:
             return denied
         external_id = params.get("ExternalId")
-        if trust_allows(document, caller_account, None if external_id is None else str(external_id)):
+        if trust_allows(
+            document, caller_account, None if external_id is None else str(external_id)
+        ):
             return None
         return denied
 
@@ -466,4 +468,3 @@ def _error_response(request: Any, protocol: str, code: str, message: str, status
         headers["Content-Type"] = "application/x-amz-json-1.1"
     headers["x-amzn-RequestId"] = "realistic-aws"
     return AWSResponse(request.url, status, headers, _Raw(body.encode()))
-

@@ -73,6 +73,7 @@ def _set_key_enabled(ctx: StepContext, region: str, enabled: bool) -> dict[str, 
     key_id = ctx.resources["key_id"]
     kms = ctx.kms(region)
     where = f"{ctx.target.alias} in {region}"
+
     def describe() -> str:
         try:
             return str(kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"])

@@ -150,9 +150,9 @@ def trust_not_applied(role_arn: str) -> Callable[[AwsProblem], Transient | None]
     return transient
 
 
-def replica_creating(region: str, key_id: str, state: Callable[[], str]) -> Callable[
-    [], Transient | None
-]:
+def replica_creating(
+    region: str, key_id: str, state: Callable[[], str]
+) -> Callable[[], Transient | None]:
     """Pending while ``state()`` of the key in ``region`` is ``Creating``."""
 
     def pending() -> Transient | None:
