@@ -63,6 +63,7 @@ class AppContext:
             read_timeout_s=s.aws_read_timeout_s,
             max_attempts=s.aws_max_attempts,
             sandbox_account_id=account,
+            realism=self.sandbox.realism() if self.sandbox and s.sandbox_realistic_aws else None,
         )
 
     def close(self) -> None:

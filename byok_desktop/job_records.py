@@ -58,6 +58,9 @@ class Job:
     started_at: datetime | None
     finished_at: datetime | None
     owner: str = ""  # "host:pid" of the app instance that runs or last ran it
+    # What the running step is doing now ("Waiting for IAM to propagate (12 s)"); only in
+    # progress notifications, never stored.
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,10 +81,16 @@ class Settings:
     # plus this long all drop the connection, so a call fails instead of hanging.
     database_link_timeout_s: float = _setting(10.0, _between(1.0, 600.0), restart=True)
     sandbox: bool = _setting(False, restart=True)
+    # "Behave like real AWS (slower)": the sandbox adds IAM propagation delays, Creating
+    # replicas and throttling (byok_desktop/aws/realism.py), for training.
+    sandbox_realistic_aws: bool = _setting(False)
     worker_threads: int = _setting(4, _positive, restart=True)
     aws_connect_timeout_s: float = _setting(5.0, _positive)
     aws_read_timeout_s: float = _setting(30.0, _positive)
     aws_max_attempts: int = _setting(5, _positive)
+    # How long a job waits out AWS's eventual consistency (IAM propagation, a replica
+    # still Creating) before it fails with the cause.
+    aws_consistency_wait_s: float = _setting(120.0, _positive)
     keyring_timeout_s: float = _setting(10.0, _positive, restart=True)
     # Provisioning: the role in the customer's account and the provider it trusts.
     role_name: str = _setting(DEFAULT_ROLE_NAME, lambda v: role_name_problem(v))

@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.secret import AwsSecret
+
+if TYPE_CHECKING:
+    from byok_desktop.aws.realism import RealisticAws
 
 log = logging.getLogger("byok_desktop.aws")
 
@@ -25,6 +28,9 @@ class AwsConfig:
     max_attempts: int = 5
     # The sandbox plays one AWS account per profile: moto reads the account from a header.
     sandbox_account_id: str = ""
+    # Behave like real AWS (propagation delays, Creating replicas, throttling): see
+    # byok_desktop/aws/realism.py. One layer is one simulated AWS, shared by connections.
+    realism: RealisticAws | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,8 @@ class AwsConnection:
                     "before-sign.*.*",
                     lambda request, **_: request.headers.__setitem__("x-moto-account-id", account),
                 )
+            if self.config.realism is not None:
+                self.config.realism.attach(client, self.config.sandbox_account_id)
             self._clients[key] = client
             log.debug("Created %s client for %s", service, region)
             return client

@@ -16,6 +16,9 @@ class AwsFault(Enum):
     INVALID_STATE = "invalid_state"
     NOT_FOUND = "not_found"
     ACCOUNT_MISMATCH = "account_mismatch"
+    # AWS had not caught up with a recent change (IAM propagation, a Creating replica)
+    # within the wait bound: resuming later is expected to work.
+    NOT_YET_CONSISTENT = "not_yet_consistent"
     OTHER = "other"
 
     @property
@@ -101,6 +104,8 @@ def _explain(fault: AwsFault, action: str, resource: str, detail: str) -> str:
         f"({detail}).",
         AwsFault.NOT_FOUND: f"Not found: {doing} ({detail}).",
         AwsFault.ACCOUNT_MISMATCH: detail,
+        AwsFault.NOT_YET_CONSISTENT: f"AWS had not caught up with a recent change for "
+        f"{doing} ({detail}); resume in a few minutes.",
         AwsFault.OTHER: f"AWS refused {doing}: {detail}",
     }[fault]
 

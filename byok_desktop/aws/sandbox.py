@@ -1,10 +1,17 @@
 """The built-in sandbox: a moto server on 127.0.0.1 in this process, for trying the
-whole flow without an AWS account. Needs the ``sandbox`` extra (moto, flask, flask-cors)."""
+whole flow without an AWS account. Needs the ``sandbox`` extra (moto, flask, flask-cors).
+
+With the setting "Behave like real AWS (slower)" (``sandbox_realistic_aws``) the
+sandbox's connections also go through :meth:`SandboxServer.realism`, one
+``RealisticAws`` for the server's lifetime (it is the same simulated AWS for every
+connection), so a trainee sees IAM propagation waits, Creating replicas and throttling."""
 
 from __future__ import annotations
 
 import logging
 import threading
+
+from byok_desktop.aws.realism import Realism, RealisticAws
 
 log = logging.getLogger("byok_desktop.sandbox")
 
@@ -14,10 +21,19 @@ class SandboxUnavailable(RuntimeError):
 
 
 class SandboxServer:
-    def __init__(self) -> None:
+    def __init__(self, realism: Realism | None = None) -> None:
         self._server: object | None = None
         self._lock = threading.Lock()
         self.endpoint_url = ""
+        self._realism_config = realism or Realism()
+        self._realism: RealisticAws | None = None
+
+    def realism(self) -> RealisticAws:
+        """The layer that makes this sandbox behave like real AWS (made on first use)."""
+        with self._lock:
+            if self._realism is None:
+                self._realism = RealisticAws(self._realism_config)
+            return self._realism
 
     def start(self) -> str:
         with self._lock:

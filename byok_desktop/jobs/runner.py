@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
@@ -46,7 +46,7 @@ Progress = Callable[[Job], None]
 class ProvisioningSettings:
     role_name: str = DEFAULT_ROLE_NAME
     provider_principal: str = DEFAULT_PROVIDER_PRINCIPAL
-    wait_timeout_s: float = 300.0
+    consistency_wait_s: float = 120.0  # the longest wait for AWS to catch up
     poll_interval_s: float = 2.0
     restore_window_days: int = 15
 
@@ -56,6 +56,7 @@ class ProvisioningSettings:
             role_name=settings.role_name,
             provider_principal=settings.provider_principal,
             restore_window_days=settings.restore_window_days,
+            consistency_wait_s=settings.aws_consistency_wait_s,
         )
 
 
@@ -89,6 +90,7 @@ class JobRunner:
         step_id: int | None = None
         try:
             ctx = self._context(job, settings)
+            ctx.report = lambda text: notify(replace(self.jobs.get(job_id), detail=text))
             done, resources = self.jobs.completed(job_id)
             ctx.resources.update(resources)
             for step in STEPS[job.kind]:
@@ -145,7 +147,7 @@ class JobRunner:
             profile_name=profile.name,
             role_name=settings.role_name,
             provider_principal=settings.provider_principal,
-            wait_timeout_s=settings.wait_timeout_s,
+            consistency_wait_s=settings.consistency_wait_s,
             poll_interval_s=settings.poll_interval_s,
             cancelled=lambda: self.jobs.cancel_requested(job.id),
         )

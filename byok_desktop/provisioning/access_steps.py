@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.provisioning.consistency import replica_creating
 from byok_desktop.provisioning.policies import provider_access_allowed, with_provider_access
 from byok_desktop.provisioning.steps import Step, StepContext, check_identity, wait_enabled
 
@@ -72,10 +73,22 @@ def _set_key_enabled(ctx: StepContext, region: str, enabled: bool) -> dict[str, 
     key_id = ctx.resources["key_id"]
     kms = ctx.kms(region)
     where = f"{ctx.target.alias} in {region}"
-    try:
-        state = kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"]
-    except Exception as exc:
-        raise classify(exc, "kms:DescribeKey", where) from exc
+
+    def describe() -> str:
+        try:
+            return str(kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"])
+        except Exception as exc:
+            raise classify(exc, "kms:DescribeKey", where) from exc
+
+    state = ""
+
+    def current() -> str:
+        nonlocal state
+        state = describe()
+        return state
+
+    # A replica made moments ago is Creating and can be neither enabled nor disabled yet.
+    ctx.waiter.until(replica_creating(region, key_id, current))
     if state in ("PendingDeletion", "PendingReplicaDeletion"):
         raise AwsProblem(
             AwsFault.INVALID_STATE,

@@ -8,13 +8,19 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
 from byok_desktop.aws.identity import caller_identity, require_account
+from byok_desktop.provisioning.consistency import Cancelled as Cancelled  # re-exported
+from byok_desktop.provisioning.consistency import (
+    Transient,
+    Waiter,
+    principal_not_visible,
+)
 from byok_desktop.provisioning.naming import (
     TAG_FAMILY,
     TAG_MANAGED_BY,
@@ -33,10 +39,6 @@ log = logging.getLogger("byok_desktop.jobs")
 PERMISSION_POLICY_NAME = "byok-key-use"
 
 
-class Cancelled(Exception):
-    """The user cancelled; raised between polls so the job stays resumable."""
-
-
 @dataclass
 class StepContext:
     connection: AwsConnection
@@ -46,9 +48,14 @@ class StepContext:
     role_name: str
     provider_principal: str
     resources: dict[str, str] = field(default_factory=dict)  # from earlier steps
-    wait_timeout_s: float = 300.0
+    # Eventual consistency (provisioning/consistency.py): the longest wait for AWS to
+    # catch up, and where "Waiting for IAM to propagate (12 s)" is reported.
+    consistency_wait_s: float = 120.0
     poll_interval_s: float = 2.0
     cancelled: Callable[[], bool] = lambda: False
+    report: Callable[[str], None] = lambda _text: None
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     restore_until: datetime | None = None  # restore jobs: the end of the restore window
     # False when the journal shows no earlier attempt that could have left a key without
     # its alias: then the region's keys need not be scanned one by one for tags.
@@ -64,6 +71,17 @@ class StepContext:
 
     def kms(self, region: str) -> Any:
         return self.connection.client("kms", region)
+
+    @property
+    def waiter(self) -> Waiter:
+        return Waiter(
+            self.consistency_wait_s,
+            self.poll_interval_s,
+            self.clock,
+            self.sleep,
+            self.report,
+            self.cancelled,
+        )
 
 
 def _call(action: str, resource: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -218,33 +236,46 @@ def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
         raise
     except Exception as exc:
         raise classify(exc, "kms:ListAliases", where) from exc
+    # A role created moments ago is not visible to KMS yet: its key policy is refused
+    # until it is (nothing is created meanwhile, so asking again is safe).
+    role_visible = principal_not_visible(ctx.resources["role_arn"])
     if key_id is None:
-        meta = _call(
-            "kms:CreateKey",
-            where,
-            kms.create_key,
-            Description=ctx.target.description,
-            KeyUsage="ENCRYPT_DECRYPT",
-            KeySpec="SYMMETRIC_DEFAULT",
-            MultiRegion=True,
-            Policy=policy,
-            Tags=ctx.target.kms_tags(),
+        meta = ctx.waiter.call(
+            lambda: _call(
+                "kms:CreateKey",
+                where,
+                kms.create_key,
+                Description=ctx.target.description,
+                KeyUsage="ENCRYPT_DECRYPT",
+                KeySpec="SYMMETRIC_DEFAULT",
+                MultiRegion=True,
+                Policy=policy,
+                Tags=ctx.target.kms_tags(),
+            ),
+            role_visible,
         )["KeyMetadata"]
         key_id = str(meta["KeyId"])
         log.info("Created key %s in %s", key_id, ctx.primary_region)
     else:
-        _call(
+        _put_key_policy(ctx, kms, key_id, policy, where)
+        _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
+    _ensure_alias(kms, alias, key_id, ctx.primary_region)
+    arn = _call("kms:DescribeKey", where, kms.describe_key, KeyId=key_id)["KeyMetadata"]["Arn"]
+    return {"key_id": key_id, f"key_arn:{ctx.primary_region}": str(arn)}
+
+
+def _put_key_policy(ctx: StepContext, kms: Any, key_id: str, policy: str, where: str) -> None:
+    ctx.waiter.call(
+        lambda: _call(
             "kms:PutKeyPolicy",
             where,
             kms.put_key_policy,
             KeyId=key_id,
             PolicyName="default",
             Policy=policy,
-        )
-        _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
-    _ensure_alias(kms, alias, key_id, ctx.primary_region)
-    arn = _call("kms:DescribeKey", where, kms.describe_key, KeyId=key_id)["KeyMetadata"]["Arn"]
-    return {"key_id": key_id, f"key_arn:{ctx.primary_region}": str(arn)}
+        ),
+        principal_not_visible(ctx.resources["role_arn"]),
+    )
 
 
 # --- 4. replica -------------------------------------------------------------------------
@@ -262,27 +293,23 @@ def ensure_replica(ctx: StepContext) -> dict[str, str]:
         if _error_code(exc) != "NotFoundException":
             raise classify(exc, "kms:DescribeKey", where) from exc
         primary = ctx.kms(ctx.primary_region)
-        meta = _call(
-            "kms:ReplicateKey",
-            where,
-            primary.replicate_key,
-            KeyId=key_id,
-            ReplicaRegion=region,
-            Policy=policy,
-            Description=ctx.target.description,
-            Tags=ctx.target.kms_tags(),
+        meta = ctx.waiter.call(
+            lambda: _call(
+                "kms:ReplicateKey",
+                where,
+                primary.replicate_key,
+                KeyId=key_id,
+                ReplicaRegion=region,
+                Policy=policy,
+                Description=ctx.target.description,
+                Tags=ctx.target.kms_tags(),
+            ),
+            principal_not_visible(ctx.resources["role_arn"]),
         )["ReplicaKeyMetadata"]
         log.info("Replicated key %s to %s", key_id, region)
     # Key policy and tags are per region: make sure this region's are right (an adopted
     # replica may predate them, and not every AWS emulator applies them on replication).
-    _call(
-        "kms:PutKeyPolicy",
-        where,
-        kms.put_key_policy,
-        KeyId=key_id,
-        PolicyName="default",
-        Policy=policy,
-    )
+    _put_key_policy(ctx, kms, key_id, policy, where)
     _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
     _ensure_alias(kms, ctx.target.alias, key_id, region)
     return {f"key_arn:{region}": str(meta["Arn"])}
@@ -307,14 +334,18 @@ def enable_rotation(ctx: StepContext) -> dict[str, str]:
 
 def wait_enabled(
     ctx: StepContext,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> dict[str, str]:
-    """Real AWS shows a new replica as Creating for a while."""
-    deadline = clock() + ctx.wait_timeout_s
+    """Real AWS shows a new replica as Creating for a while: polled with bounded backoff
+    (``ctx.consistency_wait_s``), reported as "Waiting for the replica … to be created"."""
+    waiter = ctx.waiter
+    if clock is not None or sleep is not None:
+        waiter = replace(waiter, clock=clock or waiter.clock, sleep=sleep or waiter.sleep)
     key_id = ctx.resources["key_id"]
-    while True:
-        states = {}
+    states: dict[str, str] = {}
+
+    def pending() -> Transient | None:
         for region in (ctx.primary_region, ctx.replica_region):
             meta = _call(
                 "kms:DescribeKey",
@@ -323,8 +354,6 @@ def wait_enabled(
                 KeyId=key_id,
             )["KeyMetadata"]
             states[region] = str(meta["KeyState"])
-        if all(state == "Enabled" for state in states.values()):
-            return {f"state:{r}": s for r, s in states.items()}
         stuck = {r: s for r, s in states.items() if s not in ("Enabled", "Creating", "Updating")}
         if stuck:
             listed = ", ".join(f"{r}: {s}" for r, s in stuck.items())
@@ -334,17 +363,17 @@ def wait_enabled(
                 "kms:DescribeKey",
                 key_id,
             )
-        if clock() >= deadline:
-            raise AwsProblem(
-                AwsFault.INVALID_STATE,
-                f"The key was still being created after {ctx.wait_timeout_s:.0f} s "
-                f"({states}); resume the job later.",
-                "kms:DescribeKey",
-                key_id,
-            )
-        if ctx.cancelled():
-            raise Cancelled()
-        sleep(ctx.poll_interval_s)
+        waiting = [r for r, s in states.items() if s != "Enabled"]
+        if not waiting:
+            return None
+        which = "replica" if waiting == [ctx.replica_region] else "key"
+        return Transient(
+            f"the {which} in {', '.join(waiting)} to be created",
+            f"The key {key_id} was still being created ({states}).",
+        )
+
+    waiter.until(pending)
+    return {f"state:{r}": s for r, s in states.items()}
 
 
 @dataclass(frozen=True, slots=True)
