@@ -22,7 +22,7 @@ from botocore.retries.standard import ExponentialBackoff
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.realism import Realism, RealisticAws
 from byok_desktop.context import AppContext
-from byok_desktop.credentials.profile import Profile
+from byok_desktop.credential_profiles import Profile
 
 
 class FakeClock:

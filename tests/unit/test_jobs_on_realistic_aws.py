@@ -11,8 +11,8 @@ import pytest
 
 from byok_desktop.aws.realism import Realism, RealisticAws
 from byok_desktop.context import AppContext
+from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.access import submit_restore, submit_revoke
-from byok_desktop.jobs.model import Job, JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.product_status import ProductStatus
 from tests.helpers.provisioned import (

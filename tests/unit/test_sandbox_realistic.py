@@ -10,7 +10,7 @@ import pytest
 from byok_desktop.aws.realism import Realism
 from byok_desktop.aws.sandbox import SandboxServer
 from byok_desktop.context import AppContext, open_context
-from byok_desktop.jobs.model import JobStatus
+from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.paths import AppPaths
