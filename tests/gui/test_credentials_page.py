@@ -15,11 +15,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from byok_desktop.context import AppContext, open_context
+from byok_desktop.context import AppContext
 from byok_desktop.credentials.keyring_store import SERVICE
 from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.paths import resolve_paths
 from tests.helpers.memory_keyring import MemoryKeyring
 from ui.app import create_application
 from ui.credentials import CredentialsPage
@@ -38,18 +37,6 @@ MOTO_ACCOUNT = "123456789012"  # the account moto's STS answers with
 
 
 @pytest.fixture
-def keyring_backend() -> Any:
-    return MemoryKeyring()
-
-
-@pytest.fixture
-def ctx(tmp_path: Path, keyring_backend: Any) -> Iterator[AppContext]:
-    context = open_context(resolve_paths(tmp_path / "d"), keyring_backend=keyring_backend)
-    yield context
-    context.close()
-
-
-@pytest.fixture
 def tasks() -> Iterator[TaskRunner]:
     runner = TaskRunner()
     yield runner
@@ -57,13 +44,13 @@ def tasks() -> Iterator[TaskRunner]:
 
 
 @pytest.fixture
-def make_page(qtbot: QtBot, ctx: AppContext, tasks: TaskRunner) -> Iterator[Any]:
+def make_page(qtbot: QtBot, context: AppContext, tasks: TaskRunner) -> Iterator[Any]:
     """Build the page only once the test has arranged its profiles."""
     create_application([])
     pages: list[CredentialsPage] = []
 
     def make() -> CredentialsPage:
-        page = CredentialsPage(ctx, tasks)
+        page = CredentialsPage(context, tasks)
         qtbot.addWidget(page)
         page.resize(1200, 520)
         page.show()
@@ -133,7 +120,7 @@ def open_dialog(qtbot: QtBot, page: CredentialsPage, key: Qt.Key) -> ProfileDial
     return dialog
 
 
-def keys_profile(ctx: AppContext, name: str = "Acme", **changes: Any) -> Profile:
+def keys_profile(context: AppContext, name: str = "Acme", **changes: Any) -> Profile:
     entry = ProfileInput(
         name=name,
         kind=ProfileKind.KEYS,
@@ -144,15 +131,15 @@ def keys_profile(ctx: AppContext, name: str = "Acme", **changes: Any) -> Profile
     )
     secret = changes.pop("secret", AwsSecret(SECRET))
     assert not changes
-    return ctx.credentials.save(None, entry, secret)
+    return context.credentials.save(None, entry, secret)
 
 
 def keyring_item(backend: MemoryKeyring, profile_uid: str) -> str | None:
     return backend.store.get((SERVICE, f"profile/{profile_uid}"))
 
 
-def database_bytes(ctx: AppContext) -> bytes:
-    db = ctx.paths.database
+def database_bytes(context: AppContext) -> bytes:
+    db = context.paths.database
     files = [db, Path(f"{db}-wal"), Path(f"{db}-journal")]
     return b"".join(f.read_bytes() for f in files if f.exists())
 
@@ -168,7 +155,7 @@ def submit(qtbot: QtBot, dialog: ProfileDialog) -> None:
 def test_add_keys_profile_stores_the_secret_only_in_the_keyring(
     qtbot: QtBot,
     make_page: Any,
-    ctx: AppContext,
+    context: AppContext,
     tasks: TaskRunner,
     keyring_backend: MemoryKeyring,
     caplog: pytest.LogCaptureFixture,
@@ -199,19 +186,19 @@ def test_add_keys_profile_stores_the_secret_only_in_the_keyring(
     assert not page.empty_hint.isVisible()
     assert not page.keyring_banner.isVisible()
 
-    [profile] = ctx.credentials.profiles.list()
+    [profile] = context.credentials.profiles.list()
     assert profile.access_key_id == ACCESS_KEY
     assert profile.expected_account_id == "123456789012"
     assert AwsSecret.from_keyring_text(keyring_item(keyring_backend, profile.uid) or "") == (
         AwsSecret(SECRET)
     )
-    assert SECRET.encode() not in database_bytes(ctx)
+    assert SECRET.encode() not in database_bytes(context)
     assert SECRET not in caplog.text
     settle(qtbot, page, tasks)
 
 
 def test_add_cli_profile_asks_only_for_the_cli_name(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, keyring_backend: MemoryKeyring
+    qtbot: QtBot, make_page: Any, context: AppContext, keyring_backend: MemoryKeyring
 ) -> None:
     page: CredentialsPage = make_page()
     qtbot.keyClick(
@@ -234,9 +221,9 @@ def test_add_cli_profile_asks_only_for_the_cli_name(
 
 
 def test_dialog_validates_inline_and_keeps_typed_values_when_the_name_is_taken(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, keyring_backend: MemoryKeyring
+    qtbot: QtBot, make_page: Any, context: AppContext, keyring_backend: MemoryKeyring
 ) -> None:
-    keys_profile(ctx, "Acme")
+    keys_profile(context, "Acme")
     page: CredentialsPage = make_page()
     dialog = open_dialog(qtbot, page, Qt.Key.Key_Insert)
     qtbot.keyClicks(dialog.name_edit, "Acme")
@@ -261,7 +248,7 @@ def test_dialog_validates_inline_and_keeps_typed_values_when_the_name_is_taken(
     assert page.profile_dialog is dialog  # still open, nothing lost
     assert dialog.secret_edit.text() == OTHER_SECRET
     assert dialog.token_edit.text() == "token-123"
-    assert len(ctx.credentials.profiles.list()) == 1
+    assert len(context.credentials.profiles.list()) == 1
     # The failed new profile left no keyring item behind.
     assert len(keyring_backend.store) == 1
 
@@ -269,7 +256,7 @@ def test_dialog_validates_inline_and_keeps_typed_values_when_the_name_is_taken(
     qtbot.keyClicks(dialog.name_edit, "Acme temporary")
     submit(qtbot, dialog)
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
-    profile = next(p for p in ctx.credentials.profiles.list() if p.name == "Acme temporary")
+    profile = next(p for p in context.credentials.profiles.list() if p.name == "Acme temporary")
     assert profile.has_session_token
     assert profile.session_expires_at is not None
     assert profile.session_expires_at.tzinfo is not None
@@ -296,11 +283,11 @@ def test_cancel_clears_the_secret_fields(qtbot: QtBot, make_page: Any) -> None:
 def test_edit_keeps_the_secret_when_left_empty_and_replaces_it_when_typed(
     qtbot: QtBot,
     make_page: Any,
-    ctx: AppContext,
+    context: AppContext,
     tasks: TaskRunner,
     keyring_backend: MemoryKeyring,
 ) -> None:
-    uid = keys_profile(ctx, "Acme").uid
+    uid = keys_profile(context, "Acme").uid
     page: CredentialsPage = make_page()
     select(qtbot, page, "Acme")
 
@@ -337,19 +324,21 @@ def test_edit_keeps_the_secret_when_left_empty_and_replaces_it_when_typed(
         )
     )
     assert len(keyring_backend.store) == 1
-    assert OTHER_SECRET.encode() not in database_bytes(ctx)
-    assert ctx.credentials.profiles.get(uid).access_key_id == "AKIAIOSFODNN7EXAMPLF"
+    assert OTHER_SECRET.encode() not in database_bytes(context)
+    assert context.credentials.profiles.get(uid).access_key_id == "AKIAIOSFODNN7EXAMPLF"
     settle(qtbot, page, tasks)
 
 
 def test_failed_switch_to_a_cli_profile_keeps_the_stored_secret(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, keyring_backend: MemoryKeyring
+    qtbot: QtBot, make_page: Any, context: AppContext, keyring_backend: MemoryKeyring
 ) -> None:
     """Nothing is lost when a save fails. Fails today: CredentialService.save deletes
     the keyring item before writing the row and does not put it back when the row
     cannot be written (here: the new name is taken)."""
-    uid = keys_profile(ctx, "Acme").uid
-    ctx.credentials.save(None, ProfileInput("Globex", ProfileKind.CLI, cli_profile="globex"), None)
+    uid = keys_profile(context, "Acme").uid
+    context.credentials.save(
+        None, ProfileInput("Globex", ProfileKind.CLI, cli_profile="globex"), None
+    )
     page: CredentialsPage = make_page()
     select(qtbot, page, "Acme")
     dialog = open_dialog(qtbot, page, Qt.Key.Key_F2)
@@ -362,7 +351,7 @@ def test_failed_switch_to_a_cli_profile_keeps_the_stored_secret(
     qtbot.waitUntil(lambda: dialog.error_banner.isVisible())
     assert "already exists" in dialog.error_label.text()
     assert page.profile_dialog is dialog
-    assert ctx.credentials.profiles.get(uid).kind is ProfileKind.KEYS
+    assert context.credentials.profiles.get(uid).kind is ProfileKind.KEYS
     assert keyring_item(keyring_backend, uid) is not None, "the stored secret was lost"
 
 
@@ -372,12 +361,12 @@ def test_failed_switch_to_a_cli_profile_keeps_the_stored_secret(
 def test_delete_asks_first_and_removes_the_keyring_item(
     qtbot: QtBot,
     make_page: Any,
-    ctx: AppContext,
+    context: AppContext,
     keyring_backend: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    uid = keys_profile(ctx, "Acme").uid
-    keys_profile(ctx, "Globex", secret=AwsSecret(OTHER_SECRET))
+    uid = keys_profile(context, "Acme").uid
+    keys_profile(context, "Globex", secret=AwsSecret(OTHER_SECRET))
     page: CredentialsPage = make_page()
     asked: list[str] = []
     answer = [False]
@@ -399,7 +388,7 @@ def test_delete_asks_first_and_removes_the_keyring_item(
     qtbot.keyClick(page.view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert keyring_item(keyring_backend, uid) is None
-    assert [p.name for p in ctx.credentials.profiles.list()] == ["Globex"]
+    assert [p.name for p in context.credentials.profiles.list()] == ["Globex"]
     assert len(keyring_backend.store) == 1
 
 
@@ -407,9 +396,9 @@ def test_delete_asks_first_and_removes_the_keyring_item(
 
 
 def test_sandbox_profile_can_be_verified_but_not_edited_or_deleted(
-    qtbot: QtBot, make_page: Any, ctx: AppContext
+    qtbot: QtBot, make_page: Any, context: AppContext
 ) -> None:
-    ctx.credentials.ensure_sandbox_profile()
+    context.credentials.ensure_sandbox_profile()
     page: CredentialsPage = make_page()
     select(qtbot, page, "Sandbox")
     assert page.verify_action.isEnabled()
@@ -426,12 +415,12 @@ def test_sandbox_profile_can_be_verified_but_not_edited_or_deleted(
 
 
 def test_verify_against_moto_shows_the_account(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, tasks: TaskRunner
+    qtbot: QtBot, make_page: Any, context: AppContext, tasks: TaskRunner
 ) -> None:
     from moto import mock_aws
 
     with mock_aws():
-        keys_profile(ctx, "Acme", expected_account_id=MOTO_ACCOUNT)
+        keys_profile(context, "Acme", expected_account_id=MOTO_ACCOUNT)
         page: CredentialsPage = make_page()
         select(qtbot, page, "Acme")
         with qtbot.waitSignal(
@@ -447,7 +436,7 @@ def test_verify_against_moto_shows_the_account(
     assert cell(page, "Acme", Column.LAST_VERIFIED) != "Never"
     index = page.model.index(row_of(page, "Acme"), Column.STATE)
     assert index.data(Role.STATE) == ProfileState.VERIFIED.value
-    [profile] = ctx.credentials.profiles.list()
+    [profile] = context.credentials.profiles.list()
     assert profile.verification is not None
     assert profile.verification.account_id == MOTO_ACCOUNT
 
@@ -455,14 +444,14 @@ def test_verify_against_moto_shows_the_account(
 def test_verify_with_another_expected_account_names_both(
     qtbot: QtBot,
     make_page: Any,
-    ctx: AppContext,
+    context: AppContext,
     tasks: TaskRunner,
     errors: list[tuple[str, str]],
 ) -> None:
     from moto import mock_aws
 
     with mock_aws():
-        keys_profile(ctx, "Acme", expected_account_id="210987654321")
+        keys_profile(context, "Acme", expected_account_id="210987654321")
         page: CredentialsPage = make_page()
         select(qtbot, page, "Acme")
         page.verify_action.trigger()
@@ -474,13 +463,13 @@ def test_verify_with_another_expected_account_names_both(
     assert MOTO_ACCOUNT in text
     assert "210987654321" in text
     assert cell(page, "Acme", Column.STATE) == "Not verified"
-    assert ctx.credentials.profiles.list()[0].verification is None
+    assert context.credentials.profiles.list()[0].verification is None
 
 
 def test_expired_session_token_shows_expired_without_any_aws_call(
     qtbot: QtBot,
     make_page: Any,
-    ctx: AppContext,
+    context: AppContext,
     errors: list[tuple[str, str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -491,7 +480,7 @@ def test_expired_session_token_shows_expired_without_any_aws_call(
 
     monkeypatch.setattr(service_module, "caller_identity", no_aws)
     keys_profile(
-        ctx,
+        context,
         "Old session",
         access_key_id="ASIAIOSFODNN7EXAMPLE",
         secret=AwsSecret(SECRET, "token-123"),
@@ -511,11 +500,11 @@ def test_expired_session_token_shows_expired_without_any_aws_call(
 
 
 def test_states_show_checking_until_the_worker_answers(
-    qtbot: QtBot, ctx: AppContext, tasks: TaskRunner
+    qtbot: QtBot, context: AppContext, tasks: TaskRunner
 ) -> None:
     create_application([])
-    keys_profile(ctx, "Acme")
-    page = CredentialsPage(ctx, tasks)
+    keys_profile(context, "Acme")
+    page = CredentialsPage(context, tasks)
     qtbot.addWidget(page)
     assert page.model.rowCount() == 0  # nothing is read until the page is first shown
     page.show()
@@ -527,9 +516,9 @@ def test_states_show_checking_until_the_worker_answers(
 
 
 def test_secret_missing_from_the_keyring_is_shown(
-    qtbot: QtBot, make_page: Any, ctx: AppContext, keyring_backend: MemoryKeyring
+    qtbot: QtBot, make_page: Any, context: AppContext, keyring_backend: MemoryKeyring
 ) -> None:
-    keys_profile(ctx, "Acme")
+    keys_profile(context, "Acme")
     keyring_backend.store.clear()  # removed outside the app
     page: CredentialsPage = make_page()
     assert cell(page, "Acme", Column.STATE) == "Secret missing from keyring"
@@ -542,7 +531,7 @@ def test_secret_missing_from_the_keyring_is_shown(
 
 @pytest.mark.parametrize("keyring_backend", [fail.Keyring()])
 def test_without_a_keyring_the_page_warns_and_saves_nothing(
-    qtbot: QtBot, make_page: Any, ctx: AppContext
+    qtbot: QtBot, make_page: Any, context: AppContext
 ) -> None:
     page: CredentialsPage = make_page()
     assert page.keyring_banner.isVisible()
@@ -559,24 +548,26 @@ def test_without_a_keyring_the_page_warns_and_saves_nothing(
     assert page.profile_dialog is dialog
     assert dialog.secret_edit.text() == SECRET  # kept for another try
     assert dialog.ok_button.isEnabled()
-    assert ctx.credentials.profiles.list() == []
+    assert context.credentials.profiles.list() == []
     assert page.keyring_banner.isVisible()
 
 
 # --- model ------------------------------------------------------------------------------
 
 
-def test_model_passes_the_model_tester(qtbot: QtBot, qtmodeltester: Any, ctx: AppContext) -> None:
+def test_model_passes_the_model_tester(
+    qtbot: QtBot, qtmodeltester: Any, context: AppContext
+) -> None:
     create_application([])
-    acme = keys_profile(ctx, "Acme", expected_account_id=MOTO_ACCOUNT)
-    ctx.credentials.ensure_sandbox_profile()
+    acme = keys_profile(context, "Acme", expected_account_id=MOTO_ACCOUNT)
+    context.credentials.ensure_sandbox_profile()
     model = CredentialsModel()
-    model.set_profiles(ctx.credentials.profiles.list())
+    model.set_profiles(context.credentials.profiles.list())
     # Checks the data now, and every change signal from here on.
     qtmodeltester.check(model, force_py=True)
     assert model.index(0, Column.STATE).data() == CHECKING
     assert model.index(0, Column.STATE).data(Role.STATE) is None
-    assert model.set_status(ctx.credentials.status(acme))
+    assert model.set_status(context.credentials.status(acme))
     model.set_busy(acme.uid, "Verifying…")
     assert model.index(0, Column.STATE).data() == "Verifying…"
     assert model.index(0, Column.NAME).data(Role.PROFILE_UID) == acme.uid
@@ -585,7 +576,7 @@ def test_model_passes_the_model_tester(qtbot: QtBot, qtmodeltester: Any, ctx: Ap
     model.set_busy(acme.uid, None)
     assert model.index(0, Column.STATE).data() == "Not verified"
     assert model.index(0, Column.STATE).data(Role.STATE) == ProfileState.UNVERIFIED.value
-    model.set_profiles(ctx.credentials.profiles.list())  # same rows: repaint in place
+    model.set_profiles(context.credentials.profiles.list())  # same rows: repaint in place
     assert model.index(0, Column.STATE).data() == "Not verified"
     model.set_profiles([])
     assert model.rowCount() == 0

@@ -3,45 +3,19 @@ and the event loop keeps running meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from byok_desktop.context import AppContext, open_context
+from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import JobStatus
 from byok_desktop.jobs.submit import submit_request
-from byok_desktop.logging_setup import LOG_FILE
-from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
-from ui.app import create_application
+from tests.helpers.gui import WindowFactory
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
-from ui.settings import app_settings
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[AppContext]:
-    context = open_context(
-        resolve_paths(tmp_path / "d"), sandbox=True, keyring_backend=MemoryKeyring()
-    )
-    yield context
-    context.close()
-
-
-def _window(qtbot: QtBot, context: AppContext) -> MainWindow:
-    create_application([])
-    window = MainWindow(context, app_settings(context.paths), context.paths.log_dir / LOG_FILE)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    return window
 
 
 def _statuses(window: MainWindow) -> list[JobStatus]:
@@ -50,7 +24,7 @@ def _statuses(window: MainWindow) -> list[JobStatus]:
 
 
 def test_submit_provisions_on_workers_while_the_ui_keeps_running(
-    qtbot: QtBot, sandbox: AppContext
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
 ) -> None:
     store = sandbox.database.requests
     acme = store.create(
@@ -59,7 +33,7 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
             products=frozenset({Product.JIRA_SOFTWARE, Product.CONFLUENCE}),
         )
     )
-    window = _window(qtbot, sandbox)
+    window = make_window(sandbox)
     page = window.requests_page
     page.model.refresh()
     page.select_request(acme.id)
@@ -95,11 +69,11 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
 
 
 def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
-    qtbot: QtBot, sandbox: AppContext, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = sandbox.database.requests
     other = store.create(ready_draft(aws_account_id="222233334444"))
-    window = _window(qtbot, sandbox)
+    window = make_window(sandbox)
     errors: list[str] = []
     monkeypatch.setattr(
         Dialogs, "error", classmethod(lambda cls, p, title, text, d="": errors.append(text))
@@ -114,13 +88,13 @@ def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
 
 
 def test_a_submitted_request_can_be_withdrawn_for_editing(
-    qtbot: QtBot, sandbox: AppContext
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
 ) -> None:
     store = sandbox.database.requests
     acme = store.create(ready_draft(aws_account_id="123456789012"))
     [job] = submit_request(acme.id, store, sandbox.database.jobs, sandbox.credentials)
     sandbox.database.jobs.request_cancel(job.id)  # queued, so cancelled at once
-    window = _window(qtbot, sandbox)
+    window = make_window(sandbox)
     page = window.requests_page
     page.model.refresh()
     page.select_request(acme.id)

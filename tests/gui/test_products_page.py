@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,24 +17,19 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
-from shiboken6 import isValid
 from sqlalchemy.orm import Session
 
-from byok_desktop.context import AppContext, open_context
+from byok_desktop.context import AppContext
 from byok_desktop.health.service import CheckResult
 from byok_desktop.jobs.model import JobStatus
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
-from byok_desktop.logging_setup import LOG_FILE
-from byok_desktop.paths import resolve_paths
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.settings import Settings
 from byok_desktop.store.models import FamilyAccessRow, FamilyEventRow, FamilyKeyRow
 from tests.gui.test_products_model import NOW, insert_products, product_row
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
-from ui.app import create_application
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.products.confirm import TypedConfirm, TypedConfirmation, TypedConfirmDialog
@@ -656,30 +650,6 @@ def test_periodic_check_follows_the_settings(window: MainWindow, context: AppCon
 
 
 # --- end to end in the sandbox ----------------------------------------------------------
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[AppContext]:
-    context = open_context(
-        resolve_paths(tmp_path / "d"), sandbox=True, keyring_backend=MemoryKeyring()
-    )
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def sandbox_window(qtbot: QtBot, sandbox: AppContext) -> Iterator[MainWindow]:
-    create_application([])
-    window = MainWindow(sandbox, app_settings(sandbox.paths), sandbox.paths.log_dir / LOG_FILE)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    yield window
-    window.close()
-    assert window.tasks.wait(), "a background task outlived its test"
-    window.deleteLater()  # its shortcuts must not shadow the next test's window
-    qtbot.waitUntil(lambda: not isValid(window))
 
 
 def by_product(page: ProductsPage) -> dict[tuple[str, str], Any]:

@@ -2,58 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from pytestqt.qtbot import QtBot
 
-from byok_desktop.context import AppContext, open_context
-from byok_desktop.logging_setup import LOG_FILE
-from byok_desktop.paths import resolve_paths
+from byok_desktop.context import AppContext
 from byok_desktop.settings import load_settings
-from tests.helpers.memory_keyring import MemoryKeyring
-from ui.app import create_application
-from ui.main_window import MainWindow
-from ui.settings import app_settings
+from tests.helpers.gui import WindowFactory
 
 
-@pytest.fixture
-def sandbox_context(tmp_path: Path) -> Iterator[AppContext]:
-    context = open_context(
-        resolve_paths(tmp_path / "d"), sandbox=True, keyring_backend=MemoryKeyring()
-    )
-    yield context
-    context.close()
-
-
-def _window(qtbot: QtBot, context: AppContext) -> MainWindow:
-    create_application([])
-    window = MainWindow(context, app_settings(context.paths), context.paths.log_dir / LOG_FILE)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def test_sandbox_is_shown_everywhere(qtbot: QtBot, sandbox_context: AppContext) -> None:
-    window = _window(qtbot, sandbox_context)
+def test_sandbox_is_shown_everywhere(
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
+) -> None:
+    window = make_window(sandbox)
     assert window.sandbox_banner.isVisible()
     assert "SANDBOX" in window.sandbox_banner.text()
     assert "SANDBOX" in window.windowTitle()
     assert "sandbox" in window.data_label.text().lower()
-    assert sandbox_context.database.path.parent == sandbox_context.paths.sandbox_dir
+    assert sandbox.database.path.parent == sandbox.paths.sandbox_dir
     qtbot.waitUntil(lambda: window.tasks.pending == 0)
 
 
-def test_real_mode_has_no_sandbox_banner(qtbot: QtBot, context: AppContext) -> None:
-    window = _window(qtbot, context)
+def test_real_mode_has_no_sandbox_banner(
+    qtbot: QtBot, make_window: WindowFactory, context: AppContext
+) -> None:
+    window = make_window(context)
     assert not window.sandbox_banner.isVisible()
     assert "SANDBOX" not in window.windowTitle()
     qtbot.waitUntil(lambda: window.tasks.pending == 0)
 
 
-def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: AppContext) -> None:
-    window = _window(qtbot, context)
+def test_settings_save_a_custom_endpoint_and_check_it(
+    qtbot: QtBot, make_window: WindowFactory, context: AppContext
+) -> None:
+    window = make_window(context)
     page = window.settings_page
     page.aws_custom.setChecked(True)
     page.endpoint_edit.setText("not a url")
@@ -74,9 +54,9 @@ def test_settings_save_a_custom_endpoint_and_check_it(qtbot: QtBot, context: App
 
 
 def test_provisioning_settings_are_checked_saved_and_used(
-    qtbot: QtBot, context: AppContext
+    qtbot: QtBot, make_window: WindowFactory, context: AppContext
 ) -> None:
-    window = _window(qtbot, context)
+    window = make_window(context)
     page = window.settings_page
     page.role_edit.setText("bad role name!")
     page.principal_edit.setText("Cryptor-OSB-Provider")

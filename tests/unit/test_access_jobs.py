@@ -6,9 +6,7 @@ either kind of job after a crash in any step."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -37,9 +35,7 @@ from tests.helpers.provisioned import (
     family_of,
     health_check,
     job_runner,
-    moto_context,
     provision,
-    share_botocore_data,
     submit,
 )
 
@@ -51,21 +47,9 @@ class Crash(BaseException):
     """Stands in for the process dying: nothing in the runner handles it."""
 
 
-@pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    share_botocore_data(monkeypatch)
-    with moto_context(tmp_path / "d") as context:
-        yield context
-
-
-@pytest.fixture
-def jira(ctx: AppContext) -> Provisioned:
-    return provision(ctx, "acme", JIRA_PRODUCTS)
-
-
-@pytest.fixture
-def aws() -> Account:
-    return Account()
+# Every test here has a verified profile for the account (``ctx`` and ``aws``: the
+# shared moto fixtures).
+pytestmark = pytest.mark.usefixtures("profile")
 
 
 def _run(ctx: AppContext, job_id: int, on_progress: Progress | None = None) -> Job:

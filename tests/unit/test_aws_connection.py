@@ -12,7 +12,6 @@ import botocore.retries.standard
 import pytest
 from botocore import exceptions as bex
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 
 from byok_desktop.aws.connection import AwsConfig, AwsConnection, AwsCredentials
 from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
@@ -25,12 +24,6 @@ SECRET = AwsSecret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "the-session-toke
 
 def connection(config: AwsConfig | None = None, region: str = "us-east-1") -> AwsConnection:
     return AwsConnection(config or AwsConfig(), AwsCredentials(KEY, SECRET), region)
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 @pytest.fixture
@@ -304,7 +297,8 @@ def test_caller_identity_classifies_failures(closed_port: int) -> None:
     assert endpoint in str(caught.value)
 
 
-def test_connections_share_one_data_loader_and_keep_their_own_credentials(aws: None) -> None:
+@pytest.mark.usefixtures("aws")
+def test_connections_share_one_data_loader_and_keep_their_own_credentials() -> None:
     """Parsed service models are reused across connections; credentials never are."""
     other_secret = AwsSecret("another-secret-key-of-forty-characters-xx", "")
     first = connection()

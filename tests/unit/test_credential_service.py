@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +11,6 @@ import boto3
 import keyring.backends.fail
 import pytest
 from jaraco.classes import properties
-from moto import mock_aws
 
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.errors import AwsFault, AwsProblem
@@ -94,12 +92,6 @@ def service_with(profiles: ProfileStore, secrets: Any) -> CredentialService:
         raise AssertionError("AWS was used")
 
     return CredentialService(profiles, secrets, no_aws)
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with mock_aws():
-        yield
 
 
 # --- save and delete ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -42,9 +41,7 @@ from tests.helpers.provisioned import (
     family_of,
     health_check,
     job_runner,
-    moto_context,
     provision,
-    share_botocore_data,
     submit,
 )
 
@@ -52,21 +49,9 @@ PRIMARY, REPLICA = EU_REGIONS
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{DEFAULT_ROLE_NAME}"
 
 
-@pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
-    share_botocore_data(monkeypatch)
-    with moto_context(tmp_path / "d") as context:
-        yield context
-
-
-@pytest.fixture
-def jira(ctx: AppContext) -> Provisioned:
-    return provision(ctx, "acme", JIRA_PRODUCTS)
-
-
-@pytest.fixture
-def aws() -> Account:
-    return Account()
+# Every test here has a verified profile for the account (``ctx`` and ``aws``: the
+# shared moto fixtures).
+pytestmark = pytest.mark.usefixtures("profile")
 
 
 def _products(ctx: AppContext) -> list[ProductRecord]:

@@ -8,25 +8,19 @@ and without redoing the steps that had succeeded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
-from moto import mock_aws
 from moto.core.models import botocore_stubber
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
-from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job, JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION, JobRunner, ProvisioningSettings
-from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.store.jobs import JobStore
@@ -39,7 +33,7 @@ from tests.helpers.aws_faults import (
     unreachable,
 )
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.provisioned import add_verified_profile
 
 ACCOUNT = "123456789012"
 PRIMARY, REPLICA = "eu-central-1", "eu-west-1"  # the EU location's two regions
@@ -97,27 +91,9 @@ class Provisioning:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    with mock_aws():
-        context = open_context(resolve_paths(tmp_path / "d"), keyring_backend=MemoryKeyring())
-        yield context
-        context.close()
-
-
-@pytest.fixture
 def prov(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> Provisioning:
     service = ctx.credentials
-    profile = service.save(
-        None,
-        ProfileInput(
-            name="acme",
-            kind=ProfileKind.KEYS,
-            access_key_id="AKIAIOSFODNN7EXAMPLE",
-            default_region="us-east-1",
-        ),
-        AwsSecret("secret-value"),
-    )
-    service.verify(profile.uid)
+    profile = add_verified_profile(ctx, region="us-east-1")
     request = ctx.database.requests.create(
         ready_draft(aws_account_id=ACCOUNT, products=frozenset({Product.JIRA_SOFTWARE}))
     )

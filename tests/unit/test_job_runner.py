@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from moto import mock_aws
 
-from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
-from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import Job, JobStatus, StepStatus
 from byok_desktop.jobs.runner import PROVISION, JobRunner, ProvisioningSettings
-from byok_desktop.paths import resolve_paths
 from byok_desktop.products import Product
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.store.jobs import JobNotClaimable, JobStore
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.provisioned import add_verified_profile
 
 ACCOUNT = "123456789012"
 
 
-@pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    with mock_aws():
-        context = open_context(resolve_paths(tmp_path / "d"), keyring_backend=MemoryKeyring())
-        yield context
-        context.close()
-
-
 def _setup(ctx: AppContext) -> tuple[JobRunner, JobStore, int, str]:
     service = ctx.credentials
-    profile = service.save(
-        None,
-        ProfileInput(
-            name="acme",
-            kind=ProfileKind.KEYS,
-            access_key_id="AKIAIOSFODNN7EXAMPLE",
-            default_region="us-east-1",
-        ),
-        AwsSecret("secret-value"),
-    )
-    service.verify(profile.uid)
+    profile = add_verified_profile(ctx, region="us-east-1")
     request = ctx.database.requests.create(
         ready_draft(
             aws_account_id=ACCOUNT,

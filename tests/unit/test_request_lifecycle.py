@@ -3,49 +3,26 @@ withdrawn for editing when nothing of it was provisioned."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from moto import mock_aws
 
-from byok_desktop.context import AppContext, open_context
-from byok_desktop.credentials.profile import ProfileInput, ProfileKind
-from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.context import AppContext
 from byok_desktop.jobs.model import JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import CannotSubmit, submit_request
 from byok_desktop.locations import Location
-from byok_desktop.paths import resolve_paths
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from byok_desktop.store.jobs import JobNotClaimable
 from byok_desktop.store.requests import CannotWithdraw, RequestLocked, RequestProvisioned
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
 
 ACCOUNT = "123456789012"
 BOTH_FAMILIES = frozenset({Product.JIRA_SOFTWARE, Product.CONFLUENCE})
 
 
-@pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    with mock_aws():
-        context = open_context(resolve_paths(tmp_path / "d"), keyring_backend=MemoryKeyring())
-        profile = context.credentials.save(
-            None,
-            ProfileInput(
-                name="acme",
-                kind=ProfileKind.KEYS,
-                access_key_id="AKIAIOSFODNN7EXAMPLE",
-                default_region="eu-central-1",
-            ),
-            AwsSecret("secret-value"),
-        )
-        context.credentials.verify(profile.uid)
-        yield context
-        context.close()
+# Every test here has a verified profile for the account (``ctx``: the shared moto fixture).
+pytestmark = pytest.mark.usefixtures("profile")
 
 
 def _submit(ctx: AppContext, request_id: int) -> list[int]:

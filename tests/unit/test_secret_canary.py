@@ -22,13 +22,11 @@ from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.paths import AppPaths
 from byok_desktop.settings import Settings, save_settings
 from byok_desktop.transfer import export_requests
-from tests.helpers.canary import app_logging, files_containing, free_port, record_texts
+from tests.helpers.canary import files_containing, free_port, record_texts
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 
 log = logging.getLogger("byok_desktop.canary_test")
-
-__all__ = ["app_logging"]  # a fixture, used by name
 
 
 def test_the_secret_never_leaves_the_keyring(

@@ -28,12 +28,10 @@ from byok_desktop.paths import AppPaths
 from byok_desktop.products import Product
 from byok_desktop.provisioning import steps
 from byok_desktop.transfer import export_requests
-from tests.helpers.canary import app_logging, files_containing, record_texts
+from tests.helpers.canary import files_containing, record_texts
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 from ui.qt_logging import install_excepthook
-
-__all__ = ["app_logging"]  # a fixture, used by name
 
 ACCOUNT = "123456789012"
 
