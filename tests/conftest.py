@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.helpers.fixtures",
     "tests.helpers.provisioned",
     "tests.helpers.canary",
+    "tests.helpers.leaks",
 ]

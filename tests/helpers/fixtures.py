@@ -7,17 +7,21 @@ overrides ``keyring_backend`` or ``database_url`` to change what it is opened wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backend import KeyringBackend
 
 from byok_desktop.context import AppContext, open_context
+from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.paths import AppPaths, resolve_paths
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.tiers import TierTable, builtin_tier_table
 from tests.helpers.memory_keyring import MemoryKeyring
+
+MakeSecretStore = Callable[..., SecretStore]
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +77,20 @@ def sandbox(tmp_path: Path, keyring_backend: KeyringBackend) -> Iterator[AppCont
     ctx = open_context(resolve_paths(tmp_path / "d"), sandbox=True, keyring_backend=keyring_backend)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def make_secret_store() -> Iterator[MakeSecretStore]:
+    """``SecretStore(...)`` for a test: each is closed after it, so its keyring thread ends."""
+    made: list[SecretStore] = []
+
+    def make(*args: Any, **kwargs: Any) -> SecretStore:
+        made.append(SecretStore(*args, **kwargs))
+        return made[-1]
+
+    yield make
+    for secret_store in made:
+        secret_store.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from jaraco.classes import properties
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.context import AppContext
-from byok_desktop.credentials.keyring_store import KeyringFault, KeyringProblem, SecretStore
+from byok_desktop.credentials.keyring_store import KeyringFault, KeyringProblem
 from byok_desktop.credentials.profile import Profile, ProfileInput, ProfileKind, ProfileState
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.credentials.service import (
@@ -24,6 +24,7 @@ from byok_desktop.credentials.service import (
     ProfileInvalid,
 )
 from byok_desktop.store.profiles import ProfileNameTaken, ProfileNotFound, ProfileStore
+from tests.helpers.fixtures import MakeSecretStore
 from tests.helpers.memory_keyring import MemoryKeyring
 
 KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -82,9 +83,12 @@ def aws_config() -> Recorder:
 
 @pytest.fixture
 def service(
-    profiles: ProfileStore, memory: MemoryKeyring, aws_config: Recorder
+    profiles: ProfileStore,
+    memory: MemoryKeyring,
+    aws_config: Recorder,
+    make_secret_store: MakeSecretStore,
 ) -> CredentialService:
-    return CredentialService(profiles, SecretStore(5.0, memory), aws_config)
+    return CredentialService(profiles, make_secret_store(5.0, memory), aws_config)
 
 
 def service_with(profiles: ProfileStore, secrets: Any) -> CredentialService:
@@ -109,9 +113,11 @@ def test_save_keeps_the_secret_in_the_keyring_only(
     assert SECRET.secret_access_key.encode() not in raw
 
 
-def test_save_writes_the_keyring_first(profiles: ProfileStore) -> None:
+def test_save_writes_the_keyring_first(
+    profiles: ProfileStore, make_secret_store: MakeSecretStore
+) -> None:
     failing = CredentialService(
-        profiles, SecretStore(5.0, keyring.backends.fail.Keyring()), Recorder()
+        profiles, make_secret_store(5.0, keyring.backends.fail.Keyring()), Recorder()
     )
 
     with pytest.raises(KeyringProblem) as caught:
@@ -301,9 +307,13 @@ def test_status_secret_missing_when_the_item_was_removed_outside(
     assert "enter the secret again" in status.detail
 
 
-def test_status_backend_changed(service: CredentialService, profiles: ProfileStore) -> None:
+def test_status_backend_changed(
+    service: CredentialService, profiles: ProfileStore, make_secret_store: MakeSecretStore
+) -> None:
     profile = service.save(None, keys_entry(), SECRET)
-    elsewhere = CredentialService(profiles, SecretStore(5.0, OtherMemoryKeyring()), Recorder())
+    elsewhere = CredentialService(
+        profiles, make_secret_store(5.0, OtherMemoryKeyring()), Recorder()
+    )
 
     status = elsewhere.status(profile)
 
@@ -312,10 +322,12 @@ def test_status_backend_changed(service: CredentialService, profiles: ProfileSto
     assert "OtherMemoryKeyring" in status.detail
 
 
-def test_status_keyring_unavailable(service: CredentialService, profiles: ProfileStore) -> None:
+def test_status_keyring_unavailable(
+    service: CredentialService, profiles: ProfileStore, make_secret_store: MakeSecretStore
+) -> None:
     profile = service.save(None, keys_entry(), SECRET)
     broken = CredentialService(
-        profiles, SecretStore(5.0, keyring.backends.fail.Keyring()), Recorder()
+        profiles, make_secret_store(5.0, keyring.backends.fail.Keyring()), Recorder()
     )
 
     status = broken.status(profile)

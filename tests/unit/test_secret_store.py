@@ -19,6 +19,7 @@ from byok_desktop.credentials.keyring_store import (
     SecretStore,
 )
 from byok_desktop.credentials.secret import AwsSecret
+from tests.helpers.fixtures import MakeSecretStore
 from tests.helpers.memory_keyring import MemoryKeyring
 
 SECRET = AwsSecret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "session-token-value")
@@ -30,8 +31,8 @@ def backend() -> MemoryKeyring:
 
 
 @pytest.fixture
-def secrets(backend: MemoryKeyring) -> SecretStore:
-    return SecretStore(timeout_s=5.0, backend=backend)
+def secrets(backend: MemoryKeyring, make_secret_store: MakeSecretStore) -> SecretStore:
+    return make_secret_store(timeout_s=5.0, backend=backend)
 
 
 def assert_helpful(problem: KeyringProblem) -> None:
@@ -98,8 +99,10 @@ def test_current_backend_names_the_backend_class(secrets: SecretStore) -> None:
     assert name == f"{MemoryKeyring.__module__}.MemoryKeyring"
 
 
-def test_current_backend_tells_subclasses_apart() -> None:
-    assert SecretStore(backend=BlockingKeyring()).current_backend().endswith("BlockingKeyring")
+def test_current_backend_tells_subclasses_apart(make_secret_store: MakeSecretStore) -> None:
+    assert (
+        make_secret_store(backend=BlockingKeyring()).current_backend().endswith("BlockingKeyring")
+    )
 
 
 # --- refused backends -----------------------------------------------------------------------
@@ -145,8 +148,8 @@ class ChainerLike:
         self.backends[0].delete_password(service, username)
 
 
-def test_the_fail_backend_means_no_keyring() -> None:
-    store = SecretStore(backend=keyring.backends.fail.Keyring())
+def test_the_fail_backend_means_no_keyring(make_secret_store: MakeSecretStore) -> None:
+    store = make_secret_store(backend=keyring.backends.fail.Keyring())
 
     with pytest.raises(KeyringProblem) as caught:
         store.save("uid-1", SECRET)
@@ -157,9 +160,11 @@ def test_the_fail_backend_means_no_keyring() -> None:
 
 
 @pytest.mark.parametrize("operation", ["save", "load", "delete", "current_backend"])
-def test_a_plaintext_backend_is_refused_for_every_operation(operation: str) -> None:
+def test_a_plaintext_backend_is_refused_for_every_operation(
+    operation: str, make_secret_store: MakeSecretStore
+) -> None:
     plaintext = PlaintextKeyring()
-    store = SecretStore(backend=plaintext)
+    store = make_secret_store(backend=plaintext)
     calls = {
         "save": lambda: store.save("uid-1", SECRET),
         "load": lambda: store.load("uid-1"),
@@ -176,11 +181,13 @@ def test_a_plaintext_backend_is_refused_for_every_operation(operation: str) -> N
     assert plaintext.store == {}  # nothing was written
 
 
-def test_a_chain_containing_a_plaintext_backend_is_refused() -> None:
+def test_a_chain_containing_a_plaintext_backend_is_refused(
+    make_secret_store: MakeSecretStore,
+) -> None:
     plaintext = PlaintextKeyring()
     safe = MemoryKeyring()
     chain = ChainerLike([safe, plaintext])
-    store = SecretStore(backend=chain)
+    store = make_secret_store(backend=chain)
 
     with pytest.raises(KeyringProblem) as caught:
         store.save("uid-1", SECRET)
@@ -190,14 +197,14 @@ def test_a_chain_containing_a_plaintext_backend_is_refused() -> None:
     assert safe.store == {}
 
 
-def test_an_empty_chain_is_refused() -> None:
+def test_an_empty_chain_is_refused(make_secret_store: MakeSecretStore) -> None:
     with pytest.raises(KeyringProblem):
-        SecretStore(backend=ChainerLike([])).load("uid-1")
+        make_secret_store(backend=ChainerLike([])).load("uid-1")
 
 
-def test_a_chain_of_safe_backends_is_used() -> None:
+def test_a_chain_of_safe_backends_is_used(make_secret_store: MakeSecretStore) -> None:
     chain = ChainerLike([MemoryKeyring()])
-    store = SecretStore(backend=chain)
+    store = make_secret_store(backend=chain)
 
     store.save("uid-1", SECRET)
 
@@ -232,9 +239,13 @@ class RaisingKeyring(NotViable, MemoryKeyring):
 )
 @pytest.mark.parametrize("operation", ["save", "load"])
 def test_backend_errors_become_keyring_problems(
-    error: Exception, fault: KeyringFault, says: str, operation: str
+    error: Exception,
+    fault: KeyringFault,
+    says: str,
+    operation: str,
+    make_secret_store: MakeSecretStore,
 ) -> None:
-    store = SecretStore(backend=RaisingKeyring(error))
+    store = make_secret_store(backend=RaisingKeyring(error))
     call = {"save": lambda: store.save("uid-1", SECRET), "load": lambda: store.load("uid-1")}
 
     with pytest.raises(KeyringProblem) as caught:
@@ -245,9 +256,13 @@ def test_backend_errors_become_keyring_problems(
     assert_helpful(caught.value)
 
 
-def test_a_backend_error_message_is_not_repeated_to_the_user() -> None:
+def test_a_backend_error_message_is_not_repeated_to_the_user(
+    make_secret_store: MakeSecretStore,
+) -> None:
     # A backend may put anything in its message; the problem names only the error type.
-    store = SecretStore(backend=RaisingKeyring(keyring.errors.PasswordSetError("backend said x")))
+    store = make_secret_store(
+        backend=RaisingKeyring(keyring.errors.PasswordSetError("backend said x"))
+    )
 
     with pytest.raises(KeyringProblem) as caught:
         store.save("uid-1", SECRET)
@@ -256,8 +271,10 @@ def test_a_backend_error_message_is_not_repeated_to_the_user() -> None:
     assert "PasswordSetError" in str(caught.value)
 
 
-def test_errors_other_than_keyring_errors_are_not_swallowed() -> None:
-    store = SecretStore(backend=RaisingKeyring(ZeroDivisionError("bug")))
+def test_errors_other_than_keyring_errors_are_not_swallowed(
+    make_secret_store: MakeSecretStore,
+) -> None:
+    store = make_secret_store(backend=RaisingKeyring(ZeroDivisionError("bug")))
 
     with pytest.raises(ZeroDivisionError):
         store.load("uid-1")
@@ -290,8 +307,10 @@ def blocking() -> Iterator[BlockingKeyring]:
     backend.release.set()
 
 
-def test_a_keyring_that_does_not_answer_times_out(blocking: BlockingKeyring) -> None:
-    store = SecretStore(timeout_s=0.2, backend=blocking)
+def test_a_keyring_that_does_not_answer_times_out(
+    blocking: BlockingKeyring, make_secret_store: MakeSecretStore
+) -> None:
+    store = make_secret_store(timeout_s=0.2, backend=blocking)
 
     with pytest.raises(KeyringProblem) as caught:
         store.load("uid-1")
@@ -304,8 +323,9 @@ def test_a_keyring_that_does_not_answer_times_out(blocking: BlockingKeyring) -> 
 
 def test_the_store_still_works_while_the_timed_out_call_is_stuck(
     blocking: BlockingKeyring,
+    make_secret_store: MakeSecretStore,
 ) -> None:
-    store = SecretStore(timeout_s=0.2, backend=blocking)
+    store = make_secret_store(timeout_s=0.2, backend=blocking)
     with pytest.raises(KeyringProblem):
         store.load("uid-1")
 
