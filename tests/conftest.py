@@ -28,7 +28,7 @@ pytest_plugins = [
 
 TESTS = Path(__file__).parent
 # The folders whose tests load Qt; every other test is headless.
-QT_FOLDERS = frozenset({"gui"})
+QT_FOLDERS = frozenset({"ui"})
 # pytest-qt's settings in pyproject.toml: declared here when a run turns pytest-qt off,
 # so that --strict-config still accepts them.
 PYTEST_QT_SETTINGS = {

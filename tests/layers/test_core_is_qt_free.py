@@ -6,9 +6,10 @@ import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
+ROOT = REPO
 PACKAGE = ROOT / "byok_desktop"
 FORBIDDEN = ("PySide6", "shiboken6", "ui")
 

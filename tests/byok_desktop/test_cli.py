@@ -14,9 +14,10 @@ from byok_desktop.context import open_context
 from byok_desktop.paths import DATA_DIR_ENV, DATABASE_FILE, resolve_paths
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import write_file
+from tests.helpers import REPO
 from tests.helpers.factories import ready_draft
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 
 def run(

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
+ROOT = REPO
 
 
 def _main(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
+ROOT = REPO
 
 
 def _start_probed(data: Path, target: Path, section: str = "") -> dict[str, float]:

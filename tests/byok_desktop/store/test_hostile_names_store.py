@@ -1,7 +1,7 @@
 """Hostile names and bad imports against both databases (issue 7): the team database on
 PostgreSQL must be as inert and as all-or-nothing as the SQLite file.
 
-The SQLite-only half, with the command line, is tests/unit/test_hostile_names.py.
+The SQLite-only half, with the command line, is tests/hostile/test_hostile_names.py.
 Tests marked ``xfail(strict=True)`` pin production bugs; each reason names the code.
 """
 

@@ -64,10 +64,11 @@ from byok_desktop.validation import (
     users_problems,
     validate,
 )
+from tests.helpers import REPO
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 TIERS = builtin_tier_table()
 FILE = "in.byok.json"
 MB = 1_048_576

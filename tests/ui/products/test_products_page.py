@@ -28,8 +28,8 @@ from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.settings import Settings
 from byok_desktop.store.models import FamilyAccessRow, FamilyEventRow, FamilyKeyRow
-from tests.gui.test_products_model import NOW, insert_products, product_row
 from tests.helpers.factories import ready_draft
+from tests.ui.products.test_products_model import NOW, insert_products, product_row
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.products.confirm import TypedConfirm, TypedConfirmation, TypedConfirmDialog
@@ -792,7 +792,7 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
 def test_a_large_selection_survives_search_with_one_detail_read(
     qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.gui.test_products_model import seed_products
+    from tests.ui.products.test_products_model import seed_products
 
     count = seed_products(context.database.engine, 400)
     page = page_of(window)

@@ -1,7 +1,7 @@
 """Names that could be hostile in a shell, SQL, HTML, a file name or a spreadsheet (issue 7)
 are inert wherever they are stored, searched, exported, imported or printed.
 
-The GUI half is tests/gui/test_hostile_names_gui.py. Tests marked ``xfail(strict=True)``
+The GUI half is tests/ui/test_hostile_names_gui.py. Tests marked ``xfail(strict=True)``
 pin production bugs; each reason names the code and the input.
 """
 
@@ -28,10 +28,11 @@ from byok_desktop.request_file import FILE_SUFFIX, draft_to_json, read_file, wri
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import export_requests, import_files
 from byok_desktop.validation import normalise_account_id, normalised
+from tests.helpers import REPO
 from tests.helpers.hostile import HOSTILE, IMPORTABLE, PWNED, hostile_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 TABLES = ["alembic_version", "jobs", "products", "requests"]
 

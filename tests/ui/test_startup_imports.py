@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import REPO
+
 SCRIPT = """
 import json, sys
 from byok_desktop.paths import resolve_paths
@@ -32,7 +34,7 @@ def _heavy_modules_after_start(data_dir: Path) -> list[str]:
         text=True,
         timeout=60,
         env=env,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO,
         check=True,
     )
     return list(json.loads(done.stdout.strip().splitlines()[-1]))
