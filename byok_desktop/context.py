@@ -69,6 +69,7 @@ class AppContext:
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.stop()
+        self.credentials.secrets.close()
         self.database.close()
 
 

@@ -1,9 +1,17 @@
-"""Shared fixtures. Tests use real SQLite files in a temporary data directory."""
+"""The root of the suite: the environment every test runs in, the shared fixtures, and the
+``headless`` marker.
+
+Fixtures are defined once, in ``tests/helpers/``, and registered here as plugins.
+
+Tests outside the Qt folders never import Qt: each gets the ``headless`` marker, and
+``pytest -m headless -p no:pytest-qt`` runs them alone without loading PySide6 at all
+(pytest-qt itself loads Qt as it starts, hence ``-p no:pytest-qt``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,52 +19,58 @@ import pytest
 # Before any Qt import: no display is needed, and no test touches the user's settings.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from byok_desktop.context import AppContext, open_context
-from byok_desktop.paths import AppPaths, resolve_paths
-from byok_desktop.store.requests import RequestStore
-from byok_desktop.tiers import TierTable, builtin_tier_table
-from tests.helpers.memory_keyring import MemoryKeyring
+pytest_plugins = [
+    "tests.helpers.fixtures",
+    "tests.helpers.provisioned",
+    "tests.helpers.canary",
+    "tests.helpers.leaks",
+]
+
+TESTS = Path(__file__).parent
+# The folders whose tests load Qt; every other test is headless.
+QT_FOLDERS = frozenset({"ui"})
+# pytest-qt's settings in pyproject.toml: declared here when a run turns pytest-qt off,
+# so that --strict-config still accepts them.
+PYTEST_QT_SETTINGS = {
+    "qt_api": "string",
+    "qt_log_level_fail": "string",
+    "qt_log_ignore": "linelist",
+}
 
 
-@pytest.fixture(autouse=True)
-def _isolated_home(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Keep platformdirs and QSettings away from the real profile."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.delenv("BYOK_DESKTOP_DATA_DIR", raising=False)
+def _uses_qt(path: Path) -> bool:
+    try:
+        parts = path.relative_to(TESTS).parts
+    except ValueError:
+        return False
+    return bool(parts) and parts[0] in QT_FOLDERS
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    path.mkdir()
-    return path
+def _headless_only(config: pytest.Config) -> bool:
+    return str(config.getoption("markexpr", "")).strip() == "headless"
 
 
-@pytest.fixture
-def paths(data_dir: Path) -> AppPaths:
-    return resolve_paths(data_dir)
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if pluginmanager.is_blocked("pytest-qt"):
+        for name, kind in PYTEST_QT_SETTINGS.items():
+            parser.addini(name, "pytest-qt's setting (pytest-qt is off in this run)", type=kind)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def context(paths: AppPaths) -> Iterator[AppContext]:
-    # Never the user's real keyring: an in-memory one unless a test asks otherwise.
-    ctx = open_context(paths, keyring_backend=MemoryKeyring())
-    yield ctx
-    ctx.close()
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    # A headless run does not even import the Qt tests' modules.
+    if _headless_only(config) and _uses_qt(collection_path):
+        return True
+    return None
 
 
-@pytest.fixture
-def store(context: AppContext) -> RequestStore:
-    return context.database.requests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not _uses_qt(item.path):
+            item.add_marker(pytest.mark.headless)
 
 
-@pytest.fixture
-def tiers() -> TierTable:
-    return builtin_tier_table()
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    qt_off = session.config.pluginmanager.is_blocked("pytest-qt")
+    if _headless_only(session.config) and qt_off and "PySide6" in sys.modules:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nA headless test imported PySide6: move it to a Qt folder.", file=sys.stderr)

@@ -134,6 +134,13 @@ class SecretStore:
             # The exception text comes from the backend, never from our secret.
             raise KeyringProblem(KeyringFault.FAILED, type(exc).__name__) from exc
 
+    def close(self) -> None:
+        """Let the keyring thread end (at once when idle; a stuck call keeps it)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
     def current_backend(self) -> str:
         """Name of the backend in force (may block: call off the GUI thread)."""
         return self._run("lookup", backend_name)

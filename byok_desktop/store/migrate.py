@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect, text
 
 log = logging.getLogger("byok_desktop.db")
 
-# The newest migration; tests/unit/store/test_migrations.py checks it matches Alembic's head.
+# The newest migration; tests/byok_desktop/store/test_migrations.py checks it matches Alembic's head.
 HEAD_REVISION = "0006"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

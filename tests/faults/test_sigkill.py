@@ -31,11 +31,12 @@ from byok_desktop.product_status import ProductStatus
 from byok_desktop.provisioning.naming import DEFAULT_PROVIDER_PRINCIPAL, DEFAULT_ROLE_NAME
 from byok_desktop.provisioning.policies import provider_access_allowed
 from byok_desktop.request import RequestStatus
+from tests.helpers import REPO
 from tests.helpers.factories import ready_draft
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.moto_server import SlowMotoServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 ACCOUNT = "123456789012"  # moto's default account
 REGIONS = ("eu-central-1", "eu-west-1")
 ALIAS = "alias/cryptor-acme-jira"

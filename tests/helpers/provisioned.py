@@ -1,18 +1,18 @@
-"""A site's product family provisioned under moto, and the test's own look at the account.
+"""AWS mocked by moto, a site's product family provisioned under it, and the test's own
+look at the account. Registered for every test by the root ``conftest.py``.
 
-For the health-check and revoke/restore tests: an app context on a temporary data
-directory with a verified KEYS profile for moto's default account, a request submitted
-and its jobs run, and AWS clients that do not depend on the app's settings or profiles
-(a test may point the app at a dead endpoint, or delete its profile, and still look).
+Fixtures: ``aws`` (moto's mocked AWS, and the test's own clients for its account: they do
+not depend on the app's settings or profiles, so a test may point the app at a dead
+endpoint, or delete its profile, and still look), ``ctx`` (the app context with AWS
+mocked), ``profile`` (a verified KEYS profile for :data:`ACCOUNT`) and ``jira`` (the Jira
+family of site ``acme`` provisioned).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,7 +21,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from byok_desktop.context import AppContext, open_context
+from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.health.service import CheckResult, HealthService
@@ -29,29 +29,15 @@ from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
-from byok_desktop.paths import resolve_paths
 from byok_desktop.product_records import ProductRecord
 from byok_desktop.products import Product
 from byok_desktop.provisioning.naming import DEFAULT_PROVIDER_PRINCIPAL, DEFAULT_ROLE_NAME
 from byok_desktop.provisioning.policies import provider_access_allowed
 from tests.helpers.factories import ready_draft
-from tests.helpers.memory_keyring import MemoryKeyring
 
 ACCOUNT = "123456789012"  # moto's default account
 EU_REGIONS = ("eu-central-1", "eu-west-1")  # the EU location: primary, replica
 JIRA_PRODUCTS = frozenset({Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT})
-
-
-@contextmanager
-def moto_context(data_dir: Path) -> Iterator[AppContext]:
-    """An app context under ``mock_aws`` with a verified profile for :data:`ACCOUNT`."""
-    with mock_aws():
-        context = open_context(resolve_paths(data_dir), keyring_backend=MemoryKeyring())
-        try:
-            add_verified_profile(context)
-            yield context
-        finally:
-            context.close()
 
 
 _LOADER: list[botocore.loaders.Loader] = []
@@ -75,14 +61,17 @@ def share_botocore_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(botocore.session.Session, "_register_data_loader", register)
 
 
-def add_verified_profile(ctx: AppContext, name: str = "acme") -> Profile:
+def add_verified_profile(
+    ctx: AppContext, name: str = "acme", region: str = "eu-central-1"
+) -> Profile:
+    """A KEYS profile for :data:`ACCOUNT`, saved and verified (under moto)."""
     profile = ctx.credentials.save(
         None,
         ProfileInput(
             name=name,
             kind=ProfileKind.KEYS,
             access_key_id="AKIAIOSFODNN7EXAMPLE",
-            default_region="eu-central-1",
+            default_region=region,
         ),
         AwsSecret("secret-value"),
     )
@@ -193,3 +182,32 @@ class Account:
 
     def provider_allowed(self, role_name: str = DEFAULT_ROLE_NAME) -> bool | None:
         return provider_access_allowed(self.trust_document(role_name), DEFAULT_PROVIDER_PRINCIPAL)
+
+
+# --- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aws() -> Iterator[Account]:
+    """moto's mocked AWS for the test, and the test's own clients for :data:`ACCOUNT`."""
+    with mock_aws():
+        yield Account()
+
+
+@pytest.fixture
+def ctx(aws: Account, context: AppContext, monkeypatch: pytest.MonkeyPatch) -> AppContext:
+    """The app context with AWS mocked by moto (opened inside ``aws``, closed before it)."""
+    share_botocore_data(monkeypatch)
+    return context
+
+
+@pytest.fixture
+def profile(ctx: AppContext) -> Profile:
+    """A verified KEYS profile named ``acme`` for :data:`ACCOUNT`."""
+    return add_verified_profile(ctx)
+
+
+@pytest.fixture
+def jira(ctx: AppContext, profile: Profile) -> Provisioned:
+    """Site ``acme``'s Jira family, provisioned in the EU."""
+    return provision(ctx, "acme", JIRA_PRODUCTS)

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
 SCRIPT = Path(__file__).with_name("_roundtrip.py")
 TOOLS = ("dbus-run-session", "gnome-keyring-daemon")
 
