@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,7 +23,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from byok_desktop.context import AppContext
+from byok_desktop.context import AppContext, open_context
 from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.health.service import CheckResult, HealthService
@@ -29,11 +31,13 @@ from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.runner import JobRunner, ProvisioningSettings
 from byok_desktop.jobs.submit import submit_request
 from byok_desktop.locations import Location
+from byok_desktop.paths import resolve_paths
 from byok_desktop.product_records import ProductRecord
 from byok_desktop.products import Product
 from byok_desktop.provisioning.naming import DEFAULT_PROVIDER_PRINCIPAL, DEFAULT_ROLE_NAME
 from byok_desktop.provisioning.policies import provider_access_allowed
 from tests.helpers.factories import ready_draft
+from tests.helpers.memory_keyring import MemoryKeyring
 
 ACCOUNT = "123456789012"  # moto's default account
 EU_REGIONS = ("eu-central-1", "eu-west-1")  # the EU location: primary, replica
@@ -41,6 +45,20 @@ JIRA_PRODUCTS = frozenset({Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMEN
 
 
 _LOADER: list[botocore.loaders.Loader] = []
+
+
+@contextmanager
+def moto_context(data_dir: Path) -> Iterator[AppContext]:
+    """An app context under ``mock_aws`` with a verified profile for :data:`ACCOUNT`, for
+    a test that must set things up before the context opens (the ``ctx`` fixture opens
+    it at once)."""
+    with mock_aws():
+        context = open_context(resolve_paths(data_dir), keyring_backend=MemoryKeyring())
+        try:
+            add_verified_profile(context)
+            yield context
+        finally:
+            context.close()
 
 
 def share_botocore_data(monkeypatch: pytest.MonkeyPatch) -> None:
