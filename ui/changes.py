@@ -28,6 +28,7 @@ POLL_MS = 5_000
 
 class ChangeRelay(QObject):
     changed = Signal(object)  # Changes, on the GUI thread
+    reachable = Signal()  # a poll of the database answered (it is reachable again)
     _waiting = Signal()
 
     def __init__(
@@ -83,6 +84,7 @@ class ChangeRelay(QObject):
         )
 
     def _polled(self, changes: Changes) -> None:
+        self.reachable.emit()
         if changes:
             self._bus.publish(changes)
 
