@@ -271,3 +271,33 @@ def test_quitting_the_window_with_kept_drafts_says_so_and_the_next_start_pushes_
     again.close()
     assert again.ops.wait()
     assert context.outbox.count() == 0
+
+
+def test_a_kept_edit_of_a_request_changed_elsewhere_goes_on_as_a_copy(
+    qtbot: QtBot,
+    context: AppContext,
+    ops: Operations,
+    store: RequestStore,
+    outbox_path: Path,
+    pages: list[RequestsPage],
+) -> None:
+    stored = store.create(ready_draft(site_name="acme"))
+    page, watched, link = _page(qtbot, context, ops, store, outbox_path, pages)
+    show(qtbot, page, stored.id)
+    editor = page.editor
+    link.down = True
+    qtbot.keyClicks(editor.notes_edit, "mine")
+    qtbot.waitUntil(lambda: editor.kept_locally and not editor.has_unsaved_edits, timeout=WAIT_MS)
+    store.save(stored.id, stored.draft.with_changes(notes="theirs"), stored.version)  # elsewhere
+
+    link.down = False
+    qtbot.waitUntil(lambda: page.kept_drafts == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: editor.request_id not in (None, stored.id), timeout=WAIT_MS)
+    assert editor.notice_banner.isVisible()
+    assert "changed elsewhere" in editor.notice_banner.label.text()
+    assert store.get(stored.id).draft.notes == "theirs"
+    assert editor.request_id is not None
+    assert store.get(editor.request_id).draft.notes == "mine"
+    assert editor.notes_edit.toPlainText() == "mine"
+    assert store.count() == 2
+    assert watched.on_gui_thread() == []
