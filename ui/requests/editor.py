@@ -615,7 +615,12 @@ class RequestEditor(QWidget):
         self._load_ticket = None
         self._link_works()
         self._stored = None
-        self._show(stored)
+        # The outbox's list may have arrived while it was read: its newer text wins.
+        kept = self._outbox.kept_for(stored.id) if self._outbox is not None else None
+        if kept is not None:
+            self._show(kept.as_stored(), kept=True)
+        else:
+            self._show(stored)
 
     def _load_failed(self, error: BaseException) -> None:
         self._load_ticket = None
