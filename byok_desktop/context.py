@@ -15,6 +15,7 @@ from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.jobs.runner import STEP_TITLES
+from byok_desktop.outbox import Outbox
 from byok_desktop.paths import DATABASE_FILE, AppPaths
 from byok_desktop.settings import Settings, SettingsService
 from byok_desktop.store.database import Database, open_database, open_server_database
@@ -40,6 +41,9 @@ class AppContext:
     credentials: CredentialService
     sandbox: SandboxServer | None
     warnings: list[str] = field(default_factory=list)  # for the user: works, but not as set
+    # Drafts kept on this workstation while a team database is out of reach; None on a
+    # local SQLite database (it is on the workstation already).
+    outbox: Outbox | None = None
 
     @property
     def settings(self) -> Settings:
@@ -177,6 +181,7 @@ def open_context(
         credentials=None,  # type: ignore[arg-type]  # set below: it needs the context
         sandbox=server,
         warnings=warnings,
+        outbox=Outbox(paths.outbox, database.location) if database.path is None else None,
     )
     service.bus = database.changes  # saved settings are announced like any change
     context.credentials = CredentialService(

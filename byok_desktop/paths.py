@@ -10,6 +10,7 @@ from byok_desktop import APP_ID
 
 DATA_DIR_ENV = "BYOK_DESKTOP_DATA_DIR"
 DATABASE_FILE = "byok.sqlite3"
+OUTBOX_FILE = "outbox.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,11 @@ class AppPaths:
     @property
     def database(self) -> Path:
         return self.data_dir / DATABASE_FILE
+
+    @property
+    def outbox(self) -> Path:
+        """Drafts kept on this workstation until a team database takes them."""
+        return self.data_dir / OUTBOX_FILE
 
     @property
     def backups(self) -> Path:

@@ -33,6 +33,7 @@ class ChangeRelay(QObject):
     changed = Signal(object)  # Changes, on the GUI thread
     link_lost = Signal(str)  # the database stopped answering (why, in a sentence)
     link_back = Signal()  # it answers again
+    reachable = Signal()  # a poll of the database answered (it is reachable again)
     _waiting = Signal()
 
     def __init__(
@@ -93,6 +94,7 @@ class ChangeRelay(QObject):
             self.offline = False
             log.info("The database answers again")
             self.link_back.emit()
+        self.reachable.emit()
         if changes:
             self._bus.publish(changes)
 

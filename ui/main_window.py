@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
         self.requests_page: RequestsPage = RequestsPage(
-            database.requests, self.ops, settings, changes=changes
+            database.requests, self.ops, settings, changes=changes, outbox=context.outbox
         )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
@@ -468,6 +468,15 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
+        kept = self.requests_page.kept_drafts
+        if kept:  # nothing is lost, and nothing to decide: the user is told, not asked
+            Dialogs.info(
+                self,
+                "Drafts kept on this workstation",
+                f"{kept} draft{'s are' if kept != 1 else ' is'} kept on this workstation "
+                "and will be saved to the team database next time.",
+            )
+        self.requests_page.shutdown()
         self.products_page.shutdown()
         self.jobs.shutdown()  # queues its last writes on the database worker: first
         if self.changes is not None:

@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
-from tests.ui.products.test_products_model import insert_products, product_row
 
 from byok_desktop.changes import ChangeBus, Changes
 from byok_desktop.context import AppContext
@@ -20,6 +19,7 @@ from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product
 from byok_desktop.store.models import ProductRow
+from tests.ui.products.test_products_model import insert_products, product_row
 from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.page import JobsPage

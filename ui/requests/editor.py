@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
+from byok_desktop.outbox import Copied, KeptDraft, Landed
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
 from byok_desktop.request_records import (
@@ -45,6 +47,7 @@ from ui.operations import Executor, Operations, Ticket
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.lifetime import run_for
 from ui.requests.model import STATUS_ICONS
+from ui.requests.outbox import OutboxSync
 from ui.resources import icon
 
 # How much a user can type into the short fields (a stored longer value is kept whole).
@@ -62,6 +65,7 @@ SITE_CHECK_KEY = "editor-site-check"
 LOAD_KEY = "editor-load"
 RELOAD_KEY = "editor-reload"
 OFFLINE_TEXT = "Offline — your edits are kept here and saved when the database is back"
+KEPT_TEXT = "Offline — kept on this workstation; saved to the team database when it is back"
 LABEL_WIDTH = 170
 
 
@@ -160,11 +164,26 @@ class RequestEditor(QWidget):
     # Seconds between retries while the database is out of reach (tests shorten them).
     RETRY_DELAYS_MS: tuple[int, ...] = (1_000, 2_000, 4_000, 8_000, 16_000, 30_000)
 
-    def __init__(self, store: RequestStore, ops: Operations, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: RequestStore,
+        ops: Operations,
+        parent: QWidget | None = None,
+        outbox: OutboxSync | None = None,
+    ) -> None:
+        """With ``outbox`` (a team database), edits that cannot reach the database are
+        kept on this workstation and the editor shows requests not in it yet."""
         super().__init__(parent)
         self.setObjectName("requestEditor")
         self._store = store
         self._ops = ops
+        # The request's edits live in the outbox until it has pushed them (see _keep).
+        self._outbox = outbox
+        self._kept = False
+        self._keep_uid = ""  # the uid of the draft being kept
+        if outbox is not None:
+            outbox.landed.connect(self._draft_landed)
+            outbox.copied.connect(self._draft_copied)
         self._stored: StoredRequest | None = None
         self._as_shown: dict[str, str] = {}  # the text fields as first shown (see draft())
         self._dirty = False
@@ -264,6 +283,11 @@ class RequestEditor(QWidget):
         retry.clicked.connect(self.retry_now)
         self.error_banner.hide()
         outer.addWidget(self.error_banner)
+
+        self.notice_banner = _Banner("infoBanner")
+        self.notice_banner.setObjectName("noticeBanner")
+        self.notice_banner.hide()
+        outer.addWidget(self.notice_banner)
 
         self.locked_banner = _Banner("infoBanner")
         self.withdraw_button = self.locked_banner.add_button("Withdraw for editing", "withdraw")
@@ -457,7 +481,14 @@ class RequestEditor(QWidget):
 
     @property
     def request_id(self) -> int | None:
-        return self._stored.id if self._stored else None
+        """The shown request's id; None when nothing is shown or the request is kept on
+        this workstation and not in the database yet (see ``current``)."""
+        return self._stored.id if self._stored and self._stored.id else None
+
+    @property
+    def kept_locally(self) -> bool:
+        """True while the shown request's edits wait on this workstation (the outbox)."""
+        return self._kept
 
     @property
     def dirty(self) -> bool:
@@ -540,6 +571,16 @@ class RequestEditor(QWidget):
         self._stored = None
         self._show(stored)
 
+    def show_kept(self, kept: KeptDraft) -> None:
+        """Show a draft kept on this workstation (a request drafted offline, or an edit
+        waiting for the team database); its edits are kept there until it lands."""
+        self._ops.drop(self._load_ticket)
+        self._loading_id = None
+        self._has_pending_load = False
+        self._pending_load = None
+        self._stored = None
+        self._show(kept.as_stored(), kept=True)
+
     def _start_load(self, request_id: int | None) -> None:
         self._ops.drop(self._load_ticket)
         self._has_pending_load = False
@@ -547,6 +588,11 @@ class RequestEditor(QWidget):
         if request_id is None:
             self._loading_id = None
             self._show(None)
+            return
+        kept = self._outbox.kept_for(request_id) if self._outbox is not None else None
+        if kept is not None:  # its newest text is on this workstation: no read
+            self._loading_id = None
+            self._show(kept.as_stored(), kept=True)
             return
         self._loading_id = request_id
         self._body.setEnabled(False)  # the shown request is leaving: no edits to it now
@@ -568,7 +614,12 @@ class RequestEditor(QWidget):
         self._load_ticket = None
         self._link_works()
         self._stored = None
-        self._show(stored)
+        # The outbox's list may have arrived while it was read: its newer text wins.
+        kept = self._outbox.kept_for(stored.id) if self._outbox is not None else None
+        if kept is not None:
+            self._show(kept.as_stored(), kept=True)
+        else:
+            self._show(stored)
 
     def _load_failed(self, error: BaseException) -> None:
         self._load_ticket = None
@@ -581,7 +632,7 @@ class RequestEditor(QWidget):
     def reload(self) -> None:
         """Show the stored request again if it changed elsewhere (its status may have).
         Unsaved edits win: a change made elsewhere surfaces as a conflict when they save."""
-        if self._stored is None or self._dirty or self.busy_loading:
+        if self._stored is None or self._dirty or self.busy_loading or self._kept:
             return
         store, request_id = self._store, self._stored.id
         run_for(
@@ -598,7 +649,7 @@ class RequestEditor(QWidget):
     def _reloaded(self, stored: StoredRequest) -> None:
         if self._stored is None or stored.id != self._stored.id:
             return  # another request is shown by now
-        if self._dirty or self.busy_loading or stored.version == self._stored.version:
+        if self._dirty or self.busy_loading or self._kept or stored.version == self._stored.version:
             return
         self._stored = None
         self._show(stored)
@@ -608,10 +659,12 @@ class RequestEditor(QWidget):
             return  # deleted elsewhere: the list drops it; a save would say so
         log.info("Request not read again: %s", error)
 
-    def _show(self, stored: StoredRequest | None) -> None:
+    def _show(self, stored: StoredRequest | None, kept: bool = False) -> None:
         self._stored = stored
+        self._kept = kept
         self._dirty = False
         self._conflict = None
+        self.notice_banner.hide()
         self._touched.clear()
         # A blank new request stays quiet; a draft reopened later shows what is missing.
         self._show_all = stored is not None and any(
@@ -804,7 +857,10 @@ class RequestEditor(QWidget):
         self.tier_label.setText(f"User tier: {result.tier.name}" if result.tier else "")
         self._show_pinned(draft, facts.pinned if facts else None)
         site = draft.site_name.strip() or "new request"
-        self.title.setText(f"#{self._stored.id} · {site}")
+        if self._stored.id:
+            self.title.setText(f"#{self._stored.id} · {site}")
+        else:
+            self.title.setText(f"{site} · not yet in the team database")
         count = result.problem_count
         if self._stored.status.locked:
             self.status_icon.setPixmap(
@@ -913,6 +969,8 @@ class RequestEditor(QWidget):
     def _update_saved_label(self) -> None:
         if self._stored is None:
             self.saved_label.clear()
+        elif self._kept:
+            self.saved_label.setText(KEPT_TEXT)
         elif self._fault is Fault.OFFLINE:
             self.saved_label.setText(OFFLINE_TEXT)
         elif self._fault is not None and self._dirty:
@@ -960,6 +1018,8 @@ class RequestEditor(QWidget):
         if not self._dirty or self._stored is None or self._conflict is not None:
             return None
         self._retry_timer.stop()
+        if self._kept:
+            return self._keep()
         draft = self.draft()
         self._save_sent = (self._edits, self._texts())
         store, request_id, version = self._store, self._stored.id, self._stored.version
@@ -975,6 +1035,55 @@ class RequestEditor(QWidget):
         self._update_saved_label()
         return self._save_ticket
 
+    def _keep(self) -> Ticket | None:
+        """Keep what is typed on this workstation (the outbox, on the pool): the team
+        database is out of reach, or the request is not in it yet."""
+        assert self._outbox is not None
+        assert self._stored is not None
+        draft = self.draft()
+        self._save_sent = (self._edits, self._texts())
+        self._keep_uid = draft.uid
+        stored = self._stored
+        self._save_ticket = self._outbox.keep(
+            self,
+            draft,
+            stored.id or None,
+            stored.version or None,
+            self._kept_here,
+            self._keep_failed,
+        )
+        self._update_saved_label()
+        return self._save_ticket
+
+    def _kept_here(self, kept: KeptDraft) -> None:
+        self._save_ticket = None
+        if self._stored is None or self._stored.draft.uid not in (self._keep_uid, kept.uid):
+            return  # another request is shown by now; this one is kept all the same
+        if not self._kept:
+            self._save_round_ended(self._save_sent[0])
+            return
+        edits, texts = self._save_sent
+        # What was kept is what the widgets showed then (the uid follows a copy).
+        self._stored = replace(
+            self._stored,
+            id=kept.request_id or 0,
+            version=kept.base_version or 0,
+            draft=kept.draft,
+        )
+        self._as_shown = texts
+        self._save_round_ended(edits)
+
+    def _keep_failed(self, error: BaseException) -> None:
+        # The workstation's own file refused (a full disk): the edits stay in memory.
+        self._save_ticket = None
+        self._save_wanted = False
+        log.error("A draft could not be kept on this workstation", exc_info=error)
+        self._fail(error, "keep on this workstation")
+        self.save_finished.emit(False)
+        if self._after_save or self._has_pending_load:
+            self._after_save.clear()
+            self._block(self._refused)
+
     def _saved(self, stored: StoredRequest) -> None:
         self._save_ticket = None
         edits, texts = self._save_sent
@@ -982,9 +1091,13 @@ class RequestEditor(QWidget):
         self._as_shown = texts  # what was just saved is what the widgets showed then
         self._dirty = self._edits != edits  # typed on while it saved: still to save
         self._link_works()
+        self.saved.emit(stored.id)
+        self._save_round_ended(edits)
+
+    def _save_round_ended(self, edits: int) -> None:
+        self._dirty = self._edits != edits  # typed on while it saved: still to save
         self._update_saved_label()
         self.revalidate()
-        self.saved.emit(stored.id)
         if self._dirty:
             if self._save_wanted or self._has_pending_load or self._after_save:
                 self._start_save()
@@ -1025,6 +1138,13 @@ class RequestEditor(QWidget):
                 "This request was deleted elsewhere. Keep your edits as a new request?"
             )
             self.conflict_banner.show()
+        elif self._outbox is not None and classify(error) is Fault.OFFLINE:
+            # A team database out of reach: the edits go to this workstation at once,
+            # and reach the database with the outbox when it is back.
+            self._kept = True
+            self._fail(error, "save")
+            self._keep()
+            return
         else:
             self._fail(error, "save")
         self._update_saved_label()
@@ -1076,7 +1196,12 @@ class RequestEditor(QWidget):
                 log.info("Still cannot %s request %s: %s", what, self.request_id, why)
             self._retry_timer.start(delay)
             again = f"Trying again in {max(1, round(delay / 1000))} s."
-            if fault is Fault.OFFLINE:
+            if fault is Fault.OFFLINE and self._kept:
+                self.error_banner.label.setText(
+                    f"Cannot reach the team database ({why}). Your edits are kept on this "
+                    f"workstation and saved to it when it is back. {again}"
+                )
+            elif fault is Fault.OFFLINE:
                 self.error_banner.label.setText(
                     f"Cannot reach the database ({why}). Your edits stay here and are saved "
                     f"when it is back. {again}"
@@ -1099,7 +1224,9 @@ class RequestEditor(QWidget):
         self.error_banner.hide()
         log.info("The database answers again")
         self._update_saved_label()
-        if self._dirty and not self.saving and self._conflict is None:
+        if self._kept and self._outbox is not None:
+            self._outbox.link_back()  # the kept edits go first
+        elif self._dirty and not self.saving and self._conflict is None:
             self._timer.start()  # what waited for the link is saved now
 
     @Slot()
@@ -1114,6 +1241,61 @@ class RequestEditor(QWidget):
             self._check_site()
             if self._fault is not None and self.site_checked:
                 self._link_works()
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    @Slot(object)
+    def _draft_landed(self, landed: Landed) -> None:
+        """A kept draft reached the database. If it is the one shown, the editor now
+        edits the stored request: the text, cursor and focus stay as they are."""
+        if self._stored is None or landed.uid != self._stored.draft.uid:
+            return
+        self._link_works()
+        stored = landed.stored
+        if not self._kept:
+            return
+        if landed.done and not self.saving:
+            # Everything kept is in: the editor saves to the database again. The shown
+            # draft is what was kept (the widgets' text), the id and version the stored.
+            self._kept = False
+            self._stored = replace(stored, draft=self._stored.draft)
+            self.saved.emit(stored.id)
+            if self._dirty:
+                self._timer.start()
+        else:  # more was kept while it was pushed: the outbox saves that next
+            self._stored = replace(self._stored, id=stored.id, version=stored.version)
+        self._update_saved_label()
+        self.revalidate()
+        self.shown.emit(self.request_id)
+
+    def adopt_kept(self) -> None:
+        """The outbox's list arrived (at start): a shown request whose newer text waits
+        on this workstation shows that text."""
+        if self._outbox is None or self._stored is None or not self._stored.id:
+            return
+        if self._kept or self._dirty or self.saving or self.busy_loading:
+            return
+        kept = self._outbox.kept_for(self._stored.id)
+        if kept is not None:
+            self._show(kept.as_stored(), kept=True)
+
+    @Slot(object)
+    def _draft_copied(self, copied: Copied) -> None:
+        """A kept edit met a change made elsewhere: it goes on as a new request."""
+        if self._stored is None or copied.old_uid != self._stored.draft.uid:
+            return
+        self._stored = replace(
+            self._stored, id=0, version=0, draft=self._stored.draft.with_changes(uid=copied.new_uid)
+        )
+        self._kept = True
+        self.notice_banner.label.setText(
+            f"While the team database was out of reach, {copied.reason}. Your edits are kept "
+            "as a new request, so neither change is lost."
+        )
+        self.notice_banner.show()
+        self._update_saved_label()
+        self.revalidate()
+        self.shown.emit(self.request_id)
 
     # --- conflicts ---------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
+from byok_desktop.outbox import Copied, KeptDraft, Landed, Outbox
 from byok_desktop.products import PRODUCT_ORDER
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
@@ -48,6 +50,7 @@ from ui.requests.editor import RequestEditor
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.lifetime import run_for
 from ui.requests.model import COLUMNS, RequestsModel
+from ui.requests.outbox import OutboxSync
 from ui.resources import icon
 
 log = logging.getLogger("ui.requests")
@@ -70,15 +73,26 @@ class RequestsPage(QWidget):
         parent: QWidget | None = None,
         *,
         changes: ChangeRelay | SignalInstance | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         """``ops`` runs every store call. ``changes`` (the window's ChangeRelay or
         its ``changed`` signal) says when records change; without it the page reads its
-        list again after its own writes and when ``refresh_statuses`` is called."""
+        list again after its own writes and when ``refresh_statuses`` is called.
+        ``outbox`` (a team database only) keeps drafts on this workstation while the
+        database is out of reach."""
         super().__init__(parent)
         self.setObjectName("requestsPage")
         self._store = store
         self._ops = ops
         self._settings = settings
+        self.outbox: OutboxSync | None = None
+        if outbox is not None:
+            self.outbox = OutboxSync(outbox, store, ops, self)
+            self.outbox.landed.connect(self._draft_landed)
+            self.outbox.copied.connect(self._draft_copied)
+            self.outbox.pending_changed.connect(self._update_kept)
+            if isinstance(changes, ChangeRelay):
+                changes.reachable.connect(self.outbox.link_back)
         self.model = RequestsModel(store, self._ops, self, load=False)
         self._shown_before = False
         self._select_first = False  # select the first row once the list is in
@@ -97,6 +111,8 @@ class RequestsPage(QWidget):
         self._listening = signal is not None
         if signal is not None:
             signal.connect(self.apply_changes)
+        if self.outbox is not None:
+            self.outbox.start()  # drafts kept by an earlier run go to the database
         # The list is read when the page is first shown or needed (ensure_loaded), once,
         # in the restored sort: an app that opens on another section does not wait for
         # tens of thousands of requests it does not show.
@@ -168,6 +184,17 @@ class RequestsPage(QWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("requestCount")
         left_layout.addWidget(self.count_label)
+        # Drafts kept on this workstation are not rows of the list (it shows the team
+        # database, sorted and searched there); this button lists them and opens one.
+        self.kept_button = QToolButton()
+        self.kept_button.setObjectName("keptDrafts")
+        self.kept_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.kept_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.kept_menu = QMenu(self.kept_button)
+        self.kept_menu.aboutToShow.connect(self._fill_kept_menu)
+        self.kept_button.setMenu(self.kept_menu)
+        self.kept_button.hide()
+        left_layout.addWidget(self.kept_button)
         self.empty_hint = QLabel(
             "No requests yet. Press Ctrl+N to draft one, or Ctrl+I to import a "
             f"{FILE_SUFFIX} file a colleague sent you."
@@ -178,7 +205,7 @@ class RequestsPage(QWidget):
         self.model.refreshed.connect(self._update_count)
         self._update_count()
 
-        self.editor = RequestEditor(self._store, self._ops)
+        self.editor = RequestEditor(self._store, self._ops, outbox=self.outbox)
         self.editor.saved.connect(self._editor_saved)
         self.editor.request_copied.connect(self._editor_saved)
         self.editor.withdrawn.connect(self._editor_saved)
@@ -397,7 +424,7 @@ class RequestsPage(QWidget):
     def _update_actions(self) -> None:
         self.editor_stack.setCurrentWidget(
             self.editor
-            if self.editor.request_id is not None or self.editor.busy_loading
+            if self.editor.current is not None or self.editor.busy_loading
             else self.no_selection
         )
         ids = self.selected_ids()
@@ -408,7 +435,7 @@ class RequestsPage(QWidget):
         self.submit_action.setEnabled(
             len(ids) == 1 and current is not None and not current.status.locked
         )
-        self.save_action.setEnabled(self.editor.request_id is not None)
+        self.save_action.setEnabled(self.editor.current is not None)
 
     @Slot()
     def _update_count(self) -> None:
@@ -456,6 +483,79 @@ class RequestsPage(QWidget):
         read yet is read with the new statuses when its page is first shown."""
         self.apply_changes(Changes.of(Kind.REQUESTS, Kind.PRODUCTS))
 
+    # --- drafts kept on this workstation --------------------------------------------------
+
+    @property
+    def kept_drafts(self) -> int:
+        """How many drafts wait on this workstation for the team database (the window
+        says so at quit)."""
+        return self.outbox.pending_count if self.outbox is not None else 0
+
+    @Slot(int)
+    def _update_kept(self, count: int) -> None:
+        self.editor.adopt_kept()
+        self.kept_button.setVisible(count > 0)
+        noun = "draft" if count == 1 else "drafts"
+        self.kept_button.setText(
+            f"{count} {noun} kept on this workstation — not yet in the team database"
+        )
+
+    @Slot()
+    def _fill_kept_menu(self) -> None:
+        self.kept_menu.clear()
+        if self.outbox is None:
+            return
+        for kept in self.outbox.kept():
+            site = kept.draft.site_name.strip() or "new request"
+            label = f"#{kept.request_id} · {site}" if kept.request_id else f"{site} (new)"
+            when = kept.kept_at.astimezone().strftime("%H:%M")
+            act = self.kept_menu.addAction(f"{label} — kept {when}")
+            act.setData(kept.uid)
+            act.triggered.connect(self._open_kept)
+
+    @Slot()
+    def _open_kept(self) -> None:
+        act = self.sender()
+        uid = act.data() if isinstance(act, QAction) else None
+        if self.outbox is None or not isinstance(uid, str):
+            return
+        kept = next((k for k in self.outbox.kept() if k.uid == uid), None)
+        if kept is None:
+            return  # it landed meanwhile: it is in the list
+        if kept.request_id is not None:
+            self.select_request(kept.request_id)  # the editor shows the kept text
+            return
+        self.editor.after_saved(
+            lambda: self._show_kept(uid),
+            "Save or resolve the current request before opening another.",
+        )
+
+    def _show_kept(self, uid: str) -> None:
+        kept = next((k for k in self.outbox.kept() if k.uid == uid), None) if self.outbox else None
+        if kept is not None:
+            self.view.clearSelection()
+            self.editor.show_kept(kept)
+            self._update_actions()
+
+    @Slot(object)
+    def _draft_landed(self, landed: Landed) -> None:
+        if landed.done:
+            site = landed.stored.draft.site_name.strip() or "new request"
+            self.message.emit(
+                f"Request #{landed.stored.id} ({site}) is saved to the team database."
+            )
+
+    @Slot(object)
+    def _draft_copied(self, copied: Copied) -> None:
+        self.message.emit(
+            f"While offline, {copied.reason}: your kept edits are saved as a new request."
+        )
+
+    def shutdown(self) -> None:
+        """The window closes: no more retries (what is kept stays on disk)."""
+        if self.outbox is not None:
+            self.outbox.stop()
+
     # --- commands ---------------------------------------------------------------------
 
     @Slot()
@@ -500,10 +600,43 @@ class RequestsPage(QWidget):
         )
 
     def _create_new(self) -> None:
+        if self.outbox is not None and (self.editor.offline or self.outbox.offline):
+            self._create_here()  # the team database is out of reach: no wait for it
+            return
         store = self._store
         self._run(store.create, self._created_new, "create a request", self._create_failed)
 
+    def _create_here(self) -> None:
+        """A new request kept on this workstation until the team database is back."""
+        assert self.outbox is not None
+        self.outbox.keep(
+            self, RequestDraft(), None, None, self._created_here, self._create_here_failed
+        )
+
+    def _created_here(self, kept: KeptDraft) -> None:
+        self.search_edit.clear()
+        self._search_timer.stop()
+        self.model.set_search("")
+        self.view.clearSelection()
+        self.editor.show_kept(kept)
+        self.editor.first_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._update_actions()
+        self.message.emit(
+            "New request kept on this workstation: the team database is out of reach. "
+            "It is saved there as soon as it is back."
+        )
+
+    def _create_here_failed(self, error: BaseException) -> None:
+        log.error("Could not keep a new request on this workstation", exc_info=error)
+        self.message.emit(
+            f"Offline, and the new request could not be kept on this workstation either: "
+            f"{reason(error)}. Nothing was created."
+        )
+
     def _create_failed(self, error: BaseException) -> None:
+        if self.outbox is not None and classify(error) is Fault.OFFLINE:
+            self._create_here()
+            return
         if classify(error) is Fault.BUG:
             log.error("Could not create a request", exc_info=error)
             Dialogs.error(
