@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
@@ -33,7 +34,8 @@ def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
     def make(context: AppContext) -> MainWindow:
         create_application([])  # style, stylesheet and icon search path, as in the app
         win = MainWindow(context, app_settings(context.paths), context.paths.log_dir / LOG_FILE)
-        qtbot.addWidget(win)
+        # Not qtbot.addWidget: pytest-qt would close and delete the window before this
+        # fixture's teardown, while its quit-time save may still be running.
         opened.append(win)
         win.show()
         qtbot.waitExposed(win)
@@ -44,7 +46,14 @@ def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
     yield make
     for win in opened:
         if isValid(win):
-            win.close()
+            win.close()  # saves pending edits first, then closes (asynchronously)
+            try:
+                qtbot.waitUntil(lambda w=win: not w.isVisible())  # type: ignore[misc]
+            except TimeoutError:
+                # The test kept edits that cannot be saved: quit without them, as a
+                # user who answers "Quit and lose edits" does.
+                win._losing_edits = True
+                win.close()
             assert win.ops.wait(), "a background operation outlived its test"
             win.deleteLater()
     qtbot.waitUntil(lambda: not any(isValid(win) for win in opened))

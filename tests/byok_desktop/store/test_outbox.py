@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
 from benchmarks.latency_proxy import LatencyProxy
 from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext
+from byok_desktop.errors import DatabaseUnreachable
 from byok_desktop.outbox import Outbox, decode_draft, encode_draft
 from byok_desktop.products import Product
 from byok_desktop.request import RequestDraft
@@ -54,7 +54,11 @@ class LostAnswers:
             result = real(*args, **kwargs)
             if name in self.lose:
                 self.lose.discard(name)
-                raise OperationalError("COMMIT", {}, ConnectionResetError("connection reset"))
+                raise DatabaseUnreachable(
+                    "the database server cannot be reached or closed the connection",
+                    "Check the network connection (and VPN), then try again.",
+                    "connection reset",
+                )
             return result
 
         return call
@@ -109,7 +113,7 @@ def test_a_lost_answer_to_a_create_never_creates_twice(outbox: Outbox, store: Re
     lossy.lose.add("create")
 
     first = outbox.push(cast(RequestStore, lossy))
-    assert isinstance(first.error, OperationalError)
+    assert isinstance(first.error, DatabaseUnreachable)
     assert first.remaining == 1
     assert store.count() == 1  # the server committed; the app never heard
 
@@ -252,7 +256,7 @@ def proxy(postgres: PostgresServer) -> Iterator[LatencyProxy]:
 def team(postgres: PostgresServer, proxy: LatencyProxy) -> Iterator[Database]:
     direct = postgres.new_database()
     url = direct.replace(f"127.0.0.1:{postgres.port}/", f"127.0.0.1:{proxy.port}/")
-    opened = open_server_database(url, builtin_tier_table(), TIMEOUTS)
+    opened = open_server_database(url, builtin_tier_table(), timeouts=TIMEOUTS)
     yield opened
     opened.close()
 
@@ -273,7 +277,7 @@ def test_drafts_kept_while_the_link_is_stalled_reach_the_server_once_it_is_back(
     # Offline: the save fails within the timeouts; the edit is kept, and so is a new one.
     proxy.stall()
     try:
-        with pytest.raises(OperationalError):
+        with pytest.raises(DatabaseUnreachable):
             store.save(stored.id, stored.draft.with_changes(notes="offline edit"), 1)
     finally:
         proxy.resume()
@@ -281,7 +285,7 @@ def test_drafts_kept_while_the_link_is_stalled_reach_the_server_once_it_is_back(
     new = outbox.keep(ready_draft(site_name="offline-new"), None, None)
 
     stalled = _stalled(proxy, lambda: outbox.push(store))
-    assert isinstance(stalled.error, OperationalError)
+    assert isinstance(stalled.error, DatabaseUnreachable)
     assert outbox.count() >= 1
 
     report = outbox.push(store)
