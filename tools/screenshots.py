@@ -5,6 +5,8 @@
 Scenes (all by default):
 - requests: seeds a throwaway data folder with example requests, then types a faulty
   request into the editor the way a user would, so the inline problems show.
+- team: a team database (a real PostgreSQL the scene starts) behind a slow, then stalled,
+  link: the editor while it saves, and the offline banner.
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
@@ -248,7 +250,61 @@ def products_scene(app: QApplication, out_dir: Path) -> None:
     context.close()
 
 
-SCENES = {"requests": requests_scene, "products": products_scene}
+def team_scene(app: QApplication, out_dir: Path) -> None:
+    """A team database on a real PostgreSQL behind a proxy that plays a VPN: the editor
+    saving over a slow link, then the link stalled (the offline banner and state)."""
+    import os
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks' helpers
+    from benchmarks.latency_proxy import LatencyProxy
+    from benchmarks.postgres_server import PostgresServer
+    from byok_desktop.settings import Settings, save_settings
+
+    root = Path(tempfile.mkdtemp(prefix="byok-shots-pg-"))
+    os.chmod(root, 0o755)  # as root, the server runs as 'postgres' and must get in
+    server = PostgresServer(root / "pg")
+    server.start()
+    proxy = LatencyProxy(server.port, delay_s=0.6)  # a very slow link: saves take a while
+    proxy.start()
+    try:
+        url = server.new_database().replace(f":{server.port}/", f":{proxy.port}/")
+        paths = resolve_paths(root / "data")
+        paths.ensure()
+        save_settings(
+            paths.core_settings_file,
+            Settings(database_statement_timeout_s=2.0, database_link_timeout_s=2.0),
+        )
+        context, window = build_main_window(paths, ContextOverrides(database_url=url))
+        window.resize(1280, 800)
+        window.show()
+        page = window.requests_page
+        window.show_section("requests")
+        editor = page.editor
+        page.new_request()
+        _wait(app, lambda: editor.request_id is not None)
+        QTest.keyClicks(editor.org_edit, "Acme Corp")
+        QTest.keyClicks(editor.site_edit, "acme")
+        _wait(app, lambda: "Saving" in editor.saved_label.text(), 30)
+        window.grab().save(str(out_dir / "editor-saving.png"))
+        _wait(app, lambda: "saved" in editor.saved_label.text().lower(), 60)
+        proxy.stall()
+        QTest.keyClicks(editor.name_edit, "Ada Lovelace")
+        window.changes.poll()  # type: ignore[union-attr]  # the heartbeat, without the wait
+        _wait(app, window.link_banner.isVisible, 60)
+        _wait(app, lambda: "Offline" in editor.saved_label.text(), 60)
+        window.grab().save(str(out_dir / "offline-banner.png"))
+        proxy.resume()
+        window.close()
+        _wait(app, lambda: not window.isVisible(), 60)
+        context.close()
+    finally:
+        proxy.close()
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+SCENES = {"requests": requests_scene, "products": products_scene, "team": team_scene}
 
 
 def main(out_dir: Path, scenes: list[str]) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from byok_desktop.changes import ChangeBus, Changes
-from ui.operations import Executor, Operations
+from ui.operations import Executor, Operations, Ticket
 
 log = logging.getLogger("ui.changes")
 
@@ -52,6 +52,7 @@ class ChangeRelay(QObject):
         self._waiting.connect(self._deliver)
         self._unsubscribe = bus.subscribe(self._heard)
         self._poll = poll
+        self._polling: Ticket | None = None
         self.offline = False
         self._poll_timer = QTimer(self)
         self._poll_timer.setObjectName("remoteChangePoll")
@@ -78,15 +79,14 @@ class ChangeRelay(QObject):
     @Slot()
     def poll(self) -> None:
         """Ask the database whether anyone else wrote (on the database worker)."""
-        if self._poll is None:
-            return
-        self._ops.run(
+        if self._poll is None or self._ops.is_pending(self._polling):
+            return  # one at a time: on a stalled link a newer poll must not hide its answer
+        self._polling = self._ops.run(
             self._poll,
             self._polled,
             self._poll_failed,
             on=Executor.DATABASE,
             what="check for changes made elsewhere",
-            key="remote-change-poll",
         )
 
     def _polled(self, changes: Changes) -> None:

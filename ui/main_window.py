@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
+        # One banner for a lost link: the editor's failed save raises it at once.
+        self.requests_page.editor.link_banner_elsewhere = True
+        self.requests_page.editor.link_lost.connect(self._link_lost)
         self.credentials_page: CredentialsPage = CredentialsPage(context, self.ops, changes)
         self.credentials_page.message.connect(self.show_message)
         self.jobs_page: JobsPage = JobsPage(self.jobs, self.ops, changes)

@@ -30,6 +30,7 @@ from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import isValid
 
 log = logging.getLogger("ui.operations")
 
@@ -91,6 +92,7 @@ class _Pending:
     progress: Callable[[int, int, str], None] | None
     key: str | None
     handle: Progress
+    owner: QObject | None = None
     dropped: bool = False
 
 
@@ -178,10 +180,12 @@ class Operations(QObject):
         on: Executor = Executor.DATABASE,
         what: str = "background work",
         key: str | None = None,
+        owner: QObject | None = None,
     ) -> Ticket:
         """Run ``work`` on executor ``on``; call ``success(result)`` or ``failure(exc)``
-        on the GUI thread. Without ``failure``, the presenter shows the error."""
-        return self._start(lambda _handle: work(), success, failure, None, on, what, key)
+        on the GUI thread. Without ``failure``, the presenter shows the error. With an
+        ``owner`` (the widget the callbacks update), nothing is delivered once it is gone."""
+        return self._start(lambda _handle: work(), success, failure, None, on, what, key, owner)
 
     def run_with_progress(
         self,
@@ -193,10 +197,11 @@ class Operations(QObject):
         on: Executor = Executor.POOL,
         what: str = "background work",
         key: str | None = None,
+        owner: QObject | None = None,
     ) -> Ticket:
         """Like :meth:`run`; ``work`` gets a :class:`Progress` to report through, and
         ``progress(done, total, text)`` runs on the GUI thread for each report."""
-        return self._start(work, success, failure, progress, on, what, key)
+        return self._start(work, success, failure, progress, on, what, key, owner)
 
     def _start(
         self,
@@ -207,6 +212,7 @@ class Operations(QObject):
         on: Executor,
         what: str,
         key: str | None,
+        owner: QObject | None = None,
     ) -> Ticket:
         op_id = next(self._ids)
         handle = Progress(self._signals, op_id)
@@ -215,7 +221,7 @@ class Operations(QObject):
             if older is not None and older in self._pending:
                 self._drop(older)
             self._newest[key] = op_id
-        self._pending[op_id] = _Pending(what, success, failure, progress, key, handle)
+        self._pending[op_id] = _Pending(what, success, failure, progress, key, handle, owner)
         if self._closed:
             # After shutdown nothing new starts; the caller hears why.
             self._signals.finished.emit(op_id, False, RuntimeError("The app is closing."))
@@ -278,6 +284,8 @@ class Operations(QObject):
         if pending.key is not None and self._newest.get(pending.key) == op_id:
             del self._newest[pending.key]
         self.busy_changed.emit(self.pending)
+        if pending.owner is not None and not isValid(pending.owner):
+            pending.dropped = True  # its screen closed while it ran
         if pending.dropped:
             if not ok:
                 log.info("Dropped %s ended with %r", pending.what, payload)
@@ -296,6 +304,8 @@ class Operations(QObject):
     @Slot(int, int, int, str)
     def _deliver_progress(self, op_id: int, done: int, total: int, text: str) -> None:
         pending = self._pending.get(op_id)
+        if pending is not None and pending.owner is not None and not isValid(pending.owner):
+            return
         if pending is not None and not pending.dropped and pending.progress is not None:
             pending.progress(done, total, text)
 

@@ -142,6 +142,7 @@ class SettingsPage(QWidget):
             lambda exc: self._not_saved(self.database_error, exc),
             on=Executor.POOL,
             what="save the database setting",
+            owner=self,
         )
 
     def _database_saved(self, url: str) -> None:
@@ -264,6 +265,7 @@ class SettingsPage(QWidget):
             lambda exc: self._not_saved(self.provisioning_error, exc),
             on=Executor.POOL,
             what="save the provisioning settings",
+            owner=self,
         )
 
     def _provisioning_saved(self, saved: SettingsSaved) -> None:
@@ -323,6 +325,7 @@ class SettingsPage(QWidget):
                 self._keyring_missing,
                 on=Executor.POOL,
                 what="keyring lookup",
+                owner=self,
             )
         super().showEvent(event)
 
@@ -358,6 +361,7 @@ class SettingsPage(QWidget):
             lambda exc: self._not_saved(self.aws_error, exc),
             on=Executor.POOL,
             what="save the connection settings",
+            owner=self,
         )
 
     def _aws_saved(self, before: Settings, wanted: Settings, url: str) -> None:

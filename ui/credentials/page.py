@@ -294,6 +294,7 @@ class CredentialsPage(QWidget):
             self._list_failed,
             on=Executor.DATABASE,
             what="read credential profiles",
+            owner=self,
             key=self._list_key,
         )
         if recheck:
@@ -303,6 +304,7 @@ class CredentialsPage(QWidget):
                 self._keyring_failed,
                 on=Executor.POOL,
                 what="keyring check",
+                owner=self,
             )
 
     def _listed(self, profiles: list[Profile], recheck: bool, select: str | None) -> None:
@@ -338,6 +340,7 @@ class CredentialsPage(QWidget):
             lambda exc: self._status_failed(serial, profile, exc),
             on=Executor.POOL,
             what="profile state",
+            owner=self,
         )
 
     def _status_arrived(self, serial: int, status: ProfileStatus) -> None:
@@ -437,6 +440,7 @@ class CredentialsPage(QWidget):
             lambda exc: self._save_failed(dialog, exc),
             on=Executor.POOL,
             what="profile save",
+            owner=self,
         )
 
     def _saved(self, dialog: ProfileDialog, profile: Profile, new_secret: bool) -> None:
@@ -486,6 +490,7 @@ class CredentialsPage(QWidget):
             lambda exc: self._verify_failed(uid, name, exc),
             on=Executor.POOL,
             what="profile verification",
+            owner=self,
         )
 
     def _verify_done(self, uid: str) -> None:
@@ -551,6 +556,7 @@ class CredentialsPage(QWidget):
             lambda exc: self._delete_failed(name, exc),
             on=Executor.POOL,
             what="profile delete",
+            owner=self,
         )
 
     def _deleted(self, name: str) -> None:

@@ -112,6 +112,7 @@ class JobsPage(QWidget):
             self._loaded,
             on=Executor.DATABASE,
             what="load jobs",
+            owner=self,
             key=self._keys["list"],
         )
 
@@ -216,6 +217,7 @@ class JobsPage(QWidget):
             self._show_journal,
             on=Executor.DATABASE,
             what="load journal",
+            owner=self,
             key=self._keys["journal"],
         )
 

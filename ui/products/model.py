@@ -320,6 +320,7 @@ class ProductsModel(QAbstractTableModel):
             lambda ids: self._listed(generation, ids, first_page),
             on=Executor.DATABASE,
             what="list products",
+            owner=self,
             key=self._list_key,
         )
 
@@ -346,6 +347,7 @@ class ProductsModel(QAbstractTableModel):
             lambda rest: self._rest_listed(generation, rest),
             on=Executor.DATABASE,
             what="list products",
+            owner=self,
             key=self._list_key,
         )
 
@@ -444,6 +446,7 @@ class ProductsModel(QAbstractTableModel):
             lambda found: self._rows_arrived(generation, chunk, span, found),
             on=Executor.DATABASE,
             what="read products",
+            owner=self,
             key=self._rows_key,
         )
 

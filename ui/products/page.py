@@ -651,6 +651,7 @@ class ProductsPage(QWidget):
             self._update_counts,
             on=Executor.DATABASE,
             what="count products",
+            owner=self,
             key=self._keys["counts"],
         )
 
@@ -786,6 +787,7 @@ class ProductsPage(QWidget):
             self._detail_read,
             on=Executor.DATABASE,
             what="read product detail",
+            owner=self,
             key=self._keys["detail"],
         )
         self._update_actions()
@@ -915,6 +917,7 @@ class ProductsPage(QWidget):
             self._check_progress,
             on=Executor.POOL,
             what="health check",
+            owner=self,
         )
         return True
 
@@ -970,6 +973,7 @@ class ProductsPage(QWidget):
             lambda facts: self._confirm_revoke(record, facts),
             on=Executor.DATABASE,
             what="read the products a revoke suspends",
+            owner=self,
             key=self._keys["facts"],
         )
 
@@ -1026,6 +1030,7 @@ class ProductsPage(QWidget):
             lambda products: self._confirm_restore(record, products),
             on=Executor.DATABASE,
             what="read the products a restore brings back",
+            owner=self,
             key=self._keys["facts"],
         )
 
@@ -1078,6 +1083,7 @@ class ProductsPage(QWidget):
             lambda exc: self._export_failed(exc, path),
             on=Executor.POOL,
             what="export products",
+            owner=self,
         )
 
     def _exported(self, count: int, path: Path) -> None:

@@ -157,6 +157,8 @@ class RequestEditor(QWidget):
     # A save round ended: True when nothing is left unsaved, False when it failed (the
     # banner says why; the edits stay). The window waits for it at quit (save_now).
     save_finished = Signal(bool)
+    # The database stopped answering (why): the window shows its one banner for it.
+    link_lost = Signal(str)
     shown = Signal(object)  # the id of the request now shown (None: nothing)
     # A load or command waited for unsaved edits that could not be saved.
     blocked = Signal(str)
@@ -210,6 +212,8 @@ class RequestEditor(QWidget):
         self._site_facts: dict[tuple[str, int], SiteFacts] = {}
         self._site_generation = 0
         self._after_check: list[Callable[[], None]] = []
+        # True in the main window, which shows one banner for a lost link (link_lost).
+        self.link_banner_elsewhere = False
         # A failure of the environment: one banner, retried with backoff.
         self._fault: Fault | None = None
         self._retries = 0
@@ -1206,13 +1210,18 @@ class RequestEditor(QWidget):
                     f"Cannot reach the database ({why}). Your edits stay here and are saved "
                     f"when it is back. {again}"
                 )
+            if fault is Fault.OFFLINE:
+                self.link_lost.emit(str(why))
             else:
                 self.error_banner.label.setText(
                     f"Could not {what}: {why}. Your edits stay here; they are saved as soon as "
                     f"the database accepts them (check disk space and folder permissions). "
                     f"{again}"
                 )
-        self.error_banner.show()
+        # Offline in a window that shows one banner for the lost link: the status line
+        # says what happens to the edits, the window's banner the rest.
+        offline_elsewhere = fault is Fault.OFFLINE and self.link_banner_elsewhere
+        self.error_banner.setVisible(not offline_elsewhere)
         self._update_saved_label()
 
     def _link_works(self) -> None:

@@ -79,6 +79,10 @@ def is_environment(exc: BaseException) -> bool:
 
 
 def reason(exc: BaseException) -> object:
-    """What to show of an error: the core's storage error says it as a clause; the
-    driver's own error when SQLAlchemy wrapped one (its message is the useful part)."""
+    """What to show of an error in parentheses: the database's own words for the core's
+    storage errors, the driver's error when SQLAlchemy wrapped one."""
+    from byok_desktop.errors import StorageError
+
+    if isinstance(exc, StorageError):
+        return exc.detail or exc.reason
     return getattr(exc, "orig", None) or exc
