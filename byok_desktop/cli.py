@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
 from byok_desktop.context import open_context
-from byok_desktop.errors import DatabaseCorrupt, StorageUnavailable
+from byok_desktop.exit_codes import ExitCode, classify, describe_os_error, help_text
+from byok_desktop.logging_setup import configure_logging_or_warn
 from byok_desktop.overrides import ContextOverrides
-from byok_desktop.paths import AppPaths
+from byok_desktop.paths import AppPaths, resolve_paths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
 from byok_desktop.request_records import SortKey
@@ -21,10 +25,13 @@ from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_tab
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from byok_desktop.validation import validate
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3  # the database cannot be opened
+log = logging.getLogger("byok_desktop.cli")
+
+# The table is byok_desktop.exit_codes; these names stay for scripts and tests.
+EXIT_OK = ExitCode.OK
+EXIT_INVALID = ExitCode.PROBLEMS
+EXIT_USAGE = ExitCode.USAGE
+EXIT_UNAVAILABLE = ExitCode.ENVIRONMENT
 
 
 def plain(text: str) -> str:
@@ -34,6 +41,8 @@ def plain(text: str) -> str:
 
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = help_text()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="validate request files; exit 1 if any is invalid")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -58,32 +67,116 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     add_job_commands(commands)
 
 
+def run_command(args: argparse.Namespace, overrides: ContextOverrides) -> int:
+    """A headless command as main.py runs it: streams, the log, then the command; every
+    fault ends as one sentence on stderr and its exit code (byok_desktop.exit_codes)."""
+    # Names and paths may not be valid in the terminal's encoding: escape, never crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        paths = resolve_paths(args.data_dir)
+        level = logging.DEBUG if args.debug else logging.INFO
+        problem = configure_logging_or_warn(paths.log_dir, level, console=True)
+        if problem:
+            _say(f"warning: {problem}", sys.stderr)
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, sys.stderr, debug=args.debug)
+    code = run(args, paths, overrides, debug=args.debug)
+    try:
+        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, sys.stderr, debug=args.debug)
+    return code
+
+
+def report_fault(exc: BaseException, err: TextIO, debug: bool = False) -> int:
+    """Say what stopped a command in one sentence on ``err``, log the traceback, and
+    return the exit code of the table."""
+    fault = classify(exc)
+    if fault.code is ExitCode.BROKEN_PIPE:
+        _silence_stdout()
+        return int(fault.code)
+    log.log(
+        logging.ERROR if not fault.expected else logging.WARNING,
+        "Command stopped: %s",
+        fault.message,
+        exc_info=exc,
+        extra={"console": False},  # the user reads the sentence below
+    )
+    _say(f"error: {plain(fault.message)}", err)
+    if debug:
+        with _quiet_pipe():
+            traceback.print_exception(exc, file=err)
+    return int(fault.code)
+
+
+class _quiet_pipe:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> bool:
+        return isinstance(exc, OSError | ValueError)  # stderr closed or gone
+
+
+def _say(text: str, err: TextIO) -> None:
+    with _quiet_pipe():
+        print(text, file=err)
+        err.flush()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so the interpreter's final flush
+    does not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def run(
     args: argparse.Namespace,
     paths: AppPaths,
     overrides: ContextOverrides | None = None,
     out: TextIO = sys.stdout,
+    err: TextIO | None = None,
+    debug: bool = False,
+) -> int:
+    """Run one command; faults become a sentence on ``err`` (stderr) and their code."""
+    err = err if err is not None else sys.stderr
+    try:
+        return _run(args, paths, overrides, out, err)
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, err, debug)
+
+
+def _run(
+    args: argparse.Namespace,
+    paths: AppPaths,
+    overrides: ContextOverrides | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     if args.command == "check":
         return _check(args.files, paths, out)
+    if args.command == "export":
+        folder = args.output.parent
+        if not folder.is_dir():
+            print(
+                f"error: cannot write {plain(args.output)}: the folder {plain(folder)} does "
+                "not exist. Create it, or choose another file with -o.",
+                file=err,
+            )
+            return EXIT_USAGE
     overrides = overrides or ContextOverrides()
-    try:
-        context = open_context(
-            paths,
-            sandbox=overrides.sandbox,
-            aws_endpoint_url=overrides.aws_endpoint_url,
-            database_url=overrides.database_url,
-        )
-    except DatabaseCorrupt as exc:
-        print(
-            f"error: {exc} Nothing was changed. Start the app to move it aside, or move "
-            f"{exc.path} away yourself.",
-            file=out,
-        )
-        return EXIT_UNAVAILABLE
-    except StorageUnavailable as exc:
-        print(f"error: the database cannot be opened: {exc}. {exc.advice}", file=out)
-        return EXIT_UNAVAILABLE
+    context = open_context(
+        paths,
+        sandbox=overrides.sandbox,
+        aws_endpoint_url=overrides.aws_endpoint_url,
+        database_url=overrides.database_url,
+    )
     try:
         store = context.database.requests
         if args.command == "export":
@@ -100,7 +193,14 @@ def run(
             if not ids:
                 print("error: no request matches; nothing exported", file=out)
                 return EXIT_INVALID
-            count = export_requests(store, ids, args.output)
+            try:
+                count = export_requests(store, ids, args.output)
+            except OSError as exc:
+                print(
+                    f"error: {plain(describe_os_error(exc, f'cannot write {args.output}'))}",
+                    file=err,
+                )
+                return EXIT_UNAVAILABLE
             print(f"exported {count} request(s) to {args.output}", file=out)
             return EXIT_OK
         if args.command == "import":
