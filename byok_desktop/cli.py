@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -62,7 +63,14 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
         default=OnConflict.FAIL.value,
         help="a request already in the database: fail (default), skip it, or copy it",
     )
-    commands.add_parser("list", help="list requests with their status")
+    listing = commands.add_parser("list", help="list requests with their status")
+    listing.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the keyring, folders, disk, database, AWS endpoint, clock and profiles",
+    )
+    doctor.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
     add_job_commands(commands)
 
@@ -160,7 +168,9 @@ def _run(
     err: TextIO,
 ) -> int:
     if args.command == "check":
-        return _check(args.files, paths, out)
+        return _check(args.files, paths, out, as_json=args.json)
+    if args.command == "doctor":
+        return _doctor(paths, overrides or ContextOverrides(), out, as_json=args.json)
     if args.command == "export":
         folder = args.output.parent
         if not folder.is_dir():
@@ -229,8 +239,22 @@ def _run(
         if args.command in JOB_COMMANDS:
             return run_job_command(context, args, out)
         if args.command == "list":
-            rows = store.rows(store.list_ids(sort=SortKey.SITE, descending=False))
-            for rid in store.list_ids(sort=SortKey.SITE, descending=False):
+            ids = store.list_ids(sort=SortKey.SITE, descending=False)
+            rows = store.rows(ids)
+            if args.json:
+                listed = [
+                    {
+                        "id": rows[rid].id,
+                        "status": rows[rid].status.value,
+                        "site_name": rows[rid].site_name,
+                        "aws_account_id": rows[rid].aws_account_id,
+                        "customer_org": rows[rid].customer_org,
+                    }
+                    for rid in ids
+                ]
+                _json_out({"requests": listed}, out)
+                return EXIT_OK
+            for rid in ids:
                 row = rows[rid]
                 print(
                     f"#{row.id}\t{row.status.display_name}\t{plain(row.site_name or '-')}\t"
@@ -243,13 +267,35 @@ def _run(
     return EXIT_USAGE
 
 
-def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
+def _json_out(document: object, out: TextIO) -> None:
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _doctor(paths: AppPaths, overrides: ContextOverrides, out: TextIO, as_json: bool) -> int:
+    from byok_desktop import doctor
+
+    checks = doctor.run_checks(paths, overrides)
+    code = doctor.exit_code(checks)
+    if as_json:
+        _json_out({"exit_code": int(code), "checks": [c.as_json() for c in checks]}, out)
+    else:
+        out.write(plain_lines(doctor.table(checks)))
+    return int(code)
+
+
+def plain_lines(text: str) -> str:
+    return "".join(plain(line) + "\n" for line in text.splitlines())
+
+
+def _check(files: Sequence[Path], paths: AppPaths, out: TextIO, as_json: bool = False) -> int:
     """Validate files on their own: formats and every field rule (not the site's
     claims in some database, which differ per workstation)."""
+    report: list[dict[str, object]] = []
     try:
         tiers = load_tier_table(paths.data_dir)
     except TierTableError as exc:
-        print(f"warning: {exc}; using the built-in tier table", file=out)
+        print(f"warning: {exc}; using the built-in tier table", file=sys.stderr)
         tiers = builtin_tier_table()
     all_valid = True
     for path in files:
@@ -257,17 +303,41 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
             drafts = read_file(path)
         except RequestFileError as exc:
             all_valid = False
-            for problem in exc.problems:
-                print(plain(str(problem)), file=out)
+            report.append(
+                {
+                    "file": str(path),
+                    "ok": False,
+                    "problems": [{"where": p.where, "message": p.message} for p in exc.problems],
+                    "requests": [],
+                }
+            )
+            if not as_json:
+                for problem in exc.problems:
+                    print(plain(str(problem)), file=out)
             continue
+        entries: list[dict[str, object]] = []
+        report.append({"file": str(path), "ok": True, "problems": [], "requests": entries})
         for index, draft in enumerate(drafts):
             result = validate(draft, tiers)
             label = plain(f"{path}: requests[{index}] ({draft.site_name or 'no site'})")
-            if not result.problems():
-                print(f"{label}: ready", file=out)
+            problems = [
+                {"field": fld.value, "label": fld.label, "message": message}
+                for fld in Field
+                for message in result.problems(fld)
+            ]
+            entries.append(
+                {"index": index, "site_name": draft.site_name, "ready": not problems,
+                 "problems": problems}
+            )  # fmt: skip
+            if problems:
+                all_valid = False
+                report[-1]["ok"] = False
+            if as_json:
                 continue
-            all_valid = False
-            for fld in Field:
-                for message in result.problems(fld):
-                    print(f"{label}: {fld.label}: {plain(message)}", file=out)
+            if not problems:
+                print(f"{label}: ready", file=out)
+            for p in problems:
+                print(f"{label}: {p['label']}: {plain(str(p['message']))}", file=out)
+    if as_json:
+        _json_out({"ok": all_valid, "files": report}, out)
     return EXIT_OK if all_valid else EXIT_INVALID
