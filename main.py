@@ -81,29 +81,29 @@ def _parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = _parse(argv)
-    paths = resolve_paths(args.data_dir)
-    paths.ensure()
-    level = logging.DEBUG if args.debug else logging.INFO
-    configure_logging(paths.log_dir, level, console=args.command is not None)
     overrides = ContextOverrides(
         sandbox=args.sandbox,
         aws_endpoint_url=args.aws_endpoint_url,
         database_url=args.database_url,
     )
     if args.command is not None:
-        # Names and paths may not be valid in the terminal's encoding: escape, never crash.
-        for stream in (sys.stdout, sys.stderr):
-            if hasattr(stream, "reconfigure"):
-                stream.reconfigure(errors="backslashreplace")
         if qt_args:
             build_parser().error(f"unrecognized arguments: {' '.join(qt_args)}")
         from byok_desktop import cli
 
-        return cli.run(args, paths, overrides)
+        # Paths, the log and every fault: one sentence and an exit code, never a traceback.
+        return cli.run_command(args, overrides)
+    paths = resolve_paths(args.data_dir)
+    paths.ensure()
+    level = logging.DEBUG if args.debug else logging.INFO
+    configure_logging(paths.log_dir, level)
     from ui.app import run_gui  # Qt is loaded only for the GUI
 
     return run_gui(paths, [sys.argv[0], *qt_args], overrides)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl+C before a command could catch it (while loading)
+        sys.exit(130)

@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
 from byok_desktop.context import open_context
-from byok_desktop.errors import DatabaseCorrupt, StorageUnavailable
+from byok_desktop.exit_codes import ExitCode, classify, describe_os_error, help_text
+from byok_desktop.logging_setup import configure_logging_or_warn
 from byok_desktop.overrides import ContextOverrides
-from byok_desktop.paths import AppPaths
+from byok_desktop.paths import AppPaths, resolve_paths
 from byok_desktop.request import Field
 from byok_desktop.request_file import RequestFileError, read_file
 from byok_desktop.request_records import SortKey
@@ -21,10 +26,13 @@ from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_tab
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from byok_desktop.validation import validate
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3  # the database cannot be opened
+log = logging.getLogger("byok_desktop.cli")
+
+# The table is byok_desktop.exit_codes; these names stay for scripts and tests.
+EXIT_OK = ExitCode.OK
+EXIT_INVALID = ExitCode.PROBLEMS
+EXIT_USAGE = ExitCode.USAGE
+EXIT_UNAVAILABLE = ExitCode.ENVIRONMENT
 
 
 def plain(text: str) -> str:
@@ -34,6 +42,8 @@ def plain(text: str) -> str:
 
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = help_text()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = commands.add_parser("check", help="validate request files; exit 1 if any is invalid")
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -53,9 +63,85 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
         default=OnConflict.FAIL.value,
         help="a request already in the database: fail (default), skip it, or copy it",
     )
-    commands.add_parser("list", help="list requests with their status")
+    listing = commands.add_parser("list", help="list requests with their status")
+    listing.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the keyring, folders, disk, database, AWS endpoint, clock and profiles",
+    )
+    doctor.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
     add_job_commands(commands)
+
+
+def run_command(args: argparse.Namespace, overrides: ContextOverrides) -> int:
+    """A headless command as main.py runs it: streams, the log, then the command; every
+    fault ends as one sentence on stderr and its exit code (byok_desktop.exit_codes)."""
+    # Names and paths may not be valid in the terminal's encoding: escape, never crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        paths = resolve_paths(args.data_dir)
+        level = logging.DEBUG if args.debug else logging.INFO
+        problem = configure_logging_or_warn(paths.log_dir, level, console=True)
+        if problem:
+            _say(f"warning: {problem}", sys.stderr)
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, sys.stderr, debug=args.debug)
+    code = run(args, paths, overrides, debug=args.debug)
+    try:
+        sys.stdout.flush()  # a reader gone away shows here, not at the interpreter's exit
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, sys.stderr, debug=args.debug)
+    return code
+
+
+def report_fault(exc: BaseException, err: TextIO, debug: bool = False) -> int:
+    """Say what stopped a command in one sentence on ``err``, log the traceback, and
+    return the exit code of the table."""
+    fault = classify(exc)
+    if fault.code is ExitCode.BROKEN_PIPE:
+        _silence_stdout()
+        return int(fault.code)
+    log.log(
+        logging.ERROR if not fault.expected else logging.WARNING,
+        "Command stopped: %s",
+        fault.message,
+        exc_info=exc,
+        extra={"console": False},  # the user reads the sentence below
+    )
+    _say(f"error: {plain(fault.message)}", err)
+    if debug:
+        with _quiet_pipe():
+            traceback.print_exception(exc, file=err)
+    return int(fault.code)
+
+
+class _quiet_pipe:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> bool:
+        return isinstance(exc, OSError | ValueError)  # stderr closed or gone
+
+
+def _say(text: str, err: TextIO) -> None:
+    with _quiet_pipe():
+        print(text, file=err)
+        err.flush()
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so the interpreter's final flush
+    does not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def run(
@@ -63,27 +149,44 @@ def run(
     paths: AppPaths,
     overrides: ContextOverrides | None = None,
     out: TextIO = sys.stdout,
+    err: TextIO | None = None,
+    debug: bool = False,
+) -> int:
+    """Run one command; faults become a sentence on ``err`` (stderr) and their code."""
+    err = err if err is not None else sys.stderr
+    try:
+        return _run(args, paths, overrides, out, err)
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_fault(exc, err, debug)
+
+
+def _run(
+    args: argparse.Namespace,
+    paths: AppPaths,
+    overrides: ContextOverrides | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     if args.command == "check":
-        return _check(args.files, paths, out)
+        return _check(args.files, paths, out, as_json=args.json)
+    if args.command == "doctor":
+        return _doctor(paths, overrides or ContextOverrides(), out, as_json=args.json)
+    if args.command == "export":
+        folder = args.output.parent
+        if not folder.is_dir():
+            print(
+                f"error: cannot write {plain(args.output)}: the folder {plain(folder)} does "
+                "not exist. Create it, or choose another file with -o.",
+                file=err,
+            )
+            return EXIT_USAGE
     overrides = overrides or ContextOverrides()
-    try:
-        context = open_context(
-            paths,
-            sandbox=overrides.sandbox,
-            aws_endpoint_url=overrides.aws_endpoint_url,
-            database_url=overrides.database_url,
-        )
-    except DatabaseCorrupt as exc:
-        print(
-            f"error: {exc} Nothing was changed. Start the app to move it aside, or move "
-            f"{exc.path} away yourself.",
-            file=out,
-        )
-        return EXIT_UNAVAILABLE
-    except StorageUnavailable as exc:
-        print(f"error: the database cannot be opened: {exc}. {exc.advice}", file=out)
-        return EXIT_UNAVAILABLE
+    context = open_context(
+        paths,
+        sandbox=overrides.sandbox,
+        aws_endpoint_url=overrides.aws_endpoint_url,
+        database_url=overrides.database_url,
+    )
     try:
         store = context.database.requests
         if args.command == "export":
@@ -100,7 +203,14 @@ def run(
             if not ids:
                 print("error: no request matches; nothing exported", file=out)
                 return EXIT_INVALID
-            count = export_requests(store, ids, args.output)
+            try:
+                count = export_requests(store, ids, args.output)
+            except OSError as exc:
+                print(
+                    f"error: {plain(describe_os_error(exc, f'cannot write {args.output}'))}",
+                    file=err,
+                )
+                return EXIT_UNAVAILABLE
             print(f"exported {count} request(s) to {args.output}", file=out)
             return EXIT_OK
         if args.command == "import":
@@ -129,8 +239,22 @@ def run(
         if args.command in JOB_COMMANDS:
             return run_job_command(context, args, out)
         if args.command == "list":
-            rows = store.rows(store.list_ids(sort=SortKey.SITE, descending=False))
-            for rid in store.list_ids(sort=SortKey.SITE, descending=False):
+            ids = store.list_ids(sort=SortKey.SITE, descending=False)
+            rows = store.rows(ids)
+            if args.json:
+                listed = [
+                    {
+                        "id": rows[rid].id,
+                        "status": rows[rid].status.value,
+                        "site_name": rows[rid].site_name,
+                        "aws_account_id": rows[rid].aws_account_id,
+                        "customer_org": rows[rid].customer_org,
+                    }
+                    for rid in ids
+                ]
+                _json_out({"requests": listed}, out)
+                return EXIT_OK
+            for rid in ids:
                 row = rows[rid]
                 print(
                     f"#{row.id}\t{row.status.display_name}\t{plain(row.site_name or '-')}\t"
@@ -143,13 +267,35 @@ def run(
     return EXIT_USAGE
 
 
-def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
+def _json_out(document: object, out: TextIO) -> None:
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _doctor(paths: AppPaths, overrides: ContextOverrides, out: TextIO, as_json: bool) -> int:
+    from byok_desktop import doctor
+
+    checks = doctor.run_checks(paths, overrides)
+    code = doctor.exit_code(checks)
+    if as_json:
+        _json_out({"exit_code": int(code), "checks": [c.as_json() for c in checks]}, out)
+    else:
+        out.write(plain_lines(doctor.table(checks)))
+    return int(code)
+
+
+def plain_lines(text: str) -> str:
+    return "".join(plain(line) + "\n" for line in text.splitlines())
+
+
+def _check(files: Sequence[Path], paths: AppPaths, out: TextIO, as_json: bool = False) -> int:
     """Validate files on their own: formats and every field rule (not the site's
     claims in some database, which differ per workstation)."""
+    report: list[dict[str, object]] = []
     try:
         tiers = load_tier_table(paths.data_dir)
     except TierTableError as exc:
-        print(f"warning: {exc}; using the built-in tier table", file=out)
+        print(f"warning: {exc}; using the built-in tier table", file=sys.stderr)
         tiers = builtin_tier_table()
     all_valid = True
     for path in files:
@@ -157,17 +303,41 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO) -> int:
             drafts = read_file(path)
         except RequestFileError as exc:
             all_valid = False
-            for problem in exc.problems:
-                print(plain(str(problem)), file=out)
+            report.append(
+                {
+                    "file": str(path),
+                    "ok": False,
+                    "problems": [{"where": p.where, "message": p.message} for p in exc.problems],
+                    "requests": [],
+                }
+            )
+            if not as_json:
+                for problem in exc.problems:
+                    print(plain(str(problem)), file=out)
             continue
+        entries: list[dict[str, object]] = []
+        report.append({"file": str(path), "ok": True, "problems": [], "requests": entries})
         for index, draft in enumerate(drafts):
             result = validate(draft, tiers)
             label = plain(f"{path}: requests[{index}] ({draft.site_name or 'no site'})")
-            if not result.problems():
-                print(f"{label}: ready", file=out)
+            problems = [
+                {"field": fld.value, "label": fld.label, "message": message}
+                for fld in Field
+                for message in result.problems(fld)
+            ]
+            entries.append(
+                {"index": index, "site_name": draft.site_name, "ready": not problems,
+                 "problems": problems}
+            )  # fmt: skip
+            if problems:
+                all_valid = False
+                report[-1]["ok"] = False
+            if as_json:
                 continue
-            all_valid = False
-            for fld in Field:
-                for message in result.problems(fld):
-                    print(f"{label}: {fld.label}: {plain(message)}", file=out)
+            if not problems:
+                print(f"{label}: ready", file=out)
+            for p in problems:
+                print(f"{label}: {p['label']}: {plain(str(p['message']))}", file=out)
+    if as_json:
+        _json_out({"ok": all_valid, "files": report}, out)
     return EXIT_OK if all_valid else EXIT_INVALID

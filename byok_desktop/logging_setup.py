@@ -30,8 +30,21 @@ def rotate(path: Path, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> No
     path.replace(path.with_name(f"{path.name}.1"))
 
 
+class _OneLine(logging.Formatter):
+    """The console's format: one line per record, never a traceback (that is for the log
+    file, or for stderr with --debug)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname} {record.name}: {record.getMessage()}"
+
+
+def _for_console(record: logging.LogRecord) -> bool:
+    return getattr(record, "console", True) is not False
+
+
 def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> Path:
-    """Route the app's loggers (and the ``ui`` ones) into the log file."""
+    """Route the app's loggers (and the ``ui`` ones) into the log file. Raises OSError
+    when the log cannot be written (see configure_logging_or_warn)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / LOG_FILE
     # Not when another instance has it open (Windows) or the folder is read-only.
@@ -39,18 +52,43 @@ def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = 
         rotate(path)
     file_handler = logging.FileHandler(path, encoding="utf-8")
     file_handler.setFormatter(logging.Formatter(FORMAT))
+    _install([file_handler], level, console)
+    return path
+
+
+def configure_logging_or_warn(
+    log_dir: Path, level: int = logging.INFO, console: bool = False
+) -> str:
+    """As configure_logging, but a log that cannot be written (a read-only or full disk,
+    a file where the folder should be) is not fatal: the app runs without a log file.
+    Returns "" or one sentence saying the log cannot be written and why."""
+    try:
+        configure_logging(log_dir, level, console)
+    except OSError as exc:
+        _install([], level, console)
+        why = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            why = "a file stands where the folder should be"
+        return (
+            f"the log cannot be written in {log_dir} ({why}); carrying on without a log file. "
+            "Fix the folder's permissions or choose another with --data-dir."
+        )
+    return ""
+
+
+def _install(handlers: list[logging.Handler], level: int, console: bool) -> None:
     root = logging.getLogger()
     # Replace handlers from an earlier call (tests configure more than once).
     for handler in list(root.handlers):
         if getattr(handler, "_byok_desktop", False):
             root.removeHandler(handler)
             handler.close()
-    handlers: list[logging.Handler] = [file_handler]
     if console:
         stream = logging.StreamHandler()
-        stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(_OneLine())
         stream.setLevel(logging.WARNING)
-        handlers.append(stream)
+        stream.addFilter(_for_console)
+        handlers = [*handlers, stream]
     for handler in handlers:
         handler._byok_desktop = True  # type: ignore[attr-defined]
         root.addHandler(handler)
@@ -58,4 +96,3 @@ def configure_logging(log_dir: Path, level: int = logging.INFO, console: bool = 
     # Third-party chatter stays out unless it is a warning.
     for noisy in ("botocore", "boto3", "urllib3", "alembic", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,11 @@ class AppPaths:
         return self.data_dir / "sandbox"
 
     def ensure(self) -> None:
-        for folder in (self.data_dir, self.log_dir, self.config_dir):
+        for folder in (self.data_dir, self.config_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # A log folder that cannot be made is not fatal: logging says so and runs without it.
+        with contextlib.suppress(OSError):
+            self.log_dir.mkdir(parents=True, exist_ok=True)
 
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:

@@ -286,9 +286,28 @@ def _parse_int(text: str) -> int | _HugeNumber:
     return int(text) if len(text) <= 30 else _HugeNumber(text)
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: JSON parsers disagree on which of two
+    equal keys wins, so a file saying one thing twice is refused."""
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return document
+
+
 # One decoder for every file, as json.loads shares its default one (building it per
 # call costs as much as decoding a small file).
-_DECODER = json.JSONDecoder(parse_int=_parse_int)
+_DECODER = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_no_duplicates)
 
 
 def _loads(text: str) -> Any:
@@ -333,6 +352,24 @@ def excerpt(value: Any, limit: int = 60, quote: bool = False) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _json_problem(exc: json.JSONDecodeError, data: bytes) -> str:
+    if not exc.doc.strip():
+        return "the file is empty."
+    if exc.pos >= len(exc.doc.rstrip()):
+        return "the file ends early; it may have been cut off."
+    return f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+
+
+def _duplicate_problem(key: str, data: bytes) -> str:
+    """Name the repeated key and the line of its second appearance."""
+    text = data.decode("utf-8-sig", "replace")
+    needle = json.dumps(key, ensure_ascii=False)
+    first = text.find(needle)
+    second = text.find(needle, first + 1) if first >= 0 else -1
+    line = f" (line {text.count(chr(10), 0, second) + 1})" if second >= 0 else ""
+    return f"the key {excerpt(needle)} appears twice in one object{line}; keep one."
+
+
 def parse(data: bytes, file: str) -> list[RequestDraft]:
     """All requests of one file, or RequestFileError listing every problem found."""
     reader = _Reader(file)
@@ -344,9 +381,10 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
         reader.problem("", "is not a text file (not UTF-8). Is this the right file?")
         raise RequestFileError(reader.problems) from None
     except json.JSONDecodeError as exc:
-        reader.problem(
-            "", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-        )
+        reader.problem("", _json_problem(exc, data))
+        raise RequestFileError(reader.problems) from None
+    except _DuplicateKey as exc:
+        reader.problem("", f"{_duplicate_problem(exc.key, data)}")
         raise RequestFileError(reader.problems) from None
     except RecursionError:
         reader.problem("", "is nested too deeply to be a request file.")
@@ -355,12 +393,21 @@ def parse(data: bytes, file: str) -> list[RequestDraft]:
         reader.problem("", f"is not a usable request file: {excerpt(str(exc))}.")
         raise RequestFileError(reader.problems) from None
 
+    if isinstance(document, list):
+        reader.problem(
+            "",
+            "this file is a list; a request file is an object with format, version and requests.",
+        )
+        raise RequestFileError(reader.problems)
     if not isinstance(document, dict) or document.get("format") != FORMAT_ID:
         reader.problem(
             "format", f'is not a BYOK Desktop request file (expected "format": "{FORMAT_ID}").'
         )
         raise RequestFileError(reader.problems)
     version = document.get("version")
+    if isinstance(version, str):
+        reader.problem("", f"version must be the number {FORMAT_VERSION}, not text.")
+        raise RequestFileError(reader.problems)
     if isinstance(version, bool) or version != FORMAT_VERSION:
         newer = (
             isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION

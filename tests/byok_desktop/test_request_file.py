@@ -176,7 +176,6 @@ def test_not_utf8() -> None:
     [
         {"format": "something-else", "version": 1, "requests": []},
         {"version": 1, "requests": []},
-        [{"format": FORMAT_ID}],
         "byok-desktop/request-file",
     ],
 )
@@ -194,7 +193,27 @@ def test_newer_version_says_to_update() -> None:
     )
 
 
-@pytest.mark.parametrize("version", [0, "1", None])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty."),
+        (b" \n", "the file is empty."),
+        (b'[{"format": "x"}]', "this file is a list; a request file is an object with format, "
+         "version and requests."),
+        (b'{"format": "byok-desktop/request-file", "version": "1", "requests": []}',
+         "version must be the number 1, not text."),
+        (b'{"format": "byok-desktop/request-file", "version": 1, "requests": [',
+         "the file ends early; it may have been cut off."),
+        (b'{"format": "byok-desktop/request-file",\n"version": 1,\n"version": 1}',
+         'the key "version" appears twice in one object (line 3); keep one.'),
+    ],
+)  # fmt: skip
+def test_whole_file_problems_say_what_to_do(data: bytes, message: str) -> None:
+    (problem,) = _problems(data)
+    assert (problem.where, problem.message) == ("", message)
+
+
+@pytest.mark.parametrize("version", [0, None])
 def test_other_wrong_versions(version: object) -> None:
     (problem,) = _problems(_bytes({"format": FORMAT_ID, "version": version, "requests": []}))
     assert problem.where == "version"

@@ -653,13 +653,14 @@ def test_extra_top_level_keys_are_ignored() -> None:
     assert len(parse(_encode(document), FILE)) == 1
 
 
-def test_duplicate_keys_do_not_crash_the_reader() -> None:
-    """JSON allows them and the last one wins; the reader must not choke either way."""
+def test_duplicate_keys_are_refused_by_name() -> None:
+    """JSON parsers disagree on which of two equal keys wins: the reader refuses them."""
     text = json.dumps(_document(ready_draft()))
     data = text.replace('"site_name": "acme"', '"site_name": "first", "site_name": "acme"')
     data = data.replace('"requests":', '"requests": 5, "requests":', 1)
     data = '{"format": "x", ' + data[1:]
-    assert [d.site_name for d in parse(data.encode(), FILE)] == ["acme"]
+    with pytest.raises(RequestFileError, match='the key "site_name" appears twice'):
+        parse(data.encode(), FILE)
 
 
 @pytest.mark.parametrize(

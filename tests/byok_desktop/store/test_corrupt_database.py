@@ -73,7 +73,7 @@ def test_the_command_line_says_what_to_do_and_changes_nothing(paths: AppPaths) -
     content = _corrupt(paths.database)
     out = io.StringIO()
 
-    code = cli.run(build_parser().parse_args(["list"]), paths, out=out)
+    code = cli.run(build_parser().parse_args(["list"]), paths, out=out, err=out)
 
     assert code == cli.EXIT_UNAVAILABLE
     assert "cannot be read" in out.getvalue()
