@@ -46,7 +46,7 @@ class Field(Enum):
         return SPECS[self]
 
 
-class Kind(Enum):
+class InputKind(Enum):
     """How the editor asks for a field (and how its value is typed)."""
 
     LINE = "line"  # one line of text
@@ -121,7 +121,7 @@ class FieldSpec:
     field: Field
     label: str  # in messages and the editor's accessible names
     caption: str  # the editor's label, "&" before its shortcut letter
-    kind: Kind
+    kind: InputKind
     file_key: str  # in the request file; "group.key" for a key inside an object
     file_required: bool = True  # the request file must have the key
     placeholder: str = ""  # grey text in an empty box; a check box's own text
@@ -142,7 +142,7 @@ class FieldSpec:
 
     @property
     def is_text(self) -> bool:
-        return self.kind in (Kind.LINE, Kind.MULTILINE)
+        return self.kind in (InputKind.LINE, InputKind.MULTILINE)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -150,7 +150,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.AWS_ACCOUNT_ID,
         "AWS account ID",
         "&AWS account ID",
-        Kind.LINE,
+        InputKind.LINE,
         "aws_account_id",
         placeholder="12 digits, e.g. 012345678901",
         max_length=64,
@@ -162,7 +162,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.SITE_NAME,
         "Cloud site name",
         "Cloud &site name",
-        Kind.LINE,
+        InputKind.LINE,
         "site_name",
         placeholder="e.g. acme",
         max_length=200,
@@ -175,7 +175,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.DESIRED_USERS,
         "Desired number of users",
         "Desired number of &users",
-        Kind.LINE,
+        InputKind.LINE,
         "desired_users",
         placeholder="e.g. 1500",
         max_length=20,
@@ -186,7 +186,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.LOCATION,
         "Data residency location",
         "Data residency &location",
-        Kind.CHOICE,
+        InputKind.CHOICE,
         "location",
         column=ListColumn("Location", "location", 5),
     ),
@@ -194,7 +194,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.PRODUCTS,
         "Products",
         "&Products",
-        Kind.FLAGS,
+        InputKind.FLAGS,
         "products",
         column=ListColumn("Products", "products", 4),
     ),
@@ -202,7 +202,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.CUSTOMER_ORG,
         "Customer organization",
         "Customer &organization",
-        Kind.LINE,
+        InputKind.LINE,
         "customer_org",
         placeholder="Customer's organization name",
         strip=True,
@@ -214,7 +214,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.REQUESTER_NAME,
         "Requester name",
         "&Name",
-        Kind.LINE,
+        InputKind.LINE,
         "requester.name",
         placeholder="Full name",
         strip=True,
@@ -225,7 +225,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.REQUESTER_EMAIL,
         "Requester email",
         "&Email",
-        Kind.LINE,
+        InputKind.LINE,
         "requester.email",
         placeholder="name@customer.com",
         strip=True,
@@ -236,7 +236,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.REQUESTER_IS_ORG_ADMIN,
         "Requester is an org admin",
         "Org admin",
-        Kind.CHECK,
+        InputKind.CHECK,
         "requester.is_org_admin",
         file_required=False,
         placeholder="Confirmed: an org admin of the customer's organization",
@@ -249,7 +249,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         Field.NOTES,
         "Notes",
         "No&tes",
-        Kind.MULTILINE,
+        InputKind.MULTILINE,
         "notes",
         file_required=False,
         placeholder="Anything the provisioning team should know",

@@ -19,7 +19,7 @@ from byok_desktop import __version__
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, sorted_products
 from byok_desktop.request import RequestDraft
-from byok_desktop.request_fields import FIELDS, Field, Kind
+from byok_desktop.request_fields import FIELDS, Field, InputKind
 from byok_desktop.validation import parse_users
 
 FORMAT_ID = "byok-desktop/request-file"
@@ -233,7 +233,7 @@ class _Reader:
         specs = [spec for spec in _PLAIN if _FILE_KEYS[spec.field][0] == group]
         if not isinstance(value, dict):
             self.problem(f"{where}.{group}", f"must be an object, not {_kind(value)}.")
-            return {spec.name: False if spec.kind is Kind.CHECK else "" for spec in specs}
+            return {spec.name: False if spec.kind is InputKind.CHECK else "" for spec in specs}
         known = _GROUP_KEYS[group]
         if not value.keys() <= known:
             for key in sorted(set(value) - known, key=str):
@@ -241,7 +241,7 @@ class _Reader:
         values: dict[str, Any] = {}
         for spec in specs:
             key = _FILE_KEYS[spec.field][1]
-            if spec.kind is Kind.CHECK:
+            if spec.kind is InputKind.CHECK:
                 flag = value.get(key, False)
                 if not isinstance(flag, bool):
                     self.problem(

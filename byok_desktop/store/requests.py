@@ -36,7 +36,7 @@ from byok_desktop.products import (
     encode_products,
 )
 from byok_desktop.request import RequestDraft, RequestStatus
-from byok_desktop.request_fields import FIELDS, LISTED, Field, Kind
+from byok_desktop.request_fields import FIELDS, LISTED, Field, InputKind
 from byok_desktop.request_records import (
     CannotWithdraw,
     RequestListRow,
@@ -84,10 +84,12 @@ _SORT_COLUMNS = {
 _TEXT_SORTS = frozenset(
     SortKey(spec.column.sort)
     for spec in LISTED
-    if spec.column is not None and spec.kind is Kind.LINE and spec.field is not Field.DESIRED_USERS
+    if spec.column is not None
+    and spec.kind is InputKind.LINE
+    and spec.field is not Field.DESIRED_USERS
 )
 # Columns stored as typed: text and yes/no.
-_AS_TYPED = tuple(spec.name for spec in FIELDS if spec.is_text or spec.kind is Kind.CHECK)
+_AS_TYPED = tuple(spec.name for spec in FIELDS if spec.is_text or spec.kind is InputKind.CHECK)
 # The list's search looks in these.
 _SEARCHED = (
     *(getattr(RequestRow, spec.name) for spec in FIELDS if spec.searched),
