@@ -8,6 +8,9 @@ from enum import Enum
 
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, ProductFamily, families_of
+from byok_desktop.request_fields import Field
+
+__all__ = ["Field", "RequestDraft", "RequestStatus", "new_uid"]
 
 
 class RequestStatus(Enum):
@@ -24,39 +27,6 @@ class RequestStatus(Enum):
     def locked(self) -> bool:
         """Submitted requests are the record of what was provisioned: never edited."""
         return self in (RequestStatus.SUBMITTED, RequestStatus.PROVISIONED)
-
-
-class Field(Enum):
-    """Request fields, in form order; problems are reported per field."""
-
-    AWS_ACCOUNT_ID = "aws_account_id"
-    SITE_NAME = "site_name"
-    DESIRED_USERS = "desired_users"
-    LOCATION = "location"
-    PRODUCTS = "products"
-    CUSTOMER_ORG = "customer_org"
-    REQUESTER_NAME = "requester_name"
-    REQUESTER_EMAIL = "requester_email"
-    REQUESTER_IS_ORG_ADMIN = "requester_is_org_admin"
-    NOTES = "notes"
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-_LABELS = {
-    Field.AWS_ACCOUNT_ID: "AWS account ID",
-    Field.SITE_NAME: "Cloud site name",
-    Field.DESIRED_USERS: "Desired number of users",
-    Field.LOCATION: "Data residency location",
-    Field.PRODUCTS: "Products",
-    Field.CUSTOMER_ORG: "Customer organization",
-    Field.REQUESTER_NAME: "Requester name",
-    Field.REQUESTER_EMAIL: "Requester email",
-    Field.REQUESTER_IS_ORG_ADMIN: "Requester is an org admin",
-    Field.NOTES: "Notes",
-}
 
 
 def new_uid() -> str:

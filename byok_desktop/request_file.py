@@ -19,6 +19,7 @@ from byok_desktop import __version__
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, sorted_products
 from byok_desktop.request import RequestDraft
+from byok_desktop.request_fields import FIELDS, Field, InputKind
 from byok_desktop.validation import parse_users
 
 FORMAT_ID = "byok-desktop/request-file"
@@ -28,20 +29,20 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # thousands of requests; larger is not a reque
 MAX_REQUESTS = 10_000
 MAX_TEXT = 1_000_000  # anything the editor can hold round-trips; the file size caps it
 
-_REQUEST_KEYS = {
-    "uid",
-    "aws_account_id",
-    "site_name",
-    "desired_users",
-    "location",
-    "products",
-    "customer_org",
-    "requester",
-    "notes",
-    "status",
+# The request's keys come from the field declarations; "group.key" is a key in an object.
+_FILE_KEYS = {spec.field: tuple(spec.file_key.split(".")) for spec in FIELDS}
+_GROUPS = {path[0] for path in _FILE_KEYS.values() if len(path) == 2}
+_REQUEST_KEYS = {"uid", "status", *(path[0] for path in _FILE_KEYS.values())}
+_REQUIRED_KEYS = {"uid"} | {_FILE_KEYS[spec.field][0] for spec in FIELDS if spec.file_required}
+_GROUP_KEYS = {
+    group: {path[1] for path in _FILE_KEYS.values() if path[0] == group and len(path) == 2}
+    for group in _GROUPS
 }
-_REQUIRED_KEYS = _REQUEST_KEYS - {"notes", "status"}
-_REQUESTER_KEYS = {"name", "email", "is_org_admin"}
+# Fields whose file form differs from the draft's: converted by hand below.
+_CONVERTED = frozenset({Field.DESIRED_USERS, Field.LOCATION, Field.PRODUCTS})
+# The rest are written as typed (text, yes/no).
+_PLAIN = [spec for spec in FIELDS if spec.field not in _CONVERTED]
+_PLAIN_TOP = [spec for spec in _PLAIN if len(_FILE_KEYS[spec.field]) == 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +71,16 @@ def draft_to_json(draft: RequestDraft, status: str | None = None) -> dict[str, A
     users: int | str = (
         number if number is not None and str(number) == draft.desired_users else draft.desired_users
     )
-    entry: dict[str, Any] = {
-        "uid": draft.uid,
-        "aws_account_id": draft.aws_account_id,
-        "site_name": draft.site_name,
-        "desired_users": users,
-        "location": draft.location.value if draft.location else None,
-        "products": [p.value for p in sorted_products(draft.products)],
-        "customer_org": draft.customer_org,
-        "requester": {
-            "name": draft.requester_name,
-            "email": draft.requester_email,
-            "is_org_admin": draft.requester_is_org_admin,
-        },
-        "notes": draft.notes,
+    converted: dict[Field, Any] = {
+        Field.DESIRED_USERS: users,
+        Field.LOCATION: draft.location.value if draft.location else None,
+        Field.PRODUCTS: [p.value for p in sorted_products(draft.products)],
     }
+    entry: dict[str, Any] = {"uid": draft.uid}
+    for spec in FIELDS:
+        value = converted[spec.field] if spec.field in converted else getattr(draft, spec.name)
+        *group, key = _FILE_KEYS[spec.field]
+        (entry.setdefault(group[0], {}) if group else entry)[key] = value
     if status is not None:
         entry["status"] = status
     return entry
@@ -165,23 +161,19 @@ class _Reader:
         users = self.users(raw.get("desired_users"), where)
         location = self.location(raw.get("location"), where)
         products = self.products(raw.get("products", []), where)
-        name, email, is_admin = self.requester(raw.get("requester", {}), where)
+        values: dict[str, Any] = {}
+        for group in sorted(_GROUPS):
+            values.update(self.group(group, raw.get(group, {}), where))
         status = raw.get("status")
         if status is not None and not isinstance(status, str):
             self.problem(f"{where}.status", f"must be text, not {_kind(status)}.")
+        for spec in _PLAIN_TOP:
+            key = spec.file_key
+            text = self.text(raw.get(key, ""), where, key, required=spec.file_required)
+            values[spec.name] = text
 
         draft = RequestDraft(
-            uid=uid,
-            aws_account_id=self.text(raw.get("aws_account_id", ""), where, "aws_account_id"),
-            site_name=self.text(raw.get("site_name", ""), where, "site_name"),
-            desired_users=users,
-            location=location,
-            products=products,
-            customer_org=self.text(raw.get("customer_org", ""), where, "customer_org"),
-            requester_name=name,
-            requester_email=email,
-            requester_is_org_admin=is_admin,
-            notes=self.text(raw.get("notes", ""), where, "notes", required=False),
+            uid=uid, desired_users=users, location=location, products=products, **values
         )
         return draft if len(self.problems) == before else None
 
@@ -236,23 +228,32 @@ class _Reader:
         found = frozenset(products)
         return _PRODUCT_SETS.setdefault(found, found)
 
-    def requester(self, value: Any, where: str) -> tuple[str, str, bool]:
-        """Name, email and whether the requester is an org admin."""
+    def group(self, group: str, value: Any, where: str) -> dict[str, Any]:
+        """The fields kept in the object ``group`` (the requester's), by attribute."""
+        specs = [spec for spec in _PLAIN if _FILE_KEYS[spec.field][0] == group]
         if not isinstance(value, dict):
-            self.problem(f"{where}.requester", f"must be an object, not {_kind(value)}.")
-            return "", "", False
-        if not value.keys() <= _REQUESTER_KEYS:
-            for key in sorted(set(value) - _REQUESTER_KEYS, key=str):
-                self.problem(f"{where}.requester.{excerpt(key)}", "is not a requester field.")
-        name = self.text(value.get("name", ""), where, "requester.name")
-        email = self.text(value.get("email", ""), where, "requester.email")
-        admin = value.get("is_org_admin", False)
-        if not isinstance(admin, bool):
-            self.problem(
-                f"{where}.requester.is_org_admin", f"must be true or false, not {_kind(admin)}."
-            )
-            return name, email, False
-        return name, email, admin
+            self.problem(f"{where}.{group}", f"must be an object, not {_kind(value)}.")
+            return {spec.name: False if spec.kind is InputKind.CHECK else "" for spec in specs}
+        known = _GROUP_KEYS[group]
+        if not value.keys() <= known:
+            for key in sorted(set(value) - known, key=str):
+                self.problem(f"{where}.{group}.{excerpt(key)}", f"is not a {group} field.")
+        values: dict[str, Any] = {}
+        for spec in specs:
+            key = _FILE_KEYS[spec.field][1]
+            if spec.kind is InputKind.CHECK:
+                flag = value.get(key, False)
+                if not isinstance(flag, bool):
+                    self.problem(
+                        f"{where}.{spec.file_key}", f"must be true or false, not {_kind(flag)}."
+                    )
+                    flag = False
+                values[spec.name] = flag
+            else:
+                values[spec.name] = self.text(
+                    value.get(key, ""), where, spec.file_key, required=spec.file_required
+                )
+        return values
 
 
 def _text_problem(value: Any) -> str:

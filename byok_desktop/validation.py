@@ -6,7 +6,6 @@ Nothing here touches storage; the site rule takes the site's existing claims as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +19,15 @@ from byok_desktop.products import (
     sorted_products,
 )
 from byok_desktop.request import Field, RequestDraft, RequestStatus
+
+# The fields' own checks are declared with the fields; still importable from here.
+from byok_desktop.request_fields import (  # noqa: F401
+    EMAIL_MAX,
+    FIELDS,
+    NOTES_MAX,
+    TEXT_MAX,
+    email_problems,
+)
 from byok_desktop.tiers import TierTable, UserTier
 
 PROVIDER_ACCOUNT_ID = "279766244153"
@@ -29,15 +37,10 @@ ACCOUNT_ID_DIGITS = 12
 SITE_NAME_MAX = 63  # a DNS label
 SITE_SUFFIX = ".atlassian.net"
 USERS_MAX = 10_000_000  # far above any real site; stops absurd input early
-TEXT_MAX = 200
-EMAIL_MAX = 254
-NOTES_MAX = 20_000
 
 _SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212_.")
 _SITE_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _ASCII_DIGITS = frozenset("0123456789")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
-_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 class Severity(Enum):
@@ -144,25 +147,18 @@ def normalised(draft: RequestDraft) -> RequestDraft:
         site = draft.site_name
     users = parse_users(draft.desired_users)
     users_text = str(users) if users is not None else draft.desired_users
-    customer = draft.customer_org.strip()
-    name = draft.requester_name.strip()
-    email = draft.requester_email.strip()
-    if (account, site, users_text, customer, name, email) == (
+    stripped = {spec.name: getattr(draft, spec.name).strip() for spec in FIELDS if spec.strip}
+    if (account, site, users_text) == (
         draft.aws_account_id,
         draft.site_name,
         draft.desired_users,
-        draft.customer_org,
-        draft.requester_name,
-        draft.requester_email,
-    ):
+    ) and all(text == getattr(draft, name) for name, text in stripped.items()):
         return draft  # already canonical, as exported drafts are: no copy
     return draft.with_changes(
         aws_account_id=account,
         site_name=site,
         desired_users=users_text,
-        customer_org=customer,
-        requester_name=name,
-        requester_email=email,
+        **stripped,
     )
 
 
@@ -253,27 +249,11 @@ def users_problems(text: str, tiers: TierTable) -> list[str]:
     return []
 
 
-def email_problems(text: str) -> list[str]:
-    email = text.strip()
-    if not email:
-        return ["Enter the requester's email address."]
-    if len(email) > EMAIL_MAX:
-        return [f"An email address has at most {EMAIL_MAX} characters."]
-    if not _EMAIL.match(email):
-        return ["Enter an email address like name@example.com."]
-    return []
-
-
-def _required_text(value: str, what: str, limit: int = TEXT_MAX) -> list[str]:
-    text = value.strip()
-    if not text:
-        return [f"Enter the {what}."]
-    problems = []
-    if len(text) > limit:
-        problems.append(f"The {what} has at most {limit:,} characters; this has {len(text):,}.")
-    if _CONTROL.search(text):
-        problems.append(f"Remove line breaks and control characters from the {what}.")
-    return problems
+_FIELD_ORDER = {field: index for index, field in enumerate(Field)}
+# Fields whose rules need more than their own value (other fields, tiers, other records).
+_RULED_HERE = frozenset(
+    {Field.AWS_ACCOUNT_ID, Field.SITE_NAME, Field.DESIRED_USERS, Field.LOCATION, Field.PRODUCTS}
+)
 
 
 def validate(
@@ -322,19 +302,11 @@ def validate(
     elif with_notes:
         findings.extend(_product_notes(draft.products))
 
-    add(Field.CUSTOMER_ORG, _required_text(draft.customer_org, "customer organization name"))
-    add(Field.REQUESTER_NAME, _required_text(draft.requester_name, "requester's name"))
-    add(Field.REQUESTER_EMAIL, email_problems(draft.requester_email))
-    if not draft.requester_is_org_admin:
-        add(
-            Field.REQUESTER_IS_ORG_ADMIN,
-            [
-                "Only an organization admin of the customer's organization can request BYOK; "
-                "confirm the requester is one."
-            ],
-        )
-    if len(draft.notes) > NOTES_MAX:
-        add(Field.NOTES, [f"Notes have at most {NOTES_MAX:,} characters; shorten them."])
+    # The fields' own rules, as declared (byok_desktop.request_fields), in field order.
+    for spec in FIELDS:
+        if spec.check is not None:
+            add(spec.field, spec.check(getattr(draft, spec.name)))
+    findings.sort(key=lambda finding: _FIELD_ORDER[finding.field])
     return Validation(tuple(findings), tier)
 
 

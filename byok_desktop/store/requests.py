@@ -36,6 +36,7 @@ from byok_desktop.products import (
     encode_products,
 )
 from byok_desktop.request import RequestDraft, RequestStatus
+from byok_desktop.request_fields import FIELDS, LISTED, Field, InputKind
 from byok_desktop.request_records import (
     CannotWithdraw,
     RequestListRow,
@@ -68,32 +69,42 @@ log = logging.getLogger("byok_desktop.db")
 _REQUESTS = cast(Table, RequestRow.__table__)
 
 
+# The list's columns sort by the field's stored column, but for these.
 _SORT_COLUMNS = {
     SortKey.STATUS: RequestRow.status,
-    SortKey.SITE: RequestRow.site_name,
-    SortKey.ACCOUNT: RequestRow.aws_account_id,
-    SortKey.CUSTOMER: RequestRow.customer_org,
-    SortKey.PRODUCTS: RequestRow.products,
-    SortKey.LOCATION: RequestRow.location,
+    **{
+        SortKey(spec.column.sort): getattr(RequestRow, spec.name)
+        for spec in LISTED
+        if spec.column is not None
+    },
     SortKey.USERS: RequestRow.users_count,
     SortKey.UPDATED: RequestRow.updated_at,
 }
+# Text columns sort without regard to case.
+_TEXT_SORTS = frozenset(
+    SortKey(spec.column.sort)
+    for spec in LISTED
+    if spec.column is not None
+    and spec.kind is InputKind.LINE
+    and spec.field is not Field.DESIRED_USERS
+)
+# Columns stored as typed: text and yes/no.
+_AS_TYPED = tuple(spec.name for spec in FIELDS if spec.is_text or spec.kind is InputKind.CHECK)
+# The list's search looks in these.
+_SEARCHED = (
+    *(getattr(RequestRow, spec.name) for spec in FIELDS if spec.searched),
+    RequestRow.status,
+)
+# The list's row holds the text columns it shows as they are stored.
+_LISTED_TEXT = tuple(spec.name for spec in LISTED if spec.is_text)
 
-_TEXT_SORTS = frozenset({SortKey.SITE, SortKey.CUSTOMER, SortKey.ACCOUNT})
 
 def _draft_of(row: RequestRow) -> RequestDraft:
     return RequestDraft(
         uid=row.uid,
-        aws_account_id=row.aws_account_id,
-        site_name=row.site_name,
-        desired_users=row.desired_users,
         location=Location(row.location) if row.location else None,
         products=decode_products(row.products),
-        customer_org=row.customer_org,
-        requester_name=row.requester_name,
-        requester_email=row.requester_email,
-        requester_is_org_admin=row.requester_is_org_admin,
-        notes=row.notes,
+        **{name: getattr(row, name) for name in _AS_TYPED},
     )
 
 
@@ -114,20 +125,13 @@ def _columns(draft: RequestDraft, key: str, result: Validation) -> dict[str, obj
     """The stored columns of a normalised draft (all but id, version and times)."""
     users = parse_users(draft.desired_users)
     return {
+        **{name: getattr(draft, name) for name in _AS_TYPED},
         "uid": draft.uid,
-        "aws_account_id": draft.aws_account_id,
-        "site_name": draft.site_name,
         "site_key": key,
-        "desired_users": draft.desired_users,
         "users_count": users if users is not None and users <= USERS_MAX else None,
         "tier_name": result.tier.name if result.tier else "",
         "location": draft.location.value if draft.location else None,
         "products": _encoded(draft.products),
-        "customer_org": draft.customer_org,
-        "requester_name": draft.requester_name,
-        "requester_email": draft.requester_email,
-        "requester_is_org_admin": draft.requester_is_org_admin,
-        "notes": draft.notes,
         "status": result.status.value,
         "problem_count": result.problem_count,
     }
@@ -165,9 +169,7 @@ def _like_pattern(term: str) -> str:
 
 @store_boundary
 class RequestStore:
-    def __init__(
-        self, engine: Engine, tiers: TierTable, changes: ChangeLog | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, tiers: TierTable, changes: ChangeLog | None = None) -> None:
         self._engine = engine
         self._sessions = session_factory(engine)
         self.tiers = tiers
@@ -299,17 +301,7 @@ class RequestStore:
         for term in search.replace("\x00", "").split():  # LIKE stops at a NUL
             pattern = _like_pattern(term.casefold())
             digits = normalise_account_id(term)
-            conditions = [
-                func.casefold(column).like(pattern, escape="\\")
-                for column in (
-                    RequestRow.site_name,
-                    RequestRow.aws_account_id,
-                    RequestRow.customer_org,
-                    RequestRow.requester_name,
-                    RequestRow.requester_email,
-                    RequestRow.status,
-                )
-            ]
+            conditions = [func.casefold(column).like(pattern, escape="\\") for column in _SEARCHED]
             if digits and digits != term:
                 conditions.append(RequestRow.aws_account_id.like(_like_pattern(digits), "\\"))
             query = query.where(or_(*conditions))
@@ -340,14 +332,11 @@ class RequestStore:
                     id=row.id,
                     status=RequestStatus(row.status),
                     problem_count=row.problem_count,
-                    site_name=row.site_name,
-                    aws_account_id=row.aws_account_id,
-                    customer_org=row.customer_org,
                     products=decode_products(row.products),
                     location=Location(row.location) if row.location else None,
-                    desired_users=row.desired_users,
                     tier_name=row.tier_name,
                     updated_at=row.updated_at,
+                    **{name: getattr(row, name) for name in _LISTED_TEXT},
                 )
                 for row in found
             }

@@ -11,30 +11,17 @@ import csv
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from byok_desktop.product_records import ProductRecord
 from byok_desktop.store.products import ProductView
+from ui.products.model import CSV_COLUMNS
 
 CHUNK = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-HEADER = (
-    "Site",
-    "Product",
-    "Product family",
-    "Location",
-    "Primary region",
-    "Primary region key",
-    "Second region",
-    "Second region key",
-    "Status",
-    "Status reason",
-    "User tier",
-    "Provisioned at (UTC)",
-    "Last health check (UTC)",
-)
+# The columns are the products view's (ui.products.model.COLUMNS), each with its cells.
+HEADER = tuple(header for header, _cell in CSV_COLUMNS)
 
 
 def neutralise(cell: str) -> str:
@@ -42,28 +29,8 @@ def neutralise(cell: str) -> str:
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
-
-
 def csv_row(record: ProductRecord) -> list[str]:
-    first, second = record.location.regions
-    cells = [
-        record.site_key,
-        record.product.display_name,
-        record.family.display_name,
-        record.location.display_name,
-        first.code,
-        record.primary_state or "Not checked",
-        second.code,
-        record.secondary_state or "Not checked",
-        record.status.display_name,
-        record.status_reason,
-        record.tier_name,
-        _iso(record.provisioned_at),
-        _iso(record.health_checked_at),
-    ]
-    return [neutralise(cell) for cell in cells]
+    return [neutralise(cell(record)) for _header, cell in CSV_COLUMNS]
 
 
 def export_products(

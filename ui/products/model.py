@@ -4,6 +4,7 @@ worker; rows are read there in chunks when first shown and cached until the next
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -56,17 +57,27 @@ class Column(IntEnum):
     CHECKED = 8
 
 
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+
 @dataclass(frozen=True, slots=True)
 class _ColumnSpec:
     title: str
     sort: ProductSort
     tooltip: str
     width: int
+    # The CSV export's columns for this one: header and cell (the export's one list).
+    csv: tuple[tuple[str, Callable[[ProductRecord], str]], ...] = ()
 
 
 COLUMNS: dict[Column, _ColumnSpec] = {
     Column.SITE: _ColumnSpec(
-        "Site", ProductSort.SITE, "The cloud site (<name>.atlassian.net)", 110
+        "Site",
+        ProductSort.SITE,
+        "The cloud site (<name>.atlassian.net)",
+        110,
+        (("Site", lambda r: r.site_key),),
     ),
     Column.PRODUCT: _ColumnSpec(
         "Product",
@@ -74,9 +85,17 @@ COLUMNS: dict[Column, _ColumnSpec] = {
         "Products of one family on a site share one key: Jira Software, Jira Work Management "
         "and Jira Service Management are the Jira family",
         235,
+        (
+            ("Product", lambda r: r.product.display_name),
+            ("Product family", lambda r: r.family.display_name),
+        ),
     ),
     Column.LOCATION: _ColumnSpec(
-        "Location", ProductSort.LOCATION, "Data residency location, pinned for good", 105
+        "Location",
+        ProductSort.LOCATION,
+        "Data residency location, pinned for good",
+        105,
+        (("Location", lambda r: r.location.display_name),),
     ),
     Column.PRIMARY_KEY: _ColumnSpec(
         "Primary region key",
@@ -84,6 +103,10 @@ COLUMNS: dict[Column, _ColumnSpec] = {
         "State of the key in the location's first region (eu-central-1 or us-east-1), as "
         "last known (health check, revoke or restore)",
         165,
+        (
+            ("Primary region", lambda r: r.location.regions[0].code),
+            ("Primary region key", lambda r: r.primary_state or "Not checked"),
+        ),
     ),
     Column.SECOND_KEY: _ColumnSpec(
         "Second region key",
@@ -91,22 +114,48 @@ COLUMNS: dict[Column, _ColumnSpec] = {
         "State of the key in the location's second region (eu-west-1 or us-west-2), as "
         "last known (health check, revoke or restore)",
         160,
+        (
+            ("Second region", lambda r: r.location.regions[1].code),
+            ("Second region key", lambda r: r.secondary_state or "Not checked"),
+        ),
     ),
     Column.STATUS: _ColumnSpec(
-        "Status", ProductSort.STATUS, "Hover a status to read its cause", 100
+        "Status",
+        ProductSort.STATUS,
+        "Hover a status to read its cause",
+        100,
+        (
+            ("Status", lambda r: r.status.display_name),
+            ("Status reason", lambda r: r.status_reason),
+        ),
     ),
-    Column.TIER: _ColumnSpec("User tier", ProductSort.TIER, "The billed user tier", 110),
+    Column.TIER: _ColumnSpec(
+        "User tier",
+        ProductSort.TIER,
+        "The billed user tier",
+        110,
+        (("User tier", lambda r: r.tier_name),),
+    ),
     Column.PROVISIONED: _ColumnSpec(
         "Provisioned at",
         ProductSort.PROVISIONED,
         "When the keys were provisioned (local time)",
         120,
+        (("Provisioned at (UTC)", lambda r: _iso(r.provisioned_at)),),
     ),
     Column.CHECKED: _ColumnSpec(
-        "Last health check", ProductSort.CHECKED, "Hover for the exact time", 100
+        "Last health check",
+        ProductSort.CHECKED,
+        "Hover for the exact time",
+        100,
+        (("Last health check (UTC)", lambda r: _iso(r.health_checked_at)),),
     ),
 }
 SORT_COLUMN = {spec.sort: column for column, spec in COLUMNS.items()}
+# The CSV export's header and cells: the view's columns, in order, each with its own.
+CSV_COLUMNS: tuple[tuple[str, Callable[[ProductRecord], str]], ...] = tuple(
+    cell for spec in COLUMNS.values() for cell in spec.csv
+)
 
 # --- how statuses and key states look: colour AND icon AND text, never colour alone ------
 

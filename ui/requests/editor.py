@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -34,6 +34,7 @@ from byok_desktop.locations import Location
 from byok_desktop.outbox import Copied, KeptDraft, Landed
 from byok_desktop.products import PRODUCT_ORDER, Product
 from byok_desktop.request import Field, RequestDraft, RequestStatus, new_uid
+from byok_desktop.request_fields import FORM, FieldSpec, InputKind
 from byok_desktop.request_records import (
     CannotWithdraw,
     RequestLocked,
@@ -49,11 +50,6 @@ from ui.requests.lifetime import run_for
 from ui.requests.model import STATUS_ICONS
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
-
-# How much a user can type into the short fields (a stored longer value is kept whole).
-ACCOUNT_MAX_LENGTH = 64
-SITE_MAX_LENGTH = 200
-USERS_MAX_LENGTH = 20
 
 log = logging.getLogger("ui.requests")
 
@@ -326,40 +322,79 @@ class RequestEditor(QWidget):
         form.addWidget(permanent)
 
         self.boxes: dict[Field, _FieldBox] = {}
+        # The form follows the field declarations (byok_desktop.request_fields): each
+        # field's widget comes from its kind; location and products have their own.
+        self.lines: dict[Field, QLineEdit] = {}
+        self.texts: dict[Field, QPlainTextEdit] = {}
+        self.checks: dict[Field, QCheckBox] = {}
+        chain: list[QWidget] = []
+        for title, fields in FORM:
+            group = self._group(title, form)
+            for field in fields:
+                chain.extend(self._add_field(group, field.spec))
+        form.addStretch(1)
 
-        # Customer
-        customer = self._group("Customer", form)
-        self.org_edit = self._line(Field.CUSTOMER_ORG, "Customer's organization name")
-        self._add(customer, "Customer &organization", Field.CUSTOMER_ORG, self.org_edit)
-        self.account_edit = self._line(Field.AWS_ACCOUNT_ID, "12 digits, e.g. 012345678901")
-        self.account_edit.setMaxLength(ACCOUNT_MAX_LENGTH)
-        self._add(customer, "&AWS account ID", Field.AWS_ACCOUNT_ID, self.account_edit)
-        site_row = QWidget()
-        site_layout = QHBoxLayout(site_row)
-        site_layout.setContentsMargins(0, 0, 0, 0)
-        self.site_edit = self._line(Field.SITE_NAME, "e.g. acme")
-        self.site_edit.setMaxLength(SITE_MAX_LENGTH)
-        site_layout.addWidget(self.site_edit, 1)
-        site_layout.addWidget(QLabel(".atlassian.net"))
-        self._add(customer, "Cloud &site name", Field.SITE_NAME, site_row, buddy=self.site_edit)
+        self.org_edit = self.lines[Field.CUSTOMER_ORG]
+        self.account_edit = self.lines[Field.AWS_ACCOUNT_ID]
+        self.site_edit = self.lines[Field.SITE_NAME]
+        self.users_edit = self.lines[Field.DESIRED_USERS]
+        self.name_edit = self.lines[Field.REQUESTER_NAME]
+        self.email_edit = self.lines[Field.REQUESTER_EMAIL]
+        self.admin_check = self.checks[Field.REQUESTER_IS_ORG_ADMIN]
+        self.notes_edit = self.texts[Field.NOTES]
 
-        # Plan
-        plan = self._group("Plan", form)
-        users_row = QWidget()
-        users_layout = QHBoxLayout(users_row)
-        users_layout.setContentsMargins(0, 0, 0, 0)
-        self.users_edit = self._line(Field.DESIRED_USERS, "e.g. 1500")
-        self.users_edit.setMaxLength(USERS_MAX_LENGTH)
-        users_layout.addWidget(self.users_edit, 1)
-        self.tier_label = QLabel()
-        self.tier_label.setObjectName("tierLabel")
-        self.tier_label.setWordWrap(True)
-        users_layout.addWidget(self.tier_label, 1)
-        self._add(
-            plan, "Desired number of &users", Field.DESIRED_USERS, users_row, buddy=self.users_edit
-        )
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        self.first_field: QWidget = chain[0]
 
+    def _add_field(self, layout: QFormLayout, spec: FieldSpec) -> list[QWidget]:
+        """The field's row in the form; returns its widgets in tab order."""
+        if spec.kind is InputKind.LINE:
+            edit = self._line(spec)
+            self.lines[spec.field] = edit
+            if spec.field is not Field.DESIRED_USERS and not spec.suffix:
+                self._add(layout, spec.caption, spec.field, edit)
+                return [edit]
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.addWidget(edit, 1)
+            if spec.suffix:
+                row_layout.addWidget(QLabel(spec.suffix))
+            if spec.field is Field.DESIRED_USERS:  # the tier the number falls in
+                self.tier_label = QLabel()
+                self.tier_label.setObjectName("tierLabel")
+                self.tier_label.setWordWrap(True)
+                row_layout.addWidget(self.tier_label, 1)
+            self._add(layout, spec.caption, spec.field, row, buddy=edit)
+            return [edit]
+        if spec.kind is InputKind.MULTILINE:
+            text = QPlainTextEdit()
+            text.setObjectName(f"field_{spec.name}")
+            text.setPlaceholderText(spec.placeholder)
+            text.setAccessibleName(spec.label)
+            text.setTabChangesFocus(True)
+            text.setMinimumHeight(80)
+            text.textChanged.connect(lambda f=spec.field: self._edited(f))
+            self.texts[spec.field] = text
+            self._add(layout, spec.caption, spec.field, text)
+            return [text]
+        if spec.kind is InputKind.CHECK:
+            check = QCheckBox(spec.placeholder)
+            check.setObjectName(f"field_{spec.name}")
+            check.toggled.connect(lambda _checked, f=spec.field: self._edited(f))
+            self.checks[spec.field] = check
+            self._add(layout, spec.caption, spec.field, check)
+            return [check]
+        if spec.field is Field.LOCATION:
+            return self._add_location(layout, spec)
+        if spec.field is Field.PRODUCTS:
+            return self._add_products(layout, spec)
+        raise ValueError(f"The editor has no widget for {spec.field} ({spec.kind})")
+
+    def _add_location(self, layout: QFormLayout, spec: FieldSpec) -> list[QWidget]:
         location_box = QWidget()
+        location_box.setObjectName(f"field_{spec.name}")
         location_layout = QVBoxLayout(location_box)
         location_layout.setContentsMargins(0, 0, 0, 0)
         self.location_group = QButtonGroup(self)
@@ -384,14 +419,17 @@ class RequestEditor(QWidget):
         self.pinned_label.hide()
         location_layout.addWidget(self.pinned_label)
         self._add(
-            plan,
-            "Data residency &location",
-            Field.LOCATION,
+            layout,
+            spec.caption,
+            spec.field,
             location_box,
             buddy=self.location_buttons[Location.EU],
         )
+        return list(self.location_buttons.values())
 
+    def _add_products(self, layout: QFormLayout, spec: FieldSpec) -> list[QWidget]:
         products_box = QWidget()
+        products_box.setObjectName(f"field_{spec.name}")
         products_layout = QVBoxLayout(products_box)
         products_layout.setContentsMargins(0, 0, 0, 0)
         self.product_checks: dict[Product, QCheckBox] = {}
@@ -403,49 +441,13 @@ class RequestEditor(QWidget):
             self.product_checks[product] = check
             products_layout.addWidget(check)
         self._add(
-            plan,
-            "&Products",
-            Field.PRODUCTS,
+            layout,
+            spec.caption,
+            spec.field,
             products_box,
             buddy=self.product_checks[Product.JIRA_SOFTWARE],
         )
-
-        # Requester
-        requester = self._group("Requester (an org admin of the customer)", form)
-        self.name_edit = self._line(Field.REQUESTER_NAME, "Full name")
-        self._add(requester, "&Name", Field.REQUESTER_NAME, self.name_edit)
-        self.email_edit = self._line(Field.REQUESTER_EMAIL, "name@customer.com")
-        self._add(requester, "&Email", Field.REQUESTER_EMAIL, self.email_edit)
-        self.admin_check = QCheckBox("Confirmed: an org admin of the customer's organization")
-        self.admin_check.setObjectName("field_requester_is_org_admin")
-        self.admin_check.toggled.connect(self._admin_toggled)
-        self._add(requester, "Org admin", Field.REQUESTER_IS_ORG_ADMIN, self.admin_check)
-
-        notes_group = self._group("Notes", form)
-        self.notes_edit = QPlainTextEdit()
-        self.notes_edit.setObjectName("field_notes")
-        self.notes_edit.setPlaceholderText("Anything the provisioning team should know")
-        self.notes_edit.setTabChangesFocus(True)
-        self.notes_edit.setMinimumHeight(80)
-        self.notes_edit.textChanged.connect(lambda: self._edited(Field.NOTES))
-        self._add(notes_group, "No&tes", Field.NOTES, self.notes_edit)
-        form.addStretch(1)
-
-        chain: list[QWidget] = [
-            self.org_edit,
-            self.account_edit,
-            self.site_edit,
-            self.users_edit,
-            *self.location_buttons.values(),
-            *self.product_checks.values(),
-            self.name_edit,
-            self.email_edit,
-            self.admin_check,
-            self.notes_edit,
-        ]
-        for first, second in itertools.pairwise(chain):
-            QWidget.setTabOrder(first, second)
-        self.first_field: QWidget = self.org_edit
+        return list(self.product_checks.values())
 
     def _group(self, title: str, parent_layout: QVBoxLayout) -> QFormLayout:
         group = QGroupBox(title)
@@ -456,13 +458,16 @@ class RequestEditor(QWidget):
         layout.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         return layout
 
-    def _line(self, field: Field, placeholder: str) -> QLineEdit:
+    def _line(self, spec: FieldSpec) -> QLineEdit:
         edit = QLineEdit()
-        edit.setObjectName(f"field_{field.value}")
-        edit.setPlaceholderText(placeholder)
-        edit.setAccessibleName(field.label)
-        edit.textEdited.connect(lambda _text, f=field: self._edited(f))
-        edit.editingFinished.connect(self._tidy_field)
+        edit.setObjectName(f"field_{spec.name}")
+        edit.setPlaceholderText(spec.placeholder)
+        edit.setAccessibleName(spec.label)
+        if spec.max_length is not None:
+            edit.setMaxLength(spec.max_length)
+        edit.textEdited.connect(lambda _text, f=spec.field: self._edited(f))
+        if spec.tidy:
+            edit.editingFinished.connect(self._tidy_field)
         return edit
 
     def _add(
@@ -521,6 +526,7 @@ class RequestEditor(QWidget):
         location = next(
             (loc for loc, button in self.location_buttons.items() if button.isChecked()), None
         )
+        values: dict[str, Any] = {f.value: check.isChecked() for f, check in self.checks.items()}
         texts = self._texts()
         if self._stored is not None:
             # Qt's editors change some text as they show it (a leading U+FEFF goes, line
@@ -530,24 +536,19 @@ class RequestEditor(QWidget):
                 name: getattr(stored, name) if text == self._as_shown.get(name) else text
                 for name, text in texts.items()
             }
+        values.update(texts)
         return RequestDraft(
             uid=self._stored.draft.uid if self._stored else new_uid(),
             location=location,
             products=frozenset(p for p, check in self.product_checks.items() if check.isChecked()),
-            requester_is_org_admin=self.admin_check.isChecked(),
-            **texts,
+            **values,
         )
 
     def _texts(self) -> dict[str, str]:
         """The text fields as the widgets hold them, by RequestDraft attribute."""
         return {
-            "aws_account_id": self.account_edit.text(),
-            "site_name": self.site_edit.text(),
-            "desired_users": self.users_edit.text(),
-            "customer_org": self.org_edit.text(),
-            "requester_name": self.name_edit.text(),
-            "requester_email": self.email_edit.text(),
-            "notes": self.notes_edit.toPlainText(),
+            **{field.value: edit.text() for field, edit in self.lines.items()},
+            **{field.value: text.toPlainText() for field, text in self.texts.items()},
         }
 
     # --- loading -----------------------------------------------------------------------
@@ -684,12 +685,11 @@ class RequestEditor(QWidget):
         try:
             # A stored value longer than the usual limit (an imported file) is shown
             # whole: the limit must never cut a value the user did not touch.
-            for edit, value, limit in (
-                (self.account_edit, draft.aws_account_id, ACCOUNT_MAX_LENGTH),
-                (self.site_edit, draft.site_name, SITE_MAX_LENGTH),
-                (self.users_edit, draft.desired_users, USERS_MAX_LENGTH),
-            ):
-                edit.setMaxLength(max(limit, len(value)))
+            for field, edit in self.lines.items():
+                value = getattr(draft, field.value)
+                limit = field.spec.max_length
+                if limit is not None:
+                    edit.setMaxLength(max(limit, len(value)))
                 edit.setText(value)
             self.location_group.setExclusive(False)
             for location, button in self.location_buttons.items():
@@ -697,11 +697,10 @@ class RequestEditor(QWidget):
             self.location_group.setExclusive(True)
             for product, check in self.product_checks.items():
                 check.setChecked(product in draft.products)
-            self.org_edit.setText(draft.customer_org)
-            self.name_edit.setText(draft.requester_name)
-            self.email_edit.setText(draft.requester_email)
-            self.admin_check.setChecked(draft.requester_is_org_admin)
-            self.notes_edit.setPlainText(draft.notes)
+            for field, flag in self.checks.items():
+                flag.setChecked(getattr(draft, field.value))
+            for field, text in self.texts.items():
+                text.setPlainText(getattr(draft, field.value))
             self._as_shown = self._texts()
         finally:
             self._loading = False
@@ -794,10 +793,6 @@ class RequestEditor(QWidget):
     def _products_toggled(self, _checked: bool) -> None:
         self._edited(Field.PRODUCTS)
 
-    @Slot(bool)
-    def _admin_toggled(self, _checked: bool) -> None:
-        self._edited(Field.REQUESTER_IS_ORG_ADMIN)
-
     @Slot()
     def _tidy_field(self) -> None:
         """On Return or leaving a field, show it in canonical form (1234-5678-9012 → 123456789012)."""
@@ -807,13 +802,11 @@ class RequestEditor(QWidget):
             return
         current = self.draft()
         tidy = normalised(current)
-        for edit, before, after in (
-            (self.account_edit, current.aws_account_id, tidy.aws_account_id),
-            (self.site_edit, current.site_name, tidy.site_name),
-            (self.users_edit, current.desired_users, tidy.desired_users),
-        ):
-            if before != after:
-                edit.setText(after)
+        for field, edit in self.lines.items():
+            if field.spec.tidy:
+                before, after = getattr(current, field.value), getattr(tidy, field.value)
+                if before != after:
+                    edit.setText(after)
 
     def show_all_problems(self) -> None:
         self._show_all = True

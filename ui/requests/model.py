@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -18,6 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from byok_desktop.request import RequestStatus
+from byok_desktop.request_fields import LISTED, Field
 from byok_desktop.request_records import RequestListRow, SortKey
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import describe_products
@@ -37,16 +39,15 @@ class Role(IntEnum):
     STATUS = Qt.ItemDataRole.UserRole + 2
 
 
+# Status first, then the fields the declarations list (byok_desktop.request_fields), then
+# the time of the last change.
 COLUMNS: tuple[tuple[str, SortKey], ...] = (
     ("Status", SortKey.STATUS),
-    ("Site", SortKey.SITE),
-    ("AWS account", SortKey.ACCOUNT),
-    ("Customer", SortKey.CUSTOMER),
-    ("Products", SortKey.PRODUCTS),
-    ("Location", SortKey.LOCATION),
-    ("Users", SortKey.USERS),
+    *((spec.column.header, SortKey(spec.column.sort)) for spec in LISTED if spec.column),
     ("Updated", SortKey.UPDATED),
 )
+# The field shown in each column (None: Status and Updated).
+COLUMN_FIELDS: tuple[Field | None, ...] = (None, *(spec.field for spec in LISTED), None)
 
 _STATUS_COLOURS = {
     RequestStatus.DRAFT: QColor("#a54800"),
@@ -59,6 +60,21 @@ STATUS_ICONS = {
     RequestStatus.READY: "status-ready",
     RequestStatus.SUBMITTED: "status-submitted",
     RequestStatus.PROVISIONED: "status-provisioned",
+}
+
+
+def _users_text(row: RequestListRow) -> str:
+    if row.tier_name:
+        users = f"{int(row.desired_users):,}" if row.desired_users.isdigit() else ""
+        return f"{users} ({row.tier_name})"
+    return row.desired_users
+
+
+# Fields not shown as they are stored (the others show their text).
+_SHOWN: dict[Field, Callable[[RequestListRow], str]] = {
+    Field.PRODUCTS: lambda row: describe_products(row.products),
+    Field.LOCATION: lambda row: row.location.display_name if row.location else "",
+    Field.DESIRED_USERS: _users_text,
 }
 
 
@@ -293,7 +309,7 @@ class RequestsModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return _STATUS_COLOURS[row.status]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == 5 and row.location is not None:
+            if COLUMN_FIELDS[column] is Field.LOCATION and row.location is not None:
                 return row.location.regions_label()
             if column == 0:
                 return status_text(row)
@@ -303,24 +319,13 @@ class RequestsModel(QAbstractTableModel):
     def _display(row: RequestListRow, column: int) -> str:
         if column == 0:
             return status_text(row)
-        if column == 1:
-            return row.site_name
-        if column == 2:
-            return row.aws_account_id
-        if column == 3:
-            return row.customer_org
-        if column == 4:
-            return describe_products(row.products)
-        if column == 5:
-            return row.location.display_name if row.location else ""
-        if column == 6:
-            if row.tier_name:
-                users = f"{int(row.desired_users):,}" if row.desired_users.isdigit() else ""
-                return f"{users} ({row.tier_name})"
-            return row.desired_users
-        if column == 7:
+        if column == len(COLUMNS) - 1:
             return row.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        return ""
+        field = COLUMN_FIELDS[column] if 0 <= column < len(COLUMNS) else None
+        if field is None:
+            return ""
+        shown = _SHOWN.get(field)
+        return shown(row) if shown is not None else str(getattr(row, field.value))
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
