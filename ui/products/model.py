@@ -30,6 +30,8 @@ from ui.resources import icon
 
 CHUNK = 200
 FIRST_PAGE = 500  # rows of a new filter read at once; the rest on the next turn
+# Rows read together with the IDs: more than a maximised window shows at once.
+PREFETCH_ROWS = 120
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -364,28 +366,41 @@ class ProductsModel(QAbstractTableModel):
         generation = self._generation
         view, wanted, sort, descending = self._view, self._filter, self._sort, self._descending
         limit = FIRST_PAGE + 1 if first_page else None
+
+        def read() -> tuple[list[int], dict[int, ProductRecord]]:
+            # The rows a window shows first come with the IDs: one trip to the database
+            # worker, and the paint never waits behind the rest of the list.
+            ids = view.list_ids(wanted, sort, descending, limit)
+            return ids, view.rows(ids[:PREFETCH_ROWS])
+
         self._ops.run(
-            lambda: view.list_ids(wanted, sort, descending, limit),
-            lambda ids: self._listed(generation, ids, first_page),
+            read,
+            lambda found: self._listed(generation, found[0], first_page, found[1]),
             on=Executor.DATABASE,
             what="list products",
             owner=self,
             key=self._list_key,
         )
 
-    def _listed(self, generation: int, ids: list[int], first_page: bool) -> None:
+    def _listed(
+        self,
+        generation: int,
+        ids: list[int],
+        first_page: bool,
+        rows: dict[int, ProductRecord],
+    ) -> None:
         if generation != self._generation:
             return
         if not first_page or len(ids) <= FIRST_PAGE:  # that is all of it
             self._loading = False
-            self._apply(ids)
+            self._apply(ids, rows)
             self.completed.emit()
             return
         page = ids[:FIRST_PAGE]
         if page != self._ids[:FIRST_PAGE]:
             # Another list: show its first page now. (The same first page: the rows on
             # screen are right already; the rest sees whether anything else changed.)
-            self._apply(page)
+            self._apply(page, rows)
         else:
             self.refreshed.emit()  # re-read: the rows shown are this list's first page
         self._generation += 1
@@ -414,8 +429,10 @@ class ProductsModel(QAbstractTableModel):
             self._apply(ids)
         self.completed.emit()
 
-    def _apply(self, ids: list[int]) -> None:
+    def _apply(self, ids: list[int], rows: dict[int, ProductRecord] | None = None) -> None:
         self._clear_cache()
+        if rows:
+            self._cache.update(rows)  # read right after the IDs, in the same operation
         if len(ids) == len(self._ids) and set(ids) == set(self._ids):
             if ids != self._ids:
                 self.layoutAboutToBeChanged.emit()
