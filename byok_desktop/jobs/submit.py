@@ -6,6 +6,7 @@ from __future__ import annotations
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
+from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.request import RequestStatus
@@ -20,9 +21,14 @@ class CannotSubmit(ValueError):
 
 
 def submit_request(
-    request_id: int, requests: RequestStore, jobs: JobStore, credentials: CredentialService
+    request_id: int,
+    requests: RequestStore,
+    jobs: JobStore,
+    credentials: CredentialService,
+    owner: str | None = None,
 ) -> list[Job]:
-    """One job per product family of the request (the Jira family shares one key)."""
+    """One job per product family of the request (the Jira family shares one key).
+    ``owner``: the process whose workers will run the jobs (default: this one)."""
     stored = requests.get(request_id)
     draft = stored.draft
     if stored.status.locked:
@@ -84,6 +90,7 @@ def submit_request(
             location=draft.location.value,
             account_id=draft.aws_account_id,
             steps_total=len(PROVISIONING_STEPS),
+            owner=this_owner() if owner is None else owner,
         )
         for family in sorted(draft.families, key=lambda f: f.value)
     ]
