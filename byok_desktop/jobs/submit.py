@@ -10,7 +10,7 @@ from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.request import RequestStatus
-from byok_desktop.request_records import RequestLocked, VersionConflict
+from byok_desktop.request_records import RequestLocked, SubmittedElsewhere, VersionConflict
 from byok_desktop.store.jobs import JobStore, new_job_row
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
@@ -96,6 +96,10 @@ def submit_request(
     ]
     try:
         ids = requests.submit(request_id, stored.version, rows)
+    except SubmittedElsewhere as exc:
+        raise CannotSubmit(str(exc)) from exc
     except (VersionConflict, RequestLocked) as exc:
+        if requests.get(request_id).status.locked:  # submitted by another process meanwhile
+            raise CannotSubmit(str(SubmittedElsewhere(request_id))) from exc
         raise CannotSubmit(f"{exc} Nothing was submitted.") from exc
     return [jobs.get(job_id) for job_id in ids]
