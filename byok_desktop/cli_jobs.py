@@ -63,11 +63,10 @@ def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) 
 
 
 def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+    from byok_desktop.jobs.owner import owner_alive, this_owner
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
     from byok_desktop.request import RequestStatus
     from byok_desktop.request_records import SortKey
-
-    from byok_desktop.jobs.owner import owner_alive, this_owner
 
     requests = context.database.requests
     # Jobs a crashed app left Queued or Running become Interrupted, so that a refusal

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -477,7 +478,7 @@ class RequestStore:
                 )
                 .execution_options(synchronize_session=False)
             )
-            if locked.rowcount != 1:
+            if cast(CursorResult[Any], locked).rowcount != 1:
                 raise SubmittedElsewhere(request_id)
             session.refresh(row)
             draft = _draft_of(row)
