@@ -63,11 +63,15 @@ def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) 
 
 
 def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+    from byok_desktop.jobs.owner import owner_alive, this_owner
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
     from byok_desktop.request import RequestStatus
     from byok_desktop.request_records import SortKey
 
     requests = context.database.requests
+    # Jobs a crashed app left Queued or Running become Interrupted, so that a refusal
+    # below ("already has job(s) …") points at jobs that `resume` will take.
+    context.database.jobs.mark_interrupted(owner_alive)
     if args.all_ready:
         rows = requests.rows(requests.list_ids(sort=SortKey.SITE, descending=False))
         ids = [rid for rid, row in rows.items() if row.status is RequestStatus.READY]
@@ -81,7 +85,13 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
     for request_id in ids:
         try:
             created.extend(
-                submit_request(request_id, requests, context.database.jobs, context.credentials)
+                submit_request(
+                    request_id,
+                    requests,
+                    context.database.jobs,
+                    context.credentials,
+                    this_owner("cli"),
+                )
             )
         except (CannotSubmit, LookupError) as exc:
             print(f"#{request_id}: not submitted: {exc}", file=out)
@@ -159,8 +169,10 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
     from byok_desktop.jobs.scheduler import JobScheduler
 
     printed: set[tuple[int, str]] = set()
+    claimed: set[int] = set()
 
     def progress(job: Job) -> None:
+        claimed.add(job.id)
         where = f"job #{job.id} {job.kind} {job.site_key}/{job.family}"
         if job.status is JobStatus.RUNNING and job.current_step:
             if (job.id, job.current_step) in printed:
@@ -182,4 +194,16 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
     finally:
         scheduler.shutdown()
     jobs = context.database.jobs
-    return all(jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs_to_run)
+    for job in jobs_to_run:
+        if job.id not in claimed:  # another process or workstation claimed it first
+            now = jobs.get(job.id)
+            by = f" ({now.owner})" if now.owner else ""
+            print(
+                f"job #{job.id} {job.kind} {job.site_key}/{job.family}: another process or "
+                f"workstation{by} took it first and it is {now.status.display_name} there; "
+                "it was not run twice.",
+                file=out,
+            )
+    return all(j.id in claimed for j in jobs_to_run) and all(
+        jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs_to_run
+    )

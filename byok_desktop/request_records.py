@@ -46,6 +46,20 @@ class RequestLocked(RuntimeError):
         self.status = status
 
 
+class SubmittedElsewhere(RequestLocked):
+    """Another process or workstation submitted the request (or claimed its products on
+    the site) in the same moment: this submission wrote nothing."""
+
+    def __init__(self, request_id: int) -> None:
+        RuntimeError.__init__(
+            self,
+            f"Request #{request_id} was submitted by another workstation at the same time; "
+            "nothing was run twice.",
+        )
+        self.request_id = request_id
+        self.status = RequestStatus.SUBMITTED
+
+
 class CannotWithdraw(RuntimeError):
     pass
 

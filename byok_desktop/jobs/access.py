@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
+from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import RESTORE, REVOKE, STEPS
 from byok_desktop.product_records import ProductRecord
 from byok_desktop.product_status import ProductStatus
@@ -73,6 +74,7 @@ def _create(
         location=products[0].location.value,
         account_id=account,
         steps_total=len(STEPS[kind]),
+        owner=this_owner(),
     )
 
 

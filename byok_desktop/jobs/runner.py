@@ -151,11 +151,7 @@ class JobRunner:
             poll_interval_s=settings.poll_interval_s,
             cancelled=lambda: self.jobs.cancel_requested(job.id),
         )
-        if job.kind == PROVISION:
-            ctx.may_have_untracked_key = self.products.may_have_untracked_key(
-                job.site_key, job.family
-            )
-        else:
+        if job.kind != PROVISION:
             keys = self.products.family_keys(job.site_key, job.family)
             if not keys:
                 raise AwsProblem(

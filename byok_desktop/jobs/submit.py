@@ -6,10 +6,11 @@ from __future__ import annotations
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
+from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
 from byok_desktop.request import RequestStatus
-from byok_desktop.request_records import RequestLocked, VersionConflict
+from byok_desktop.request_records import RequestLocked, SubmittedElsewhere, VersionConflict
 from byok_desktop.store.jobs import JobStore, new_job_row
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
@@ -20,9 +21,14 @@ class CannotSubmit(ValueError):
 
 
 def submit_request(
-    request_id: int, requests: RequestStore, jobs: JobStore, credentials: CredentialService
+    request_id: int,
+    requests: RequestStore,
+    jobs: JobStore,
+    credentials: CredentialService,
+    owner: str | None = None,
 ) -> list[Job]:
-    """One job per product family of the request (the Jira family shares one key)."""
+    """One job per product family of the request (the Jira family shares one key).
+    ``owner``: the process whose workers will run the jobs (default: this one)."""
     stored = requests.get(request_id)
     draft = stored.draft
     if stored.status.locked:
@@ -84,11 +90,16 @@ def submit_request(
             location=draft.location.value,
             account_id=draft.aws_account_id,
             steps_total=len(PROVISIONING_STEPS),
+            owner=this_owner() if owner is None else owner,
         )
         for family in sorted(draft.families, key=lambda f: f.value)
     ]
     try:
         ids = requests.submit(request_id, stored.version, rows)
+    except SubmittedElsewhere as exc:
+        raise CannotSubmit(str(exc)) from exc
     except (VersionConflict, RequestLocked) as exc:
+        if requests.get(request_id).status.locked:  # submitted by another process meanwhile
+            raise CannotSubmit(str(SubmittedElsewhere(request_id))) from exc
         raise CannotSubmit(f"{exc} Nothing was submitted.") from exc
     return [jobs.get(job_id) for job_id in ids]

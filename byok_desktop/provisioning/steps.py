@@ -57,9 +57,6 @@ class StepContext:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     restore_until: datetime | None = None  # restore jobs: the end of the restore window
-    # False when the journal shows no earlier attempt that could have left a key without
-    # its alias: then the region's keys need not be scanned one by one for tags.
-    may_have_untracked_key: bool = True
 
     @property
     def primary_region(self) -> str:
@@ -181,18 +178,79 @@ def _is_ours(kms: Any, key_id: str, target: KeyTarget) -> bool:
     return tags.get(TAG_SITE) == target.site and tags.get(TAG_FAMILY) == target.family.value
 
 
-def _find_tagged_key(kms: Any, target: KeyTarget) -> str | None:
-    """A key created earlier whose alias was never made (interrupted between the two)."""
+# Keys a rival run made and lost are scheduled for deletion with AWS's shortest window.
+DISCARD_WINDOW_DAYS = 7
+_GONE = ("PendingDeletion", "PendingReplicaDeletion")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    key_id: str
+    created: datetime | float | str
+
+    def order(self) -> tuple[str, str]:
+        created = self.created
+        text = created.isoformat() if isinstance(created, datetime) else f"{created:0>20}"
+        return (text, self.key_id)
+
+
+def _tagged_keys(kms: Any, target: KeyTarget) -> list[_Candidate]:
+    """The keys the app made for ``target`` in this region, whatever the journal says.
+
+    Cheap whatever the account holds: ListKeys gives IDs only, and a multi-Region key's ID
+    starts ``mrk-``, so single-Region keys cost nothing; DescribeKey is asked only of
+    multi-Region keys, and ListResourceTags only of customer-managed, live ones whose
+    description is the one this app gives a key (``KeyTarget.description``)."""
+    wanted = target.description
+    found: list[_Candidate] = []
     paginator = kms.get_paginator("list_keys")
     for page in paginator.paginate():
         for entry in page.get("Keys", []):
             key_id = str(entry["KeyId"])
-            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-            if meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
+            if not key_id.startswith("mrk-"):
                 continue
-            if _is_ours(kms, key_id, target):
-                return key_id
-    return None
+            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+            if meta.get("KeyState") in _GONE or meta.get("KeyManager", "CUSTOMER") != "CUSTOMER":
+                continue
+            if meta.get("Description") != wanted or not _is_ours(kms, key_id, target):
+                continue
+            found.append(_Candidate(key_id, meta.get("CreationDate", "")))
+    return found
+
+
+def _winner(candidates: list[_Candidate], alias_target: str | None) -> str:
+    """The one key every run agrees on: the alias's key if it is one of them (someone
+    already finished), else the one created first (ties: the smaller ID)."""
+    ids = {c.key_id for c in candidates}
+    if alias_target in ids:
+        assert alias_target is not None
+        return alias_target
+    return min(candidates, key=_Candidate.order).key_id
+
+
+def _discard_rivals(kms: Any, keep: str, candidates: list[_Candidate], where: str) -> list[str]:
+    """Schedule every candidate but ``keep`` for deletion (7 days); their IDs."""
+    discarded = []
+    for candidate in candidates:
+        if candidate.key_id == keep:
+            continue
+        _call(
+            "kms:ScheduleKeyDeletion",
+            f"{candidate.key_id} ({where})",
+            kms.schedule_key_deletion,
+            KeyId=candidate.key_id,
+            PendingWindowInDays=DISCARD_WINDOW_DAYS,
+        )
+        log.warning(
+            "Key %s duplicates %s for %s (made by a concurrent run); scheduled for deletion "
+            "in %d days",
+            candidate.key_id,
+            keep,
+            where,
+            DISCARD_WINDOW_DAYS,
+        )
+        discarded.append(candidate.key_id)
+    return discarded
 
 
 def _ensure_alias(kms: Any, alias: str, key_id: str, region: str) -> None:
@@ -215,10 +273,17 @@ def _ensure_alias(kms: Any, alias: str, key_id: str, region: str) -> None:
 
 
 def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
+    """Adopt before create, always: the alias, then the app's tags on the region's keys,
+    whatever the local journal says (another workstation with its own database, or a
+    data folder deleted since, may have made the key). After a CreateKey the tags are
+    read again: when two runs raced, each sees the other's key and both keep the same
+    one (:func:`_winner`); the loser's key is scheduled for deletion (7 days) and named
+    in the journal as ``discarded_keys``."""
     kms = ctx.kms(ctx.primary_region)
     alias = ctx.target.alias
     policy = json.dumps(key_policy(ctx.account_id, ctx.resources["role_arn"]))
     where = f"{alias} in {ctx.primary_region}"
+    discarded: list[str] = []
     try:
         key_id = _alias_target(kms, alias)
         if key_id is not None and not _is_ours(kms, key_id, ctx.target):
@@ -230,8 +295,11 @@ def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
                 "kms:CreateAlias",
                 alias,
             )
-        if key_id is None and ctx.may_have_untracked_key:
-            key_id = _find_tagged_key(kms, ctx.target)
+        if key_id is None:
+            candidates = _tagged_keys(kms, ctx.target)
+            if candidates:
+                key_id = _winner(candidates, None)
+                discarded = _discard_rivals(kms, key_id, candidates, where)
     except AwsProblem:
         raise
     except Exception as exc:
@@ -256,12 +324,30 @@ def ensure_primary_key(ctx: StepContext) -> dict[str, str]:
         )["KeyMetadata"]
         key_id = str(meta["KeyId"])
         log.info("Created key %s in %s", key_id, ctx.primary_region)
+        # Another workstation may have made one in the same moment: look again.
+        try:
+            candidates = _tagged_keys(kms, ctx.target)
+            if key_id not in {c.key_id for c in candidates}:  # not listed yet
+                candidates.append(_Candidate(key_id, meta.get("CreationDate", "")))
+            winner = _winner(candidates, _alias_target(kms, alias))
+        except AwsProblem:
+            raise
+        except Exception as exc:
+            raise classify(exc, "kms:ListKeys", where) from exc
+        discarded = _discard_rivals(kms, winner, candidates, where)
+        if winner != key_id:
+            log.warning("Another run made %s's key first (%s): adopted it", alias, winner)
+            key_id = winner
+            _put_key_policy(ctx, kms, key_id, policy, where)
     else:
         _put_key_policy(ctx, kms, key_id, policy, where)
         _call("kms:TagResource", where, kms.tag_resource, KeyId=key_id, Tags=ctx.target.kms_tags())
     _ensure_alias(kms, alias, key_id, ctx.primary_region)
     arn = _call("kms:DescribeKey", where, kms.describe_key, KeyId=key_id)["KeyMetadata"]["Arn"]
-    return {"key_id": key_id, f"key_arn:{ctx.primary_region}": str(arn)}
+    established = {"key_id": key_id, f"key_arn:{ctx.primary_region}": str(arn)}
+    if discarded:
+        established["discarded_keys"] = ",".join(discarded)
+    return established
 
 
 def _put_key_policy(ctx: StepContext, kms: Any, key_id: str, policy: str, where: str) -> None:

@@ -164,8 +164,11 @@ def new_job_row(
     location: str,
     account_id: str,
     steps_total: int,
+    owner: str = "",
 ) -> JobRow:
-    """A Queued job, for callers that add it in their own transaction."""
+    """A Queued job, for callers that add it in their own transaction. ``owner`` is the
+    process that submits it (and will hand it to its workers): when that process is gone
+    and the job is still Queued, nobody will run it, so start-up marks it Interrupted."""
     return JobRow(
         kind=kind,
         request_id=request_id,
@@ -179,7 +182,7 @@ def new_job_row(
         steps_done=0,
         current_step="",
         cancel_requested=False,
-        owner="",
+        owner=owner,
         error_fault="",
         error_message="",
         created_at=datetime.now(UTC),
@@ -351,17 +354,23 @@ class JobStore:
 
     def mark_interrupted(self, owner_alive: Callable[[str], bool] | None = None) -> list[int]:
         """At start-up: jobs left Running by a closed or crashed app become Interrupted,
-        and their half-done steps are closed in the journal. ``owner_alive`` says whether
-        a job's owner (another app instance) still runs; its jobs are left alone."""
+        and their half-done steps are closed in the journal; so do jobs left Queued by
+        one (its workers died with it, nobody else will pick them up). ``owner_alive``
+        says whether a job's owner (another app instance; for a Queued job, the process
+        that submitted it) still runs; its jobs are left alone."""
+        waiting = (JobStatus.RUNNING.value, JobStatus.QUEUED.value)
         with self._sessions.begin() as session:
-            query = select(JobRow).where(JobRow.status == JobStatus.RUNNING.value)
+            query = select(JobRow).where(JobRow.status.in_(waiting)).order_by(JobRow.id)
             ids = []
             families: list[FamilyKey] = []
             for row in session.scalars(query):
                 if owner_alive is not None and owner_alive(row.owner):
                     continue
+                if row.status == JobStatus.QUEUED.value:
+                    row.error_message = "The app closed before this job started; resume it."
+                else:
+                    row.error_message = "The app closed while this job ran; resume it."
                 row.status = JobStatus.INTERRUPTED.value
-                row.error_message = "The app closed while this job ran; resume it."
                 on_job_interrupted(session, row.site_key, row.family, row.kind)
                 ids.append(row.id)
                 families.append((row.site_key, row.family))

@@ -167,29 +167,6 @@ class ProductStore:
             row = session.scalar(_access_query(site_key, family))
             return _access(row)
 
-    def may_have_untracked_key(self, site_key: str, family: str) -> bool:
-        """Whether an earlier attempt may have left a key without its alias: a journaled
-        primary-key step that did not succeed (it ran CreateKey, perhaps), or keys recorded
-        for the family. Only then is a region's key list scanned for tags, which costs two
-        calls per key in the account."""
-        with self._sessions() as session:
-            attempts = session.scalar(
-                select(func.count(JobStepRow.id))
-                .join(JobRow, JobRow.id == JobStepRow.job_id)
-                .where(
-                    JobRow.site_key == site_key,
-                    JobRow.family == family,
-                    JobStepRow.step == "primary_key",
-                    JobStepRow.status != "succeeded",
-                )
-            )
-            recorded = session.scalar(
-                select(func.count(FamilyKeyRow.id)).where(
-                    FamilyKeyRow.site_key == site_key, FamilyKeyRow.family == family
-                )
-            )
-            return bool(attempts) or bool(recorded)
-
     def provisioned_families(self) -> list[tuple[str, str]]:
         """(site, family) of every provisioned product family, for periodic checks."""
         with self._sessions() as session:

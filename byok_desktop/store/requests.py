@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,7 +23,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from byok_desktop.changes import ChangeBus, Changes
@@ -45,6 +48,7 @@ from byok_desktop.request_records import (
     RequestProvisioned,
     SortKey,
     StoredRequest,
+    SubmittedElsewhere,
     VersionConflict,
 )
 from byok_desktop.store.boundary import store_boundary
@@ -67,6 +71,7 @@ from byok_desktop.validation import (
 log = logging.getLogger("byok_desktop.db")
 
 _REQUESTS = cast(Table, RequestRow.__table__)
+_LOCKED_STATUSES = [s.value for s in RequestStatus if s.locked]
 
 
 # The list's columns sort by the field's stored column, but for these.
@@ -433,7 +438,12 @@ class RequestStore:
 
     def submit(self, request_id: int, expected_version: int, jobs: Sequence[JobRow]) -> list[int]:
         """In one transaction: add the request's jobs, record its products as
-        Provisioning (they claim the site from now on) and lock the request."""
+        Provisioning (they claim the site from now on) and lock the request.
+
+        Two processes (or workstations) submitting one request at once: the request is
+        locked first by a guarded UPDATE (its version and an unlocked status), so the
+        second writer waits for the first's commit, then matches no row and is refused
+        with :class:`SubmittedElsewhere` before it writes anything."""
         now = datetime.now(UTC)
         with self._sessions.begin() as session:
             row = session.get(RequestRow, request_id)
@@ -443,6 +453,23 @@ class RequestStore:
                 raise VersionConflict(request_id, expected_version, row.version)
             if RequestStatus(row.status).locked:
                 raise RequestLocked(request_id, RequestStatus(row.status))
+            locked = session.execute(
+                update(RequestRow)
+                .where(
+                    RequestRow.id == request_id,
+                    RequestRow.version == expected_version,
+                    RequestRow.status.notin_(_LOCKED_STATUSES),
+                )
+                .values(
+                    status=RequestStatus.SUBMITTED.value,
+                    version=expected_version + 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if cast(CursorResult[Any], locked).rowcount != 1:
+                raise SubmittedElsewhere(request_id)
+            session.refresh(row)
             draft = _draft_of(row)
             assert draft.location is not None, "only Ready requests are submitted"
             existing = set(
@@ -467,10 +494,11 @@ class RequestStore:
                     )
                 )
             session.add_all(jobs)
-            row.status = RequestStatus.SUBMITTED.value
-            row.version += 1
-            row.updated_at = now
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                # Another request claimed one of these products on the site meanwhile.
+                raise SubmittedElsewhere(request_id) from exc
             ids = [job.id for job in jobs]
             families = [(row.site_key, p.family.value) for p in draft.products]
             self._changes.wrote(

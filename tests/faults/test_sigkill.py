@@ -102,13 +102,19 @@ def site(server: SlowMotoServer, tmp_path: Path) -> Site:
     """A Ready request and a verified AWS CLI profile (no keyring: the subprocess reads
     ~/.aws like the AWS CLI does), on a fresh simulated AWS."""
     server.reset()
+    return make_site(server, tmp_path / "data")
+
+
+def make_site(server: SlowMotoServer, data_dir: Path, **draft: Any) -> Site:
+    """A data folder with a verified profile and a Ready request (``draft``: changes to
+    :func:`ready_draft`), on the server's AWS as it stands."""
     home = Path(os.environ["HOME"])  # the isolated home of tests/conftest.py
     (home / ".aws").mkdir(exist_ok=True)
     (home / ".aws" / "credentials").write_text(
         "[byok-test]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
         "aws_secret_access_key = not-a-real-secret\n"
     )
-    paths = resolve_paths(tmp_path / "data")
+    paths = resolve_paths(data_dir)
     context = open_context(paths, aws_endpoint_url=server.url, keyring_backend=MemoryKeyring())
     try:
         profile = context.credentials.save(
@@ -122,7 +128,9 @@ def site(server: SlowMotoServer, tmp_path: Path) -> Site:
             None,
         )
         context.credentials.verify(profile.uid)
-        request = context.database.requests.create(ready_draft(aws_account_id=ACCOUNT))
+        request = context.database.requests.create(
+            ready_draft(**{"aws_account_id": ACCOUNT, **draft})
+        )
     finally:
         context.close()
     return Site(paths, server.url, request.id)

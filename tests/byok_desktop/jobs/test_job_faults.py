@@ -294,10 +294,15 @@ def test_the_kms_quota_message_names_the_resource(prov: Provisioning) -> None:
     assert f"kms:CreateKey on {ALIAS} in {PRIMARY}" in failed.error_message
 
 
-def test_a_first_run_does_not_scan_every_key_for_tags(prov: Provisioning) -> None:
-    """Only an earlier attempt can have left a key without its alias: a first run goes
-    straight to CreateKey instead of reading the tags of every key in the region."""
+def test_a_first_run_looks_for_the_apps_keys_before_and_after_creating_one(
+    prov: Provisioning,
+) -> None:
+    """Whatever the journal says, AWS is asked for a key the app made (another
+    workstation may have made it), before CreateKey and again after it (a rival made in
+    the same moment). The scan reads tags only of keys that could be the app's: here,
+    the one it made."""
     finished = prov.run()
     assert finished.status is JobStatus.SUCCEEDED
-    assert prov.faults.attempts("kms:ListKeys") == 0
-    assert prov.faults.attempts("kms:ListResourceTags") == 0
+    assert prov.faults.attempts("kms:ListKeys") == 2
+    assert prov.faults.attempts("kms:CreateKey") == 1
+    assert prov.faults.attempts("kms:ListResourceTags") == 1
