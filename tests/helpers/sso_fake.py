@@ -90,7 +90,7 @@ def _unauthorized() -> _Fail:
 class _Handler(BaseHTTPRequestHandler):
     state: FakeIdentityCenter  # set on a subclass per server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _reply(self, status: int, body: dict[str, Any], error_type: str = "") -> None:
@@ -134,10 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._reply(200, answer)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's spelling
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
     # --- sso-oidc ---------------------------------------------------------------

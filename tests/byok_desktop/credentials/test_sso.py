@@ -77,7 +77,8 @@ def test_pending_then_slow_down_then_signed_in(
     code = steps[0]
     assert isinstance(code, CodeReady)
     assert code.user_code.startswith("WXYZ-")
-    assert code.verification_uri in code.message and code.user_code in code.message
+    assert code.verification_uri in code.message
+    assert code.user_code in code.message
     waits = [s for s in steps if isinstance(s, Waiting)]
     assert [(w.seconds, w.slowed_down) for w in waits] == [(1, False), (1, False), (6, True)]
     assert "less often" in waits[-1].message
@@ -85,9 +86,12 @@ def test_pending_then_slow_down_then_signed_in(
     # The token is in the keyring and nowhere else in the app.
     stored = memory.store[(SERVICE, token_username(sign_in.session))]
     token = sign_in.token()
-    assert token is not None and token.access_token in stored and token.refresh_token
+    assert token is not None
+    assert token.access_token in stored
+    assert token.refresh_token
     assert token.refresh_token in stored
-    assert token.access_token not in repr(token) and token.access_token not in str(steps)
+    assert token.access_token not in repr(token)
+    assert token.access_token not in str(steps)
 
 
 @pytest.mark.parametrize(
@@ -155,10 +159,12 @@ def test_a_token_near_expiry_is_refreshed_and_kept_in_the_keyring(
     first = memory.store[(SERVICE, token_username(sign_in.session))]
     fake.state.token_lifetime_s = 3600
     token = sign_in.token()
-    assert token is not None and token.valid(datetime.now(UTC))
+    assert token is not None
+    assert token.valid(datetime.now(UTC))
     assert fake.state.count("token") == 2  # the device grant, then the refresh
     second = memory.store[(SERVICE, token_username(sign_in.session))]
-    assert second != first and token.access_token in second
+    assert second != first
+    assert token.access_token in second
     assert [a.account_id for a in sign_in.accounts()] == ["123456789012", "210987654321"]
 
 
@@ -219,12 +225,15 @@ def test_a_valid_aws_cli_token_is_used_instead_of_asking(
     )
     before = path.read_bytes()
     token = sign_in.token()
-    assert token is not None and token.from_aws_cli and sign_in.uses_aws_cli_token
+    assert token is not None
+    assert token.from_aws_cli
+    assert sign_in.uses_aws_cli_token
     assert [a.name for a in sign_in.accounts()] == ["Acme production", "Acme staging"]
     assert memory.store == {}  # never copied
     assert path.read_bytes() == before  # never written
     sign_in.sign_out()
-    assert path.exists() and "cli-token" in fake.state.access_tokens  # the CLI's to end
+    assert path.exists()
+    assert "cli-token" in fake.state.access_tokens
 
 
 @pytest.mark.parametrize("case", ["other start URL", "expired", "broken"])
@@ -232,7 +241,9 @@ def test_an_unusable_aws_cli_token_is_ignored(
     sign_in: SsoSignIn, fake: FakeIdentityCenterServer, cli_cache: Path, case: str
 ) -> None:
     url = "https://other.awsapps.com/start" if case == "other start URL" else fake.state.start_url
-    expires = datetime.now(UTC) + (timedelta(minutes=1) if case == "expired" else timedelta(hours=1))
+    expires = datetime.now(UTC) + (
+        timedelta(minutes=1) if case == "expired" else timedelta(hours=1)
+    )
     path = write_cli_cache(cli_cache, "acme", url, "cli-token", expires)
     if case == "broken":
         path.write_text("{not json")
