@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
+from byok_desktop.cli_profiles import PROFILE_COMMAND, add_profile_commands, run_profile_command
 from byok_desktop.context import open_context
 from byok_desktop.errors import DatabaseCorrupt, StorageUnavailable
 from byok_desktop.overrides import ContextOverrides
@@ -56,6 +57,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     commands.add_parser("list", help="list requests with their status")
 
     add_job_commands(commands)
+    add_profile_commands(commands)
 
 
 def run(
@@ -128,6 +130,8 @@ def run(
             return EXIT_OK
         if args.command in JOB_COMMANDS:
             return run_job_command(context, args, out)
+        if args.command == PROFILE_COMMAND:
+            return run_profile_command(context, args, out)
         if args.command == "list":
             rows = store.rows(store.list_ids(sort=SortKey.SITE, descending=False))
             for rid in store.list_ids(sort=SortKey.SITE, descending=False):

@@ -475,7 +475,8 @@ class SsoSignIn:
                 "the region.",
             ) from exc
         expires_at = self._now() + timedelta(seconds=int(auth.get("expiresIn") or 600))
-        interval = float(auth.get("interval") or 5)
+        given = auth.get("interval")
+        interval = float(given) if given is not None else 5.0
         yield CodeReady(
             str(auth["userCode"]),
             str(auth["verificationUri"]),

@@ -60,12 +60,24 @@ class FakeIdentityCenter:
     access_tokens: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
     refresh_allowed: bool = True
+    spent_tokens: list[str] = field(default_factory=list)  # refreshed or logged out
     issued_keys: list[str] = field(default_factory=list)  # access key ids handed out
+    issued_secrets: list[str] = field(default_factory=list)  # their secrets and tokens
     credential_lifetime_s: int = 3600
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, *answers: str) -> None:
         self.script.extend(answers)
+
+    def secrets_seen(self) -> list[str]:
+        """Every secret the fake handed out: tokens, client secrets, role credentials."""
+        return [
+            *self.access_tokens,
+            *self.refresh_tokens,
+            *self.spent_tokens,
+            *self.clients.values(),
+            *self.issued_secrets,
+        ]
 
     def count(self, call: str) -> int:
         return sum(1 for c in self.calls if c == call)
@@ -198,6 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not self.state.refresh_allowed or token not in self.state.refresh_tokens:
                 raise _Fail(400, "InvalidGrantException", "invalid_grant", "Invalid refresh token")
             self.state.refresh_tokens.discard(token)
+            self.state.spent_tokens.append(token)
             return self._issue()
         if grant != DEVICE_GRANT:
             raise _Fail(400, "UnsupportedGrantTypeException", "unsupported_grant_type", "grant")
@@ -246,18 +259,22 @@ class _Handler(BaseHTTPRequestHandler):
         if query.get("role_name") not in account.roles:
             raise _Fail(403, "ForbiddenException", "", "No access")
         key = "ASIA" + secrets.token_hex(8).upper()
+        secret = "portalsecret-" + secrets.token_hex(16)
+        token = "portaltoken-" + secrets.token_hex(24)
         self.state.issued_keys.append(key)
+        self.state.issued_secrets.extend([secret, token])
         return {
             "roleCredentials": {
                 "accessKeyId": key,
-                "secretAccessKey": "portalsecret-" + secrets.token_hex(16),
-                "sessionToken": "portaltoken-" + secrets.token_hex(24),
+                "secretAccessKey": secret,
+                "sessionToken": token,
                 "expiration": int((time.time() + self.state.credential_lifetime_s) * 1000),
             }
         }
 
     def _logout(self, body: dict[str, Any], query: dict[str, str], bearer: str) -> dict[str, Any]:
         self.state.access_tokens.discard(bearer)
+        self.state.spent_tokens.append(bearer)
         return {}
 
 
