@@ -118,6 +118,16 @@ class SsoToken:
             and (self.client_expires_at is None or self.client_expires_at > now)
         )
 
+    def without_refresh(self) -> SsoToken:
+        """The same token, no longer renewed (Identity Center refused to)."""
+        return SsoToken(
+            self._access_token,
+            self.expires_at,
+            self.start_url,
+            client_id=self.client_id,
+            from_aws_cli=self.from_aws_cli,
+        )
+
     def to_keyring_text(self) -> str:
         return json.dumps(
             {
@@ -328,15 +338,20 @@ class SsoSignIn:
     # --- the token ------------------------------------------------------------------
 
     def token(self) -> SsoToken | None:
-        """A valid token (renewed when near expiry), or None: sign in first."""
+        """A valid token, or None: sign in first. Within TOKEN_MARGIN of its expiry a
+        token is renewed; one that cannot be renewed is used until it expires."""
         with self._lock:
             now = self._now()
             token = self._token
             if token is None or not token.valid(now):
-                token = self._stored_token()
+                token = self._stored_token() or token
             if token is not None and not token.valid(now) and token.refreshable(now):
-                token = self._refresh(token)
-            if token is None or not token.valid(now):
+                renewed = self._refresh(token)
+                if renewed is None:  # refused: used as it is until it expires
+                    renewed = token.without_refresh()
+                    self._keep(renewed)
+                token = renewed
+            if token is None or not token.valid(now, timedelta(0)):
                 token = self._aws_cli_token(now)
             self._token = token
             return token

@@ -168,12 +168,24 @@ def test_a_token_near_expiry_is_refreshed_and_kept_in_the_keyring(
     assert [a.account_id for a in sign_in.accounts()] == ["123456789012", "210987654321"]
 
 
-def test_a_refused_refresh_means_signing_in_again(
-    sign_in: SsoSignIn, fake: FakeIdentityCenterServer
+def test_a_refused_refresh_means_signing_in_again_once_the_token_expires(
+    fake: FakeIdentityCenterServer, secrets: SecretStore, cli_cache: Path
 ) -> None:
+    now = [1_800_000_000.0]
+    sign_in = SsoSignIn(
+        session_of(fake.state),
+        secrets,
+        endpoint_url=fake.url,
+        aws_cli_cache=cli_cache,
+        clock=lambda: now[0],
+    )
     fake.state.token_lifetime_s = 60
     run_flow(sign_in)
     fake.state.refresh_allowed = False
+    assert sign_in.token() is not None  # still valid for a minute: used as it is
+    assert sign_in.token() is not None
+    assert fake.state.count("token") == 2  # one refused refresh, not one per use
+    now[0] += 61
     assert sign_in.token() is None
     with pytest.raises(SignInFailed) as caught:
         sign_in.accounts()
