@@ -57,8 +57,15 @@ def add_profile_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "(first line; a session token on the second)",
     )
     add.add_argument("name")
-    add.add_argument("--kind", choices=["keys", "cli", "sso"], required=True)
-    add.add_argument("--region", default="us-east-1", help="default region (us-east-1)")
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--kind", choices=["keys", "cli", "sso"])
+    source.add_argument(
+        "--from-aws-config",
+        metavar="PROFILE",
+        help="copy an AWS CLI profile's settings (SSO profiles sign in themselves; others "
+        "are used by name); 'profile aws-config' lists them",
+    )
+    add.add_argument("--region", default="", help="default region (us-east-1)")
     add.add_argument("--account", default="", help="the AWS account it must open")
     add.add_argument("--access-key-id", default="", help="keys: the access key ID")
     add.add_argument(
@@ -190,6 +197,16 @@ def _read_secret(stdin: TextIO) -> AwsSecret:
 
 
 def _add(context: AppContext, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.from_aws_config:
+        listing = list_config_profiles()
+        found = listing.find(args.from_aws_config)
+        if found is None:
+            raise _Refused(
+                f"No profile '{args.from_aws_config}' in the AWS configuration. {listing.summary}"
+            )
+        saved = context.credentials.save(None, found.as_profile_input(args.name, args.region), None)
+        print(f"added '{_plain(saved.name)}' ({saved.kind.value})", file=out)
+        return EXIT_OK
     kind = ProfileKind(args.kind)
     expires: datetime | None = None
     if args.expires:
@@ -214,7 +231,7 @@ def _add(context: AppContext, args: argparse.Namespace, out: TextIO, stdin: Text
         access_key_id=args.access_key_id,
         cli_profile=args.cli_profile,
         expected_account_id=args.account,
-        default_region=args.region,
+        default_region=args.region or "us-east-1",
         session_expires_at=expires,
         sso_session=session,
         sso_account_id=args.sso_account_id,

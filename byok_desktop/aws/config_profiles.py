@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from byok_desktop.credential_profiles import SsoSession
+from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSession
 
 CONFIG_ENV = "AWS_CONFIG_FILE"
 CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS_FILE"
@@ -53,6 +53,26 @@ class ConfigProfile:
     @property
     def needs_mfa(self) -> bool:
         return bool(self.mfa_serial)
+
+    def as_profile_input(self, name: str = "", default_region: str = "") -> ProfileInput:
+        """A new BYOK Desktop profile for this one: an SSO profile signs in itself (its
+        token in the OS keyring); any other is used by name through the AWS CLI's files."""
+        region = default_region or self.region or "us-east-1"
+        if self.kind is ConfigProfileKind.SSO and self.sso_session is not None:
+            return ProfileInput(
+                name=name or self.name,
+                kind=ProfileKind.SSO,
+                default_region=region,
+                sso_session=self.sso_session,
+                sso_account_id=self.sso_account_id,
+                sso_role_name=self.sso_role_name,
+            )
+        return ProfileInput(
+            name=name or self.name,
+            kind=ProfileKind.CLI,
+            cli_profile=self.name,
+            default_region=region,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,3 +233,27 @@ def test_aws_config_lists_the_picker_source(run: Cli, aws_files: Path) -> None:
     assert lines[0] == f"2 profile(s) in {aws_files} and {aws_files.parent / 'aws-credentials'}."
     assert lines[1:] == ["admin\tAssume role (MFA)\teu-west-1", "base\tAccess keys\t-"]
     assert SECRET not in out
+
+
+def test_add_from_the_aws_config(run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile acme]\nsso_session = acme\nsso_account_id = 123456789012\n"
+        "sso_role_name = KeyAdmin\nregion = eu-central-1\n"
+        "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\n"
+        "sso_region = eu-west-1\n"
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    assert run("profile", "add", "Acme", "--from-aws-config", "acme") == (0, "added 'Acme' (sso)\n")
+    assert run("profile", "add", "Admin", "--from-aws-config", "admin") == (
+        0,
+        "added 'Admin' (cli)\n",
+    )
+    code, out = run("profile", "add", "X", "--from-aws-config", "nope")
+    assert code == 1
+    assert out == f"error: No profile 'nope' in the AWS configuration. 2 profile(s) in {config}.\n"
+    code, out = run("profile", "list")
+    assert out.splitlines()[0].startswith("Acme\tsso\teu-central-1\tSession expired\tNot signed in")
+    assert out.splitlines()[1].startswith("Admin\tcli\tus-east-1\t")
