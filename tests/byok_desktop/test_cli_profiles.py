@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from byok_desktop.cli_profiles import SSO_ENDPOINT_ENV
 from byok_desktop.credentials.keyring_store import SERVICE
 from byok_desktop.paths import AppPaths
 from main import build_parser
+from tests.helpers import REPO
 from tests.helpers.canary import files_containing, record_texts
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.sso_fake import FakeIdentityCenterServer
@@ -257,3 +260,30 @@ def test_add_from_the_aws_config(run: Cli, tmp_path: Path, monkeypatch: pytest.M
     code, out = run("profile", "list")
     assert out.splitlines()[0].startswith("Acme\tsso\teu-central-1\tSession expired\tNot signed in")
     assert out.splitlines()[1].startswith("Admin\tcli\tus-east-1\t")
+
+
+def _main(data_dir: Path, *args: str, stdin: str = "", env: dict[str, str]) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "main.py", "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_main_py_reads_the_secret_from_standard_input(tmp_path: Path, aws_files: Path) -> None:
+    env = {"PYTHON_KEYRING_BACKEND": "tests.helpers.memory_keyring.MemoryKeyring"}
+    code, out = _main(
+        tmp_path / "d", "profile", "add", "Acme", "--kind", "keys",
+        "--access-key-id", "AKIAIOSFODNN7EXAMPLE", stdin=SECRET + "\n", env=env,
+    )  # fmt: skip
+    assert (code, out) == (0, "added 'Acme' (keys)\n")
+    code, out = _main(tmp_path / "d", "profile", "aws-config", env=env)
+    assert code == 0
+    assert out.splitlines()[1:] == ["admin\tAssume role (MFA)\teu-west-1", "base\tAccess keys\t-"]
+    assert SECRET not in out
