@@ -327,7 +327,12 @@ class SsoSignIn:
         except Exception as exc:
             code = _error_code(exc)
             if code == "UnauthorizedException":
-                self._forget_token()
+                with self._lock:
+                    rejected = self._token
+                    self._forget_token()
+                    if rejected is not None and not rejected.from_aws_cli:
+                        # Useless now: the next use asks to sign in instead of retrying it.
+                        self._secrets.delete_item(token_username(self.session))
                 raise SignInFailed(
                     SignInFault.NOT_SIGNED_IN,
                     f"IAM Identity Center no longer accepts the sign-in to "

@@ -290,3 +290,18 @@ def test_portal_credentials_sign_sts_calls(
     assert signer.access_key == fake.state.issued_keys[-1]
     assert identity.account_id == "123456789012"  # moto's default account
     assert "source=SsoRoleSource('acme', 123456789012, KeyAdmin)" in repr(connection)
+
+
+def test_a_token_identity_center_no_longer_accepts_is_forgotten(
+    sign_in: SsoSignIn, fake: FakeIdentityCenterServer, memory: MemoryKeyring
+) -> None:
+    run_flow(sign_in)
+    fake.state.revoke_all_tokens()
+    with pytest.raises(SignInFailed) as caught:
+        sign_in.accounts()
+    assert caught.value.fault is SignInFault.NOT_SIGNED_IN
+    assert str(caught.value) == (
+        "IAM Identity Center no longer accepts the sign-in to 'acme'; sign in again."
+    )
+    assert memory.store == {}
+    assert sign_in.token() is None
