@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
+from byok_desktop.cli_profiles import PROFILE_COMMAND, add_profile_commands, run_profile_command
 from byok_desktop.context import open_context
 from byok_desktop.exit_codes import ExitCode, classify, describe_os_error, help_text
 from byok_desktop.logging_setup import configure_logging_or_warn
@@ -73,6 +74,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     doctor.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
     add_job_commands(commands)
+    add_profile_commands(commands)
 
 
 def run_command(args: argparse.Namespace, overrides: ContextOverrides) -> int:
@@ -238,6 +240,8 @@ def _run(
             return EXIT_OK
         if args.command in JOB_COMMANDS:
             return run_job_command(context, args, out)
+        if args.command == PROFILE_COMMAND:
+            return run_profile_command(context, args, out)
         if args.command == "list":
             ids = store.list_ids(sort=SortKey.SITE, descending=False)
             rows = store.rows(ids)

@@ -16,6 +16,7 @@ class ProfileKind(Enum):
     KEYS = "keys"  # access key + secret (and session token) in the OS keyring
     CLI = "cli"  # an AWS CLI profile used by name; its secrets are never copied
     SANDBOX = "sandbox"  # the built-in sandbox's fixed test keys
+    SSO = "sso"  # IAM Identity Center: a role in an account, token in the OS keyring
 
 
 class ProfileState(Enum):
@@ -36,6 +37,20 @@ class ProfileState(Enum):
             ProfileState.BACKEND_CHANGED: "Keyring changed",
             ProfileState.KEYRING_UNAVAILABLE: "Keyring unavailable",
         }[self]
+
+
+START_URL_PATTERN = re.compile(r"^https://[^\s/]+(/\S*)?$")
+SSO_SESSION_NAME_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SsoSession:
+    """An IAM Identity Center sign-in: its name (as in ``[sso-session NAME]``), start URL
+    and the region of the Identity Center instance. Not a secret."""
+
+    name: str
+    start_url: str
+    region: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +75,10 @@ class Profile:
     session_expires_at: datetime | None
     keyring_backend: str  # backend that held the secret when it was saved
     verification: Verification | None
+    # SSO profiles only: the sign-in session and the role it opens.
+    sso_session: SsoSession | None = None
+    sso_account_id: str = ""
+    sso_role_name: str = ""
 
     @property
     def masked_access_key(self) -> str:
@@ -87,6 +106,9 @@ class ProfileInput:
     expected_account_id: str = ""
     default_region: str = "us-east-1"
     session_expires_at: datetime | None = None
+    sso_session: SsoSession | None = None
+    sso_account_id: str = ""
+    sso_role_name: str = ""
 
 
 class ProfileNotFound(LookupError):
@@ -126,7 +148,38 @@ def profile_problems(entry: ProfileInput, has_secret: bool, has_token: bool) -> 
             problems.append("Enter when the session token expires.")
     elif entry.kind is ProfileKind.CLI and not entry.cli_profile.strip():
         problems.append("Enter the name of the AWS CLI profile (from ~/.aws/config).")
+    elif entry.kind is ProfileKind.SSO:
+        problems.extend(sso_problems(entry))
     account = normalise_account_id(entry.expected_account_id)
     if account:
         problems.extend(account_id_problems(account))
+    return problems
+
+
+def sso_problems(entry: ProfileInput) -> list[str]:
+    from byok_desktop.validation import account_id_problems
+
+    problems: list[str] = []
+    session = entry.sso_session
+    if session is None:
+        return ["Enter the IAM Identity Center start URL and its region."]
+    name = session.name.strip()
+    if not name or len(name) > SSO_SESSION_NAME_MAX or any(ord(c) < 32 for c in name):
+        problems.append(
+            f"Give the sign-in session a name of at most {SSO_SESSION_NAME_MAX} printable "
+            "characters (as in [sso-session NAME] of the AWS config)."
+        )
+    if not START_URL_PATTERN.match(session.start_url.strip()):
+        problems.append(
+            "Enter the start URL as your administrator gave it, e.g. "
+            "https://my-company.awsapps.com/start."
+        )
+    if not REGION_PATTERN.match(session.region.strip()):
+        problems.append("Enter the region of IAM Identity Center, e.g. eu-west-1.")
+    if entry.sso_account_id.strip():
+        problems.extend(account_id_problems(entry.sso_account_id.strip()))
+    else:
+        problems.append("Choose the AWS account to open.")
+    if not entry.sso_role_name.strip():
+        problems.append("Choose the role to use in that account (e.g. KeyAdmin).")
     return problems

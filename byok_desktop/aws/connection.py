@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.secret import AwsSecret
@@ -33,25 +35,68 @@ class AwsConfig:
     realism: RealisticAws | None = None
 
 
+class TemporaryCredentials(Protocol):
+    @property
+    def access_key_id(self) -> str: ...
+    @property
+    def secret(self) -> AwsSecret: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class CredentialSource(Protocol):
+    """Short-lived credentials asked for again before they expire (an SSO role)."""
+
+    def fetch(self) -> TemporaryCredentials: ...
+
+
+# Asked for an MFA code: given the MFA device's serial, returns the code the user typed.
+MfaPrompter = Callable[[str], str]
+
+
+class MfaCodeNeeded(AwsProblem):
+    """An assume-role profile needs an MFA code and nobody can be asked for one."""
+
+
+def no_mfa_prompter(serial: str) -> str:
+    raise MfaCodeNeeded(
+        AwsFault.MISSING_CREDENTIALS,
+        f"The profile assumes a role that needs an MFA code from {serial}, and there is "
+        "no one to ask for it here.",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class AwsCredentials:
-    """Either keys (with the secret from the keyring) or an AWS CLI profile name."""
+    """Keys (with the secret from the keyring), an AWS CLI profile name, or a source of
+    short-lived credentials (an SSO role)."""
 
     access_key_id: str = ""
     secret: AwsSecret | None = None
     cli_profile: str = ""
+    source: CredentialSource | None = None
 
     def __repr__(self) -> str:
+        if self.source is not None:
+            return f"AwsCredentials(source={self.source!r})"
         if self.cli_profile:
             return f"AwsCredentials(cli_profile={self.cli_profile!r})"
         return f"AwsCredentials(access_key_id={self.access_key_id[:4]!r}…, secret hidden)"
 
 
 class AwsConnection:
-    def __init__(self, config: AwsConfig, credentials: AwsCredentials, default_region: str) -> None:
+    def __init__(
+        self,
+        config: AwsConfig,
+        credentials: AwsCredentials,
+        default_region: str,
+        mfa_prompter: MfaPrompter | None = None,
+    ) -> None:
         self.config = config
         self._credentials = credentials
         self.default_region = default_region
+        # Never botocore's getpass: it would wait on a terminal from a worker thread.
+        self._mfa_prompter = mfa_prompter or no_mfa_prompter
         self._lock = threading.Lock()
         self._session: Any = None
         self._clients: dict[tuple[str, str], Any] = {}
@@ -69,9 +114,21 @@ class AwsConnection:
         import botocore.session
 
         core = botocore.session.get_session()
-        core.register_component("data_loader", _shared_loader())
+        core.register_component("data_loader", shared_loader())
         creds = self._credentials
+        if creds.source is not None:
+            from botocore.credentials import CredentialResolver
+
+            core.register_component(
+                "credential_provider",
+                CredentialResolver([cast(Any, _SourceProvider(creds.source))]),
+            )
+            return boto3.session.Session(botocore_session=core)
         if creds.cli_profile:
+            core.set_config_variable("profile", creds.cli_profile)
+            assume_role = core.get_component("credential_provider").get_provider("assume-role")
+            # botocore has no public setting for it; the attribute is its constructor's.
+            assume_role._prompter = self._ask_mfa_code
             return boto3.session.Session(profile_name=creds.cli_profile, botocore_session=core)
         if creds.secret is None:
             return boto3.session.Session(botocore_session=core)
@@ -81,6 +138,11 @@ class AwsConnection:
             aws_session_token=creds.secret.session_token,
             botocore_session=core,
         )
+
+    def _ask_mfa_code(self, prompt: str) -> str:
+        # botocore asks "Enter MFA code for <serial>: "
+        serial = prompt.removeprefix("Enter MFA code for ").strip().rstrip(":").strip()
+        return self._mfa_prompter(serial).strip()
 
     def client(self, service: str, region: str | None = None) -> Any:
         region = region or self.default_region
@@ -134,11 +196,37 @@ class AwsConnection:
             return client
 
 
+class _SourceProvider:
+    """A botocore credential provider over a CredentialSource, refreshed before expiry."""
+
+    METHOD = "byok-credential-source"
+    CANONICAL_NAME = "custom-byok-credential-source"
+
+    def __init__(self, source: CredentialSource) -> None:
+        self._source = source
+
+    def _metadata(self) -> dict[str, str]:
+        found = self._source.fetch()
+        return {
+            "access_key": found.access_key_id,
+            "secret_key": found.secret.secret_access_key,
+            "token": found.secret.session_token or "",
+            "expiry_time": found.expires_at.isoformat(),
+        }
+
+    def load(self) -> Any:
+        from botocore.credentials import RefreshableCredentials
+
+        return RefreshableCredentials.create_from_metadata(
+            self._metadata(), refresh_using=self._metadata, method=self.METHOD
+        )
+
+
 _loader_lock = threading.Lock()
 _loader: Any = None
 
 
-def _shared_loader() -> Any:
+def shared_loader() -> Any:
     """One botocore data loader for every connection. A loader caches the service models
     and endpoint data it has parsed; each new session would otherwise parse them again
     (about 50 ms of CPU per connection, holding the GIL while the GUI waits for it)."""

@@ -151,20 +151,12 @@ class SecretStore:
 
     def save(self, profile_uid: str, secret: AwsSecret) -> str:
         """Store the secret; returns the backend that holds it."""
-        text = secret.to_keyring_text()
-
-        def call(backend: Any) -> str:
-            backend.set_password(SERVICE, self._username(profile_uid), text)
-            return backend_name(backend)
-
-        name = self._run("save", call)
+        name = self.save_item(self._username(profile_uid), secret.to_keyring_text())
         log.info("Stored the secret of profile %s in %s", profile_uid, name)
         return name
 
     def load(self, profile_uid: str) -> AwsSecret | None:
-        text = self._run(
-            "read", lambda backend: backend.get_password(SERVICE, self._username(profile_uid))
-        )
+        text = self.load_item(self._username(profile_uid))
         if text is None:
             return None
         try:
@@ -175,11 +167,33 @@ class SecretStore:
 
     def delete(self, profile_uid: str) -> bool:
         """Remove the item; False when there was none."""
+        return self.delete_item(self._username(profile_uid))
+
+    # --- items by name (a profile's secret, a sign-in session's token) -------------
+
+    def save_item(self, username: str, text: str) -> str:
+        """Store ``text`` under ``username``; returns the backend that holds it."""
+
+        def call(backend: Any) -> str:
+            backend.set_password(SERVICE, username, text)
+            return backend_name(backend)
+
+        return self._run("save", call)
+
+    def load_item(self, username: str) -> str | None:
+        def call(backend: Any) -> str | None:
+            text: str | None = backend.get_password(SERVICE, username)
+            return text
+
+        return self._run("read", call)
+
+    def delete_item(self, username: str) -> bool:
+        """Remove the item; False when there was none."""
         import keyring.errors
 
         def call(backend: Any) -> bool:
             try:
-                backend.delete_password(SERVICE, self._username(profile_uid))
+                backend.delete_password(SERVICE, username)
             except keyring.errors.PasswordDeleteError:
                 return False
             return True

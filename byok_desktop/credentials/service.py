@@ -10,8 +10,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from byok_desktop.aws.connection import AwsConfig, AwsConnection, AwsCredentials
+from byok_desktop.aws.connection import (
+    AwsConfig,
+    AwsConnection,
+    AwsCredentials,
+    MfaPrompter,
+    no_mfa_prompter,
+)
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import CallerIdentity, caller_identity, require_account
 from byok_desktop.credential_profiles import (
@@ -19,10 +26,12 @@ from byok_desktop.credential_profiles import (
     ProfileInput,
     ProfileKind,
     ProfileState,
+    SsoSession,
     profile_problems,
 )
 from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
 from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.credentials.sso import SignInFailed, SsoRoleSource, SsoSignIn
 from byok_desktop.store.profiles import ProfileStore
 
 log = logging.getLogger("byok_desktop.credentials")
@@ -60,6 +69,14 @@ class CredentialService:
         # clients cost tens of milliseconds of CPU each, and jobs for one account share.
         self._connections: dict[tuple[str, int, AwsConfig], tuple[float, AwsConnection]] = {}
         self._connections_lock = threading.Lock()
+        # IAM Identity Center: the OIDC and portal endpoint ("" = AWS; tests: a fake),
+        # the AWS CLI's token cache (None = ~/.aws/sso/cache), one sign-in per session.
+        self.sso_endpoint_url = ""
+        self.aws_cli_sso_cache: Path | None = None
+        self._sign_ins: dict[SsoSession, SsoSignIn] = {}
+        self._role_sources: dict[tuple[SsoSession, str, str], SsoRoleSource] = {}
+        # Asked for MFA codes of assume-role CLI profiles; by default nobody can answer.
+        self.mfa_prompter: MfaPrompter = no_mfa_prompter
 
     # --- saving -----------------------------------------------------------------
 
@@ -110,11 +127,17 @@ class CredentialService:
 
     def delete(self, uid: str) -> None:
         """Remove the keyring item first: a profile row without a secret is harmless,
-        a secret nobody can see or delete is not."""
+        a secret nobody can see or delete is not. An SSO profile's sign-in is forgotten
+        when no other profile uses its session."""
         self.forget_connections(uid)
         profile = self.profiles.get(uid)
         if profile.uses_keyring:
             self.secrets.delete(uid)
+        session = profile.sso_session
+        if session is not None and not any(
+            p.sso_session == session for p in self.profiles.list() if p.uid != uid
+        ):
+            self.sign_in(session).sign_out()
         self.profiles.delete(uid)
         log.info("Deleted credential profile %s", profile.name)
 
@@ -145,6 +168,18 @@ class CredentialService:
                 ProfileState.EXPIRED,
                 "The session token expired; enter fresh temporary credentials.",
             )
+        if profile.sso_session is not None:
+            try:
+                signed_in = self.sign_in(profile.sso_session).token() is not None
+            except KeyringProblem as exc:
+                return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+            if not signed_in:
+                # The GUI knows no "signed out" state yet: shown as an expired session.
+                return ProfileStatus(
+                    profile,
+                    ProfileState.EXPIRED,
+                    f"Not signed in to '{profile.sso_session.name}'; sign in to use it.",
+                )
         if profile.uses_keyring:
             try:
                 current = self.secrets.current_backend()
@@ -175,7 +210,56 @@ class CredentialService:
 
     # --- AWS ---------------------------------------------------------------------
 
+    # --- IAM Identity Center -------------------------------------------------------
+
+    def sign_in(self, session: SsoSession) -> SsoSignIn:
+        """The sign-in of ``session``, one per session for the service's life."""
+        with self._connections_lock:
+            found = self._sign_ins.get(session)
+            if found is None:
+                found = SsoSignIn(
+                    session,
+                    self.secrets,
+                    endpoint_url=self.sso_endpoint_url,
+                    aws_cli_cache=self.aws_cli_sso_cache,
+                )
+                self._sign_ins[session] = found
+            return found
+
+    def sign_out(self, session: SsoSession) -> None:
+        self.sign_in(session).sign_out()
+        for profile in self.profiles.list():
+            if profile.sso_session == session:
+                self.forget_connections(profile.uid)
+
+    def _role_source(self, profile: Profile) -> SsoRoleSource:
+        assert profile.sso_session is not None
+        key = (profile.sso_session, profile.sso_account_id, profile.sso_role_name)
+        with self._connections_lock:
+            found = self._role_sources.get(key)
+        if found is None:
+            found = self.sign_in(profile.sso_session).role_source(
+                profile.sso_account_id, profile.sso_role_name
+            )
+            with self._connections_lock:
+                found = self._role_sources.setdefault(key, found)
+        return found
+
+    def _ask_mfa_code(self, serial: str) -> str:
+        return self.mfa_prompter(serial)  # whoever is set when botocore asks
+
     def credentials(self, profile: Profile) -> AwsCredentials:
+        if profile.kind is ProfileKind.SSO:
+            if profile.sso_session is None:
+                raise AwsProblem(
+                    AwsFault.MISSING_CREDENTIALS,
+                    f"'{profile.name}' has no IAM Identity Center sign-in; edit the profile.",
+                )
+            try:
+                self.sign_in(profile.sso_session).access_token()  # signed in, or say so
+            except SignInFailed as exc:
+                raise AwsProblem(AwsFault.EXPIRED_CREDENTIALS, str(exc)) from exc
+            return AwsCredentials(source=self._role_source(profile))
         if profile.kind is ProfileKind.CLI:
             return AwsCredentials(cli_profile=profile.cli_profile)
         if profile.kind is ProfileKind.SANDBOX:
@@ -212,7 +296,9 @@ class CredentialService:
                 and found[1].uses(credentials)
             ):
                 return found[1]
-        connection = AwsConnection(config, credentials, profile.default_region)
+        connection = AwsConnection(
+            config, credentials, profile.default_region, mfa_prompter=self._ask_mfa_code
+        )
         with self._connections_lock:
             # Older versions of this profile are never asked for again.
             for stale in [k for k in self._connections if k[0] == profile.uid]:

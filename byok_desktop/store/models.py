@@ -143,6 +143,12 @@ class CredentialProfileRow(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # SSO profiles (migration 0007): the sign-in session and the role; never the token.
+    sso_session_name: Mapped[str] = mapped_column(String(64), default="")
+    sso_start_url: Mapped[str] = mapped_column(String(512), default="")
+    sso_region: Mapped[str] = mapped_column(String(32), default="")
+    sso_account_id: Mapped[str] = mapped_column(String(12), default="")
+    sso_role_name: Mapped[str] = mapped_column(String(128), default="")
 
 
 class AppMetaRow(Base):

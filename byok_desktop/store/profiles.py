@@ -16,6 +16,7 @@ from byok_desktop.credential_profiles import (
     ProfileKind,
     ProfileNameTaken,
     ProfileNotFound,
+    SsoSession,
     Verification,
 )
 from byok_desktop.store.boundary import store_boundary
@@ -43,6 +44,11 @@ def _profile(row: CredentialProfileRow) -> Profile:
         verification=Verification(row.verified_account_id, row.verified_arn, verified_at)
         if verified_at is not None
         else None,
+        sso_session=SsoSession(row.sso_session_name, row.sso_start_url, row.sso_region)
+        if row.sso_start_url
+        else None,
+        sso_account_id=row.sso_account_id,
+        sso_role_name=row.sso_role_name,
     )
 
 
@@ -86,6 +92,7 @@ class ProfileStore:
         was about other credentials.
         """
         now = datetime.now(UTC)
+        sso = entry.sso_session
         with self._sessions.begin() as session:
             row = session.scalar(
                 select(CredentialProfileRow).where(CredentialProfileRow.uid == uid)
@@ -107,6 +114,9 @@ class ProfileStore:
                 or row.expected_account_id != normalise_account_id(entry.expected_account_id)
                 or row.kind != entry.kind.value
                 or keyring_backend is not None
+                or row.sso_start_url != (sso.start_url.strip() if sso else "")
+                or row.sso_account_id != entry.sso_account_id.strip()
+                or row.sso_role_name != entry.sso_role_name.strip()
             )
             row.name = entry.name.strip()
             row.kind = entry.kind.value
@@ -115,6 +125,11 @@ class ProfileStore:
             row.expected_account_id = normalise_account_id(entry.expected_account_id)
             row.default_region = entry.default_region.strip()
             row.session_expires_at = entry.session_expires_at
+            row.sso_session_name = sso.name.strip() if sso else ""
+            row.sso_start_url = sso.start_url.strip() if sso else ""
+            row.sso_region = sso.region.strip() if sso else ""
+            row.sso_account_id = entry.sso_account_id.strip()
+            row.sso_role_name = entry.sso_role_name.strip()
             if keyring_backend is not None:
                 row.keyring_backend = keyring_backend
             if has_session_token is not None:

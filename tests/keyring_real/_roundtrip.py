@@ -86,7 +86,9 @@ def roundtrip() -> dict[str, Any]:
                 collection.search_items({"service": SERVICE, "username": f"profile/{uid}"})
             )
         deleted = store.delete(uid)
+        sso = sso_roundtrip(store)
         return {
+            **sso,
             "daemon_pid": daemon.pid,
             "secrets_owner_pid": secrets_owner_pid(),
             "backend": store.current_backend(),
@@ -101,6 +103,40 @@ def roundtrip() -> dict[str, Any]:
         }
     finally:
         stop(daemon)
+
+
+def sso_roundtrip(store: Any) -> dict[str, Any]:
+    """A sign-in session's token: its own item, read back whole, then removed."""
+    from datetime import UTC, datetime, timedelta
+
+    import secretstorage
+
+    from byok_desktop.credentials.keyring_store import SERVICE
+    from byok_desktop.credentials.sso import SsoToken
+
+    name = "sso-session/test-" + uuid.uuid4().hex
+    token = SsoToken(
+        "access-" + uuid.uuid4().hex,
+        datetime.now(UTC) + timedelta(hours=1),
+        "https://example.awsapps.com/start",
+        refresh_token="refresh-" + uuid.uuid4().hex,
+        client_id="client",
+        client_secret="client-secret-" + uuid.uuid4().hex,
+    )
+    store.save_item(name, token.to_keyring_text())
+    text = store.load_item(name)
+    loaded = SsoToken.from_keyring_text(text) if text else None
+    with secretstorage.dbus_init() as conn:
+        collection = secretstorage.get_default_collection(conn)
+        items = list(collection.search_items({"service": SERVICE, "username": name}))
+    return {
+        "sso_token_equal": loaded is not None
+        and (loaded.access_token, loaded.refresh_token, loaded.client_secret)
+        == (token.access_token, token.refresh_token, token.client_secret),
+        "sso_items": len(items),
+        "sso_deleted": store.delete_item(name),
+        "sso_after_delete": store.load_item(name),
+    }
 
 
 def fails_quickly() -> dict[str, Any]:

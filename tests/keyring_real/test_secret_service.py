@@ -104,6 +104,11 @@ def test_secrets_round_trip_through_gnome_keyring(scratch: Path) -> None:
     assert result["deleted"] is True
     assert result["load_after_delete"] is None
     assert result["delete_again"] is False
+    # A sign-in session's token, in its own item.
+    assert result["sso_token_equal"] is True
+    assert result["sso_items"] == 1
+    assert result["sso_deleted"] is True
+    assert result["sso_after_delete"] is None
 
 
 def test_no_keyring_daemon_is_a_keyring_problem_not_a_hang(scratch: Path) -> None:
