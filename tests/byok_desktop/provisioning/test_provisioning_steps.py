@@ -135,7 +135,10 @@ def test_a_key_whose_alias_was_never_made_is_found_by_its_tags(connection: AwsCo
     ctx = _context(connection)
     _run_all(ctx, upto=2)  # identity, role
     kms = connection.client("kms", "eu-central-1")
-    orphan = kms.create_key(MultiRegion=True, Tags=ctx.target.kms_tags())["KeyMetadata"]["KeyId"]
+    # What a run killed between CreateKey and CreateAlias leaves: the app's key, no alias.
+    orphan = kms.create_key(
+        MultiRegion=True, Description=ctx.target.description, Tags=ctx.target.kms_tags()
+    )["KeyMetadata"]["KeyId"]
     resources = _run_all(_context(connection))
     assert resources["key_id"] == orphan
     assert _keys(connection, "eu-central-1") == [orphan]
