@@ -200,3 +200,39 @@ def test_a_worker_that_cannot_start_falls_back_to_threads_and_says_so(
     finally:
         bridge.shutdown(wait_s=3)
         ops.wait()
+
+
+def test_in_the_sandbox_the_worker_uses_the_apps_running_sandbox_server(
+    qtbot: QtBot, sandbox: AppContext, ops: Operations, relay: ChangeRelay
+) -> None:
+    """The worker opens the sandbox database without resetting it and calls the moto
+    server this process runs: the keys it makes are there."""
+    import boto3
+
+    launch = WorkerLaunch.for_context(sandbox)
+    assert "--sandbox" in launch.arguments
+    bridge = JobsBridge(sandbox, ops, worker=launch)
+    page = JobsPage(bridge, ops, relay)
+    qtbot.addWidget(page)
+    request = sandbox.database.requests.create(ready_draft(aws_account_id=ACCOUNT))
+    try:
+        bridge.submit(request.id)
+        model = page.model
+        qtbot.waitUntil(
+            lambda: model.rowCount() == 1 and model.job(0).status is JobStatus.SUCCEEDED,  # type: ignore[union-attr]
+            timeout=60_000,
+        )
+        assert bridge.in_worker_process
+        assert bridge.worker_pid not in (0, os.getpid())
+        assert sandbox.sandbox is not None
+        kms = boto3.client(
+            "kms",
+            region_name="eu-central-1",
+            endpoint_url=sandbox.sandbox.endpoint_url,
+            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+            aws_secret_access_key="x",
+        )
+        assert len(kms.list_keys()["Keys"]) == 1
+    finally:
+        bridge.shutdown(wait_s=3)
+        ops.wait()
