@@ -27,6 +27,7 @@ to stdout: a job record holds none. Logging goes to stderr (the GUI relays it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -43,6 +44,9 @@ from byok_desktop.job_records import Job, JobStatus
 log = logging.getLogger("byok_desktop.jobs.worker")
 
 MODULE = "byok_desktop.jobs.worker_process"
+# The worker yields the CPU to the window: on a busy machine the OS runs the GUI first,
+# and jobs (which mostly wait for AWS) lose little.
+NICENESS = 10
 STOP_GRACE_S = 2.0  # how long a stopping worker waits for running jobs' step boundaries
 EXIT_CANNOT_START = 2
 _TIMES = ("created_at", "started_at", "finished_at")
@@ -112,6 +116,9 @@ def _configure_logging(debug: bool) -> None:
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.debug)
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(NICENESS)
     stdin = stdin or sys.stdin
     out = _Out(sys.stdout)
     try:
