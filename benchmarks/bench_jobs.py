@@ -716,7 +716,7 @@ def run(options: Options) -> list[Figure]:
             with stage(f"headless: {jobs} jobs, {WORKERS} workers, run {index}"):
                 return run_headless(server, root / f"fast-{index}", jobs, WORKERS, meter)
 
-        workers = repeat_within(worker_run, budget_s=60.0, min_runs=1, max_runs=worker_runs)
+        workers = repeat_within(worker_run, budget_s=240.0, min_runs=1, max_runs=worker_runs)
         gui = repeat_within(gui_run, budget_s=30.0, min_runs=1, max_runs=max_runs)
         fasts = repeat_within(fast_run, budget_s=30.0, min_runs=1, max_runs=max_runs)
         with stage(f"headless: {jobs} jobs, 1 worker"):
