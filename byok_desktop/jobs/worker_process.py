@@ -11,11 +11,16 @@ line, UTF-8:
 
 stdin (from the GUI):
   ``{"open": {"database_url": URL or null}}``   first line, always
+  ``{"submit": REQUEST_ID}``                     submit a request: create its jobs (the
+                                                 checks may verify the profile online)
+                                                 and queue them
   ``{"run": JOB_ID, "site": SITE_KEY}``          queue a job (new, resumed or retried)
   ``{"stop": true}``  or end of input            stop: running jobs stop at their next
                                                  step boundary, queued ones stay Queued
 stdout (to the GUI):
   ``{"ready": {"owner": OWNER, "pid": PID}}``    the context is open; runs are accepted
+  ``{"submitted": {"request": ID, "jobs": [...]}}``  the jobs a submit created, queued
+  ``{"refused": {"request": ID, "message": TEXT}}``  why a request was not submitted
   ``{"job": {...}}``                             a job as it now stands (:func:`job_to_wire`)
   ``{"failed": MESSAGE}``                        the worker cannot start (then it exits 2)
   ``{"stopped": true}``                          the last line before a clean exit
@@ -32,6 +37,7 @@ import dataclasses
 import json
 import logging
 import os
+import queue
 import sys
 import threading
 import time
@@ -157,6 +163,32 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
 
     runner = JobRunner(context.database, context.credentials, context.settings_service.snapshot)
     scheduler = JobScheduler(runner, context.settings.worker_threads, owner, update)
+    submits: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+
+    def submitter() -> None:
+        """Submissions one after another, off the thread that reads stdin (a profile
+        check online may take seconds; a stop must not wait for it)."""
+        from byok_desktop.jobs.submit import submit_request
+
+        while (request_id := submits.get()) is not None:
+            try:
+                jobs = submit_request(
+                    request_id,
+                    context.database.requests,
+                    context.database.jobs,
+                    context.credentials,
+                )
+            except Exception as exc:
+                log.info("Request %s not submitted: %s", request_id, exc)
+                out.send({"refused": {"request": request_id, "message": str(exc)}})
+                continue
+            with lock:
+                unfinished.update(job.id for job in jobs)
+            out.send({"submitted": {"request": request_id, "jobs": [job_to_wire(j) for j in jobs]}})
+            for job in jobs:
+                scheduler.submit(job.id, job.site_key)
+
+    threading.Thread(target=submitter, name="submit", daemon=True).start()
     out.send({"ready": {"owner": owner, "pid": os.getpid()}})
     log.info("Job worker %s ready", owner)
     try:
@@ -168,12 +200,15 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
                 continue
             if message.get("stop"):
                 break
+            if "submit" in message:
+                submits.put(int(message["submit"]))
             if "run" in message:
                 job_id = int(message["run"])
                 with lock:
                     unfinished.add(job_id)
                 scheduler.submit(job_id, str(message.get("site", "")))
     finally:
+        submits.put(None)
         _stop(context, scheduler, unfinished, lock)
         out.send({"stopped": True})
         if scheduler.active:
@@ -202,4 +237,9 @@ def _stop(context: Any, scheduler: Any, unfinished: set[int], lock: threading.Lo
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Everything is written and closed: leave without the interpreter's teardown, which
+    # takes seconds at a low priority on a busy machine while the app waits for the exit.
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(status)

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
+from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext
 from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.owner import owner_alive, this_owner
@@ -124,8 +125,10 @@ class JobsBridge(QObject):
         self._process: QProcess | None = None
         self._ready = False  # the worker said it is ready
         self._stopping = False
-        self._waiting: list[tuple[int, str]] = []  # runs for a worker not yet ready
+        self._waiting: list[dict[str, Any]] = []  # messages for a worker not yet ready
+        self._submitting: set[int] = set()  # request ids sent to the worker, no answer yet
         self._sent: dict[int, str] = {}  # job id → site, sent to the worker, not finished
+        self._statuses: dict[int, JobStatus] = {}  # the last status the worker reported
         self._stdout = b""
         self._failure = ""  # why the worker said it cannot start
         self.worker_pid = 0
@@ -161,15 +164,26 @@ class JobsBridge(QObject):
             self._in_process().submit(job_id, site_key)
             return
         self._sent[job_id] = site_key
+        self._to_worker({"run": job_id, "site": site_key})
+
+    def _to_worker(self, message: dict[str, Any]) -> None:
         if self._ready:
-            self._send({"run": job_id, "site": site_key})
+            self._send(message)
             return
-        self._waiting.append((job_id, site_key))
+        self._waiting.append(message)
         if self._process is None:
             self._start_worker()
 
     def submit(self, request_id: int) -> None:
-        """Check and create the jobs on a worker (it may verify the profile online)."""
+        """Check and create the jobs (it may verify the profile online): in the worker
+        process, which queues them at once, or on a worker thread here."""
+        if self._launch is not None:
+            self._submitting.add(request_id)
+            self._to_worker({"submit": request_id})
+            return
+        self._submit_here(request_id)
+
+    def _submit_here(self, request_id: int) -> None:
         context = self._context
         store = self.store
 
@@ -299,20 +313,57 @@ class JobsBridge(QObject):
             from byok_desktop.jobs.worker_process import job_from_wire
 
             job = job_from_wire(message["job"])
+            before = self._statuses.get(job.id)
+            self._statuses[job.id] = job.status
             if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
                 self._sent.pop(job.id, None)
+                self._statuses.pop(job.id, None)
             self.job_updated.emit(job)
+            if job.status is not before:
+                self._announce(job)
         elif "ready" in message:
             self._ready = True
             self.worker_owner = str(message["ready"].get("owner", ""))
             self.worker_pid = int(message["ready"].get("pid", 0))
             log.info("Job worker %s started", self.worker_owner)
             waiting, self._waiting = self._waiting, []
-            for job_id, site_key in waiting:
-                self._send({"run": job_id, "site": site_key})
+            for waiting_message in waiting:
+                self._send(waiting_message)
+        elif "submitted" in message:
+            self._worker_submitted(int(message["submitted"]["request"]), message["submitted"])
+        elif "refused" in message:
+            self._submitting.discard(int(message["refused"]["request"]))
+            self.submit_failed.emit(str(message["refused"]["message"]))
         elif "failed" in message:
             self._failure = str(message["failed"])
             log.warning("The job worker could not start: %s", self._failure)
+
+    def _worker_submitted(self, request_id: int, answer: dict[str, Any]) -> None:
+        """The worker created these jobs and queued them; the request and its products
+        changed (announced here: the worker's writes reach this process's bus late)."""
+        from byok_desktop.jobs.worker_process import job_from_wire
+
+        self._submitting.discard(request_id)
+        jobs = [job_from_wire(data) for data in answer.get("jobs", [])]
+        for job in jobs:
+            self._sent[job.id] = job.site_key
+            self._statuses[job.id] = job.status
+            self.job_updated.emit(job)
+        families = [(job.site_key, job.family) for job in jobs]
+        self._context.database.changes.publish(
+            Changes.of_requests([request_id]) | Changes.of_families(families)
+        )
+        if jobs:
+            self.submitted.emit(request_id, len(jobs))
+
+    def _announce(self, job: Job) -> None:
+        """The worker's writes reach this process's change bus only through the change
+        poll (seconds later); a job that starts or ends changes its products (and its
+        request) now, so they are announced here, once per status."""
+        changes = Changes.of_families([(job.site_key, job.family)])
+        if job.request_id is not None and job.status is not JobStatus.RUNNING:
+            changes = changes | Changes.of_requests([job.request_id])
+        self._context.database.changes.publish(changes)
 
     @Slot()
     def _read_stderr(self) -> None:
@@ -354,10 +405,17 @@ class JobsBridge(QObject):
 
     def _recover(self, sent: dict[int, str]) -> None:
         """After a worker died: its Running jobs become Interrupted (its owner is dead);
-        the jobs it had not started yet go to a new worker."""
+        the jobs it had not started yet go to a new worker. Submissions it had not
+        answered are reported as failed: the user looks at the request and submits again."""
         store = self.store
         self._sent.clear()
         self._waiting.clear()
+        unanswered, self._submitting = sorted(self._submitting), set()
+        for request_id in unanswered:
+            self.submit_failed.emit(
+                f"Request #{request_id} may not have been submitted: the job worker stopped. "
+                "Check it, and submit it again if it is still Ready."
+            )
 
         def work() -> list[Job]:
             store.mark_interrupted(owner_alive)
@@ -393,8 +451,12 @@ class JobsBridge(QObject):
         )
         waiting, self._waiting = self._waiting, []
         self._sent.clear()
-        for job_id, site_key in waiting:
-            self._in_process().submit(job_id, site_key)
+        self._submitting.clear()
+        for message in waiting:
+            if "submit" in message:
+                self._submit_here(int(message["submit"]))
+            elif "run" in message:
+                self._in_process().submit(int(message["run"]), str(message["site"]))
 
     def kill_worker(self) -> None:
         """Tests: end the worker process at once, as a crash would."""

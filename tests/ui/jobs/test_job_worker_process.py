@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext, open_context
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from byok_desktop.job_records import Job, JobStatus
@@ -123,8 +124,15 @@ def test_the_worker_process_runs_a_submitted_job_and_the_screen_follows(
 
     screen.bridge.job_updated.connect(seen)
     screen.bridge.submit(request.id)
+    qtbot.waitUntil(lambda: screen.statuses() == [JobStatus.RUNNING], timeout=60_000)
+    announced: list[Changes] = []  # from here on, nothing in this process writes
+    unsubscribe = worker_context.database.changes.subscribe(announced.append)
     qtbot.waitUntil(lambda: screen.statuses() == [JobStatus.SUCCEEDED], timeout=60_000)
+    unsubscribe()
     assert len(running_steps) > 2  # progress arrived step by step
+    # The worker's writes to products and the request are announced here at once (not
+    # at the next change poll), so the other screens redraw.
+    assert any(c.touches_request(request.id) and c.touches_sites() == {"acme"} for c in announced)
     # It ran in the worker process, not here.
     assert screen.bridge.worker_pid not in (0, os.getpid())
     job = worker_context.database.jobs.get(screen.job().id)
@@ -236,3 +244,14 @@ def test_in_the_sandbox_the_worker_uses_the_apps_running_sandbox_server(
     finally:
         bridge.shutdown(wait_s=3)
         ops.wait()
+
+
+def test_a_refused_submission_is_reported_by_the_worker(
+    qtbot: QtBot, worker_context: AppContext, screen: Screen
+) -> None:
+    with qtbot.waitSignal(screen.bridge.submit_failed, timeout=30_000) as failed:
+        screen.bridge.submit(999)  # no such request
+    assert failed.args is not None
+    assert "999" in failed.args[0]
+    assert screen.bridge.in_worker_process
+    assert screen.statuses() == []
