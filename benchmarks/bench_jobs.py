@@ -272,13 +272,17 @@ class RunResult:
     # Per gap: how long the GUI thread waited for a CPU (the kernel's run queue), not for
     # the interpreter or its own work; empty where the kernel does not say (/proc schedstat).
     cpu_wait_ms: list[float] = field(default_factory=list)
+    # Per gap: how long the GUI thread ran on a CPU (its own work, painting included).
+    cpu_run_ms: list[float] = field(default_factory=list)
     breakdown: str = ""
 
-    def longest_cpu_wait(self) -> float | None:
-        """During the longest gap: the GUI thread's wait for a CPU."""
+    def longest_split(self) -> tuple[float, float] | None:
+        """During the longest gap: (ran, waited for a CPU) of the GUI thread, in ms; the
+        rest of the gap it was blocked (the interpreter's lock, or nothing to do)."""
         if not self.gaps_ms or len(self.cpu_wait_ms) != len(self.gaps_ms):
             return None
-        return self.cpu_wait_ms[self.gaps_ms.index(max(self.gaps_ms))]
+        at = self.gaps_ms.index(max(self.gaps_ms))
+        return self.cpu_run_ms[at], self.cpu_wait_ms[at]
 
     @property
     def succeeded(self) -> int:
@@ -501,17 +505,19 @@ def run_gui(
 
     schedstat = Path("/proc/thread-self/schedstat")  # the GUI thread's: ticks run on it
 
-    def run_queue_ns() -> int:
+    def run_queue_ns() -> tuple[int, int]:
+        """(time on a CPU, time waiting for one) of the GUI thread so far, in ns."""
         try:
-            return int(schedstat.read_text().split()[1])
-        except (OSError, IndexError, ValueError):
-            return -1
+            ran, waited = schedstat.read_text().split()[:2]
+            return int(ran), int(waited)
+        except (OSError, ValueError):
+            return -1, -1
 
     class Heartbeat(QObject):
         def __init__(self) -> None:
             super().__init__()
             self.ticks: list[float] = []
-            self.waits: list[int] = []  # the GUI thread's run-queue time so far, per tick
+            self.waits: list[tuple[int, int]] = []  # the GUI thread's schedstat, per tick
             self.timer = QTimer(self)
             self.timer.setTimerType(Qt.TimerType.PreciseTimer)
             self.timer.setInterval(HEARTBEAT_MS)
@@ -606,8 +612,10 @@ def run_gui(
             sampler.stop()
         result = _result(context, server, meter, wall, before)
         result.gaps_ms = [(b - a) * 1000 for a, b in itertools.pairwise(heartbeat.ticks)]
-        if min(heartbeat.waits, default=-1) >= 0:
-            result.cpu_wait_ms = [(b - a) / 1e6 for a, b in itertools.pairwise(heartbeat.waits)]
+        if heartbeat.waits and min(w for _r, w in heartbeat.waits) >= 0:
+            pairs = list(itertools.pairwise(heartbeat.waits))
+            result.cpu_run_ms = [(b[0] - a[0]) / 1e6 for a, b in pairs]
+            result.cpu_wait_ms = [(b[1] - a[1]) / 1e6 for a, b in pairs]
         if watcher.refused:
             print(f"    refused: {watcher.refused[0]}", file=sys.stderr)
         if worker_process and not bridge.in_worker_process:
@@ -758,11 +766,14 @@ def run(options: Options) -> list[Figure]:
         return f"runs {runs} ms; worst {max(values):.1f} ms" if values else "no run"
 
     def cpu_waits(results: list[RunResult]) -> str:
-        waits = [w for w in (r.longest_cpu_wait() for r in results) if w is not None]
-        if not waits:
+        splits = [s for s in (r.longest_split() for r in results) if s is not None]
+        if not splits:
             return ""
-        shown = ", ".join(f"{w:.0f}" for w in waits)
-        return f"; of each longest stall, the GUI thread waited for a CPU {shown} ms"
+        shown = ", ".join(f"{ran:.0f}/{waited:.0f}" for ran, waited in splits)
+        return (
+            f"; during each longest stall the GUI thread ran / waited for a CPU {shown} ms "
+            "(the rest it was blocked)"
+        )
 
     fast_wall = median([r.wall_s for r in fasts])
     speedup = slow.wall_s / fast_wall
