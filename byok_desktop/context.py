@@ -131,9 +131,12 @@ def open_context(
     aws_endpoint_url: str | None = None,
     database_url: str | None = None,
     keyring_backend: Any | None = None,
+    sandbox_endpoint_url: str | None = None,
 ) -> AppContext:
     """Open the app's state. ``sandbox`` and ``aws_endpoint_url`` override the settings
-    file for this run (command-line flags)."""
+    file for this run (command-line flags). ``sandbox_endpoint_url``: the sandbox server
+    the app that started this process runs (the job worker): its database is in use, so
+    it is never reset, and no second server starts."""
     paths.ensure()
     warnings: list[str] = []
     flags = {
@@ -155,7 +158,7 @@ def open_context(
     if settings.sandbox:
         db_path = paths.sandbox_dir / DATABASE_FILE
         backups = paths.sandbox_dir / "backups"
-        notice = _reset_stale_sandbox(db_path, backups, tiers)
+        notice = None if sandbox_endpoint_url else _reset_stale_sandbox(db_path, backups, tiers)
         if notice:
             warnings.append(notice)
     else:
@@ -172,7 +175,7 @@ def open_context(
         database.close()
         raise
     secrets = SecretStore(settings.keyring_timeout_s, keyring_backend)
-    server = SandboxServer() if settings.sandbox else None
+    server = SandboxServer(running_at=sandbox_endpoint_url or "") if settings.sandbox else None
     context = AppContext(
         paths=paths,
         settings_service=service,

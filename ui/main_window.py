@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
 
         from ui.changes import ChangeRelay
         from ui.credentials import CredentialsPage
-        from ui.jobs.bridge import JobsBridge
+        from ui.jobs.bridge import JobsBridge, WorkerLaunch, worker_possible
         from ui.jobs.page import JobsPage
         from ui.products import ProductsPage
         from ui.requests.page import RequestsPage
@@ -178,7 +178,11 @@ class MainWindow(QMainWindow):
         )
         changes.link_lost.connect(self._link_lost)
         changes.link_back.connect(self._link_back)
-        self.jobs: JobsBridge = JobsBridge(context, self.ops, self)
+        # Jobs run in a worker process (their threads never hold up this window), unless
+        # it could not reach the same secrets; then, or if it cannot start, in this one.
+        launch = WorkerLaunch.for_context(context) if worker_possible(context) else None
+        self.jobs: JobsBridge = JobsBridge(context, self.ops, self, worker=launch)
+        self.jobs.worker_message.connect(self.show_message)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
         self.requests_page: RequestsPage = RequestsPage(

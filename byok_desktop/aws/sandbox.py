@@ -21,10 +21,14 @@ class SandboxUnavailable(RuntimeError):
 
 
 class SandboxServer:
-    def __init__(self, realism: Realism | None = None) -> None:
+    def __init__(self, realism: Realism | None = None, running_at: str = "") -> None:
+        """``running_at``: the endpoint of a sandbox server another process of this app
+        runs (the job worker uses the GUI's); this object then neither starts nor stops
+        one."""
         self._server: object | None = None
         self._lock = threading.Lock()
-        self.endpoint_url = ""
+        self.endpoint_url = running_at
+        self._external = bool(running_at)
         self._realism_config = realism or Realism()
         self._realism: RealisticAws | None = None
 
@@ -37,7 +41,7 @@ class SandboxServer:
 
     def start(self) -> str:
         with self._lock:
-            if self._server is not None:
+            if self._server is not None or self._external:
                 return self.endpoint_url
             try:
                 from moto.server import ThreadedMotoServer
