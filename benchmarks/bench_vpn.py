@@ -150,8 +150,8 @@ class Gui:
     def _busy(self) -> bool:
         from PySide6.QtCore import QThreadPool
 
-        tasks = getattr(self.window, "tasks", None)
-        pending = int(getattr(tasks, "pending", 0) or 0)
+        ops = getattr(self.window, "ops", None)  # the operations API: both executors
+        pending = int(getattr(ops, "pending", 0) or 0)
         return pending > 0 or QThreadPool.globalInstance().activeThreadCount() > 0
 
     def turn(self) -> None:
@@ -209,7 +209,7 @@ class Gui:
         if window is None:
             return
         window.close()
-        window.tasks.wait()
+        window.ops.wait()
         window.deleteLater()
         self.turn()
 

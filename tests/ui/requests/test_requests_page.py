@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -337,13 +338,13 @@ def test_the_list_is_queried_once_at_start_in_the_saved_order(
     first.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # by site
     first.save_state()
     queries: list[tuple[str, SortKey, bool]] = []
-    real = RequestStore.list_ids
+    real = RequestStore.list_page
 
-    def counting(self: RequestStore, *args: object, **kwargs: object) -> list[int]:
-        queries.append(args)  # type: ignore[arg-type]
+    def counting(self: RequestStore, *args: object, **kwargs: object) -> Any:
+        queries.append(args[:3])  # type: ignore[arg-type]
         return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(RequestStore, "list_ids", counting)
+    monkeypatch.setattr(RequestStore, "list_page", counting)
     second = RequestsPage(store, ops, settings)
     qtbot.addWidget(second)
     assert queries == []  # nothing until the page is shown (the app may open elsewhere)
