@@ -480,6 +480,26 @@ class ProductView:
         with self._engine.connect() as conn:
             return _fetch_ids(conn, query)
 
+    def list_page(
+        self,
+        wanted: ProductFilter,
+        sort: ProductSort,
+        descending: bool,
+        limit: int | None,
+        first_rows: int,
+    ) -> tuple[list[int], dict[int, ProductRecord]]:
+        """``list_ids`` and the rows of its first ``first_rows`` IDs in one session: on a
+        team database each session costs round trips of its own (BEGIN, ROLLBACK)."""
+        query = self.ids_query(wanted, sort, descending)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._sessions() as session:
+            ids = _fetch_ids(session.connection(), query)
+            found = session.scalars(
+                select(ProductRow).where(ProductRow.id.in_(ids[:first_rows]))
+            )
+            return ids, {row.id: _record(row) for row in found}
+
     def ids_query(
         self,
         wanted: ProductFilter = ProductFilter(),

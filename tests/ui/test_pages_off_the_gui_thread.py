@@ -130,7 +130,8 @@ def test_first_show_reads_nothing_on_the_gui_thread(
     # The rows arrive from the worker and are painted without a store call here.
     qtbot.waitUntil(lambda: _site_cells(page) == ["acme", "acme", "acme", "beta"])
     qtbot.waitUntil(lambda: page.count_label.text() == "4 products")
-    assert {"view.list_ids", "view.counts", "view.rows"} <= set(worker_calls)
+    # The IDs come with the rows a window shows first (list_page), in one session.
+    assert {"view.list_page", "view.counts"} <= set(worker_calls)
     page.view.selectRow(0)  # the detail pane and the actions: read on the worker too
     qtbot.waitUntil(lambda: page.detail.isEnabled() and page.add_product_action.isEnabled())
     qtbot.waitUntil(lambda: "view.detail" in worker_calls)
@@ -150,15 +151,25 @@ def test_rows_are_fetched_on_the_worker_and_data_never_reads(
     page = make_products_page()
     view = context.database.view
     threads: list[str] = []
-    rows = view.rows
 
-    def spy(ids: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return rows(ids)
+    def spied(read: Any) -> Any:
+        def spy(*args: Any) -> Any:
+            threads.append(threading.current_thread().name)
+            return read(*args)
 
-    # ProductView is a plain class: patch the instance the model holds.
-    page.model._view = type("SpyView", (), {"rows": staticmethod(spy)})()  # type: ignore[assignment]
-    page.model._view.list_ids = view.list_ids  # type: ignore[attr-defined]
+        return staticmethod(spy)
+
+    # ProductView is a plain class: patch the instance the model holds. The rows shown
+    # first come with the IDs (list_page); the others through rows().
+    page.model._view = type(  # type: ignore[assignment]
+        "SpyView",
+        (),
+        {
+            "rows": spied(view.rows),
+            "list_page": spied(view.list_page),
+            "list_ids": spied(view.list_ids),
+        },
+    )()
     page.show()
     qtbot.waitUntil(lambda: page.model.rowCount() == 4)
     # Before its rows arrive a cell is empty, not read on the spot.

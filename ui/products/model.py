@@ -370,8 +370,7 @@ class ProductsModel(QAbstractTableModel):
         def read() -> tuple[list[int], dict[int, ProductRecord]]:
             # The rows a window shows first come with the IDs: one trip to the database
             # worker, and the paint never waits behind the rest of the list.
-            ids = view.list_ids(wanted, sort, descending, limit)
-            return ids, view.rows(ids[:PREFETCH_ROWS])
+            return view.list_page(wanted, sort, descending, limit, PREFETCH_ROWS)
 
         self._ops.run(
             read,
