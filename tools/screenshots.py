@@ -112,7 +112,8 @@ def requests_scene(app: QApplication, out_dir: Path) -> None:
         check = editor.product_checks[Product.JIRA_SOFTWARE]
         QTest.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(8, check.height() // 2))
         QTest.keyClicks(editor.email_edit, "ada@acme")
-        editor.flush()
+        editor.save_now()  # on the database worker
+        _wait(app, lambda: not editor.has_unsaved_edits)
         QTimer.singleShot(400, capture)
 
     def capture() -> None:
@@ -294,6 +295,10 @@ def team_scene(app: QApplication, out_dir: Path) -> None:
         _wait(app, window.link_banner.isVisible, 60)
         _wait(app, lambda: "Offline" in editor.saved_label.text(), 60)
         window.grab().save(str(out_dir / "offline-banner.png"))
+        window.resize(window.minimumSizeHint())  # the smallest window the layouts allow
+        _wait(app, lambda: window.size() == window.minimumSizeHint(), 10)
+        app.processEvents()
+        window.grab().save(str(out_dir / "offline-banner-small.png"))
         proxy.resume()
         window.close()
         _wait(app, lambda: not window.isVisible(), 60)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -206,15 +207,17 @@ def test_ctrl_c_while_reading_a_file_exits_130_and_imports_nothing(tmp_path: Pat
         text=True,
     )
     writer = -1
+    opened: list[int] = []
+    # Opening a FIFO for writing blocks until the command opens it to read: wait on that.
+    opener = threading.Thread(target=lambda: opened.append(os.open(fifo, os.O_WRONLY)))
+    opener.start()
     try:
-        deadline = time.monotonic() + BOUND_S
-        while writer < 0:  # opening for writing succeeds once the command opened it to read
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            try:
-                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError:
-                time.sleep(0.02)
+        opener.join(BOUND_S)
+        if not opened:
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # release the opener
+            opener.join()
+            pytest.fail(f"the command never opened the file: {process.communicate()}")
+        writer = opened[0]
         process.send_signal(signal.SIGINT)  # the command waits for the file's bytes
         _, stderr = process.communicate(timeout=BOUND_S)
     finally:

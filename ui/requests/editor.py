@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from PySide6.QtCore import QEventLoop, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -46,7 +46,6 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import SiteClaim, Validation, site_key, validate_as_typed
 from ui.operations import Executor, Operations, Ticket
 from ui.requests.faults import Fault, classify, reason
-from ui.requests.lifetime import run_for
 from ui.requests.model import STATUS_ICONS
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
@@ -55,7 +54,6 @@ log = logging.getLogger("ui.requests")
 
 AUTOSAVE_MS = 600
 SITE_CHECK_MS = 250  # the pause in typing after which the site's records are read
-FLUSH_WAIT_MS = 10_000
 # Newest wins within each (an older read's result is dropped).
 SITE_CHECK_KEY = "editor-site-check"
 LOAD_KEY = "editor-load"
@@ -265,6 +263,7 @@ class RequestEditor(QWidget):
 
         self.saved_label = QLabel()
         self.saved_label.setObjectName("savedState")
+        self.saved_label.setWordWrap(True)  # the offline sentence in a narrow window
         self.saved_label.setContentsMargins(16, 0, 16, 4)
         outer.addWidget(self.saved_label)
 
@@ -603,14 +602,13 @@ class RequestEditor(QWidget):
         self._body.setEnabled(False)  # the shown request is leaving: no edits to it now
         self.saved_label.setText(f"Loading request #{request_id}…")
         store = self._store
-        self._load_ticket = run_for(
-            self,
-            self._ops,
+        self._load_ticket = self._ops.run(
             lambda: store.get(request_id),
             self._loaded,
             self._load_failed,
             on=Executor.DATABASE,
             what=f"load request #{request_id}",
+            owner=self,
             key=LOAD_KEY,
         )
 
@@ -640,14 +638,13 @@ class RequestEditor(QWidget):
         if self._stored is None or self._dirty or self.busy_loading or self._kept:
             return
         store, request_id = self._store, self._stored.id
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: store.get(request_id),
             self._reloaded,
             self._reload_failed,
             on=Executor.DATABASE,
             what=f"read request #{request_id} again",
+            owner=self,
             key=RELOAD_KEY,
         )
 
@@ -735,14 +732,13 @@ class RequestEditor(QWidget):
             return
         store, request_id = self._store, self._stored.id
         self.withdraw_button.setEnabled(False)
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: store.withdraw(request_id),
             self._withdrew,
             self._withdraw_failed,
             on=Executor.DATABASE,
             what=f"withdraw request #{request_id}",
+            owner=self,
         )
 
     def _withdrew(self, stored: StoredRequest) -> None:
@@ -909,14 +905,13 @@ class RequestEditor(QWidget):
             claims = store.site_claims(site_name, request_id)
             return wanted, generation, SiteFacts(claims, store.site_location(key))
 
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             read,
             self._site_read,
             self._site_read_failed,
             on=Executor.DATABASE,
             what=f"check site {key}",
+            owner=self,
             key=SITE_CHECK_KEY,
         )
 
@@ -1020,14 +1015,13 @@ class RequestEditor(QWidget):
         draft = self.draft()
         self._save_sent = (self._edits, self._texts())
         store, request_id, version = self._store, self._stored.id, self._stored.version
-        self._save_ticket = run_for(
-            self,
-            self._ops,
+        self._save_ticket = self._ops.run(
             lambda: store.save(request_id, draft, version),
             self._saved,
             self._save_failed,
             on=Executor.DATABASE,
             what=f"save request #{request_id}",
+            owner=self,
         )
         self._update_saved_label()
         return self._save_ticket
@@ -1154,22 +1148,6 @@ class RequestEditor(QWidget):
         self._has_pending_load = False
         self._pending_load = None
         self.blocked.emit(text)
-
-    def flush(self, timeout_ms: int = FLUSH_WAIT_MS) -> bool:
-        """Save now and wait for the outcome, for a caller that cannot wait for
-        ``save_finished`` (the window at quit, until it uses ``save_now``). The wait is a
-        local event loop, so the window keeps painting, and ends after ``timeout_ms``.
-        False when edits are still unsaved."""
-        if self.save_now() is None:
-            return not self._dirty
-        loop = QEventLoop()
-        self.save_finished.connect(loop.quit)
-        QTimer.singleShot(timeout_ms, loop.quit)
-        try:
-            loop.exec()
-        finally:
-            self.save_finished.disconnect(loop.quit)
-        return not self._dirty
 
     # --- faults and retries ---------------------------------------------------------
 
@@ -1314,14 +1292,13 @@ class RequestEditor(QWidget):
     def _keep_mine_as_copy(self) -> None:
         draft = self.draft().with_changes(uid=new_uid())
         store = self._store
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: store.create(draft),
             self._copied,
             self._copy_failed,
             on=Executor.DATABASE,
             what="save a copy of the request",
+            owner=self,
         )
 
     def _copied(self, stored: StoredRequest) -> None:

@@ -24,7 +24,6 @@ from byok_desktop.request_records import RequestListRow, SortKey
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import describe_products
 from ui.operations import Executor, Operations, Ticket
-from ui.requests.lifetime import run_for
 from ui.resources import icon
 
 log = logging.getLogger("ui.requests")
@@ -166,14 +165,13 @@ class RequestsModel(QAbstractTableModel):
             # worker instead of two before the list can paint.
             return store.list_page(search, sort, descending, PREFETCH_ROWS)
 
-        self._list_ticket = run_for(
-            self,
-            self._ops,
+        self._list_ticket = self._ops.run(
             query,
             self._listed,
             self._list_failed,
             on=Executor.DATABASE,
             what="read the requests list",
+            owner=self,
             key=self._list_key,
         )
 
@@ -248,14 +246,13 @@ class RequestsModel(QAbstractTableModel):
             return
         self._reading.update(chunk)
         store = self._store
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: (chunk, store.rows(chunk)),
             self._rows_read,
             self._rows_failed,
             on=Executor.DATABASE,
             what="read requests for the list",
+            owner=self,
         )
 
     def _rows_read(self, result: tuple[list[int], dict[int, RequestListRow]]) -> None:

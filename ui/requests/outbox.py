@@ -20,7 +20,6 @@ from byok_desktop.request import RequestDraft
 from byok_desktop.store.requests import RequestStore
 from ui.operations import Executor, Operations, Ticket
 from ui.requests.faults import Fault, classify, reason
-from ui.requests.lifetime import run_for
 
 log = logging.getLogger("ui.requests")
 
@@ -79,14 +78,13 @@ class OutboxSync(QObject):
     def start(self) -> None:
         """Read what an earlier run kept, and push it."""
         outbox = self._outbox
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             outbox.pending,
             self._started,
             self._start_failed,
             on=Executor.POOL,
             what="read the drafts kept on this workstation",
+            owner=self,
         )
 
     def _started(self, pending: list[KeptDraft]) -> None:
@@ -122,14 +120,13 @@ class OutboxSync(QObject):
             if not self._retry.isActive():
                 self.push()
 
-        return run_for(
-            owner,
-            self._ops,
+        return self._ops.run(
             work,
             done,
             failure,
             on=Executor.POOL,
             what="keep a draft on this workstation",
+            owner=owner,
         )
 
     @Slot()
@@ -146,14 +143,13 @@ class OutboxSync(QObject):
         def work() -> tuple[PushReport, list[KeptDraft]]:
             return outbox.push(store), outbox.pending()
 
-        self._push_ticket = run_for(
-            self,
-            self._ops,
+        self._push_ticket = self._ops.run(
             work,
             self._pushed,
             self._push_failed,
             on=Executor.DATABASE,
             what="save the drafts kept on this workstation",
+            owner=self,
             key=PUSH_KEY,
         )
 

@@ -48,7 +48,6 @@ from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
 from ui.requests.editor import RequestEditor
 from ui.requests.faults import Fault, classify, reason
-from ui.requests.lifetime import run_for
 from ui.requests.model import COLUMNS, RequestsModel
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
@@ -572,14 +571,13 @@ class RequestsPage(QWidget):
     ) -> None:
         """A store call on the database worker; a failure the caller does not take is
         said in the status bar (never a crash dialog)."""
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             work,
             success,
             failure or self._command_failed,
             on=Executor.DATABASE,
             what=what,
+            owner=self,
         )
 
     def _command_failed(self, error: BaseException) -> None:
@@ -796,14 +794,13 @@ class RequestsPage(QWidget):
         self._settings.setValue("paths/export", str(path.parent))
         self.message.emit(f"Exporting {len(ids)} request(s)…")
         store = self._store
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: export_requests(store, ids, path),
             lambda count: self.message.emit(f"Exported {count} request(s) to {path}"),
             lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
             on=Executor.POOL,
             what="export",
+            owner=self,
         )
 
     @Slot()
@@ -817,14 +814,13 @@ class RequestsPage(QWidget):
     def import_paths(self, paths: list[Path], on_conflict: OnConflict = OnConflict.FAIL) -> None:
         self.message.emit(f"Importing {len(paths)} file(s)…")
         store = self._store
-        run_for(
-            self,
-            self._ops,
+        self._ops.run(
             lambda: import_files(store, paths, on_conflict),
             lambda report: self._import_done(paths, report),
             lambda exc: Dialogs.error(self, "Import failed", f"Nothing was imported: {exc}"),
             on=Executor.POOL,
             what="import",
+            owner=self,
         )
 
     def _import_done(self, paths: list[Path], report: ImportReport) -> None:

@@ -140,19 +140,15 @@ def test_connections_the_server_closed_are_replaced_without_a_failed_call(
         with psycopg.connect(
             host="127.0.0.1", port=postgres.port, user="byok", dbname="postgres", autocommit=True
         ) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            # With a timeout, pg_terminate_backend waits until each backend has exited
+            # (and closed its socket), or says it did not.
+            row = admin.execute(
+                "SELECT coalesce(bool_and(pg_terminate_backend(pid, 10000)), true) "
+                "FROM pg_stat_activity WHERE datname = %s",
                 (name,),
-            )
-            for _ in range(500):  # until the backends have exited (and closed their sockets)
-                row = admin.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)
-                ).fetchone()
-                if row is not None and row[0] == 0:
-                    break
-                time.sleep(0.01)
-            else:
-                pytest.fail("the terminated backends did not exit")
+            ).fetchone()
+            assert row is not None
+            assert row[0], "the terminated backends did not exit"
 
         assert store.get(request_id).draft.site_name == "acme-1"
     finally:
