@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from byok_desktop import APP_ID, APP_NAME, __version__
@@ -23,6 +24,9 @@ from ui.main_window import MainWindow
 from ui.qt_logging import install_excepthook, install_qt_message_handler
 from ui.resources import icon, stylesheet
 from ui.settings import app_settings
+
+# The job worker starts this long after the data is open: not during the first paints.
+WORKER_PRESTART_MS = 1500
 
 if TYPE_CHECKING:
     from byok_desktop.context import AppContext
@@ -184,6 +188,7 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
         opened.append(context)
         window.attach(context)
         freeze_startup_objects()
+        QTimer.singleShot(WORKER_PRESTART_MS, window.jobs.prestart)
         log.info("%s %s started; data in %s", APP_NAME, __version__, paths.data_dir)
 
     window.first_painted.connect(open_data)

@@ -243,6 +243,17 @@ class JobsBridge(QObject):
 
     # --- the worker process ------------------------------------------------------------
 
+    def prestart(self) -> None:
+        """Start the job worker before the first job needs it (the app calls this once the
+        window is up): its start-up, imports on another core, then never lands on a
+        Submit, where it would compete with the GUI thread while the rep watches."""
+        if self._launch is not None and self._process is None and not self._stopping:
+            self._start_worker()
+
+    @property
+    def worker_ready(self) -> bool:
+        return self._ready
+
     def _start_worker(self) -> None:
         """Start a worker (asynchronously: nothing here waits). In the sandbox, the
         sandbox server must run first (starting it loads moto: on the pool)."""

@@ -255,3 +255,16 @@ def test_a_refused_submission_is_reported_by_the_worker(
     assert "999" in failed.args[0]
     assert screen.bridge.in_worker_process
     assert screen.statuses() == []
+
+
+def test_a_prestarted_worker_is_ready_before_the_first_submit_and_runs_it(
+    qtbot: QtBot, worker_context: AppContext, screen: Screen
+) -> None:
+    screen.bridge.prestart()
+    qtbot.waitUntil(lambda: screen.bridge.worker_ready, timeout=60_000)
+    screen.bridge.prestart()  # a second call starts nothing more
+    request = worker_context.database.requests.create(ready_draft(aws_account_id=ACCOUNT))
+    screen.bridge.submit(request.id)
+    qtbot.waitUntil(lambda: screen.statuses() == [JobStatus.SUCCEEDED], timeout=60_000)
+    assert screen.bridge.workers_started == 1
+    assert screen.bridge.worker_pid not in (0, os.getpid())
