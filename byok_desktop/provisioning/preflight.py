@@ -23,6 +23,12 @@ from byok_desktop.provisioning.permissions import Permission, simulation_cases
 from byok_desktop.provisioning.policies import provider_access_allowed
 
 log = logging.getLogger("byok_desktop.aws")
+# Faults that would stop provisioning too: said at once, never "can't check".
+_CREDENTIAL_FAULTS = (
+    AwsFault.EXPIRED_CREDENTIALS,
+    AwsFault.INVALID_CREDENTIALS,
+    AwsFault.MISSING_CREDENTIALS,
+)
 
 
 @dataclass(slots=True)
@@ -163,13 +169,16 @@ def _check_permissions(
             )
         except Exception as exc:
             problem = classify(exc, "iam:SimulatePrincipalPolicy", role.role_arn)
-            if problem.fault is AwsFault.ACCESS_DENIED:
-                result.notes.append(
-                    "can't check permissions (the role may not call "
-                    "iam:SimulatePrincipalPolicy); going on"
-                )
-                return
-            raise problem from exc
+            if problem.fault in _CREDENTIAL_FAULTS:
+                raise problem from exc
+            why = (
+                "the role may not call iam:SimulatePrincipalPolicy"
+                if problem.fault is AwsFault.ACCESS_DENIED
+                else f"AWS could not simulate them: {problem.code or problem.fault.value}"
+            )
+            log.info("Preflight: permissions not simulated: %s", problem)
+            result.notes.append(f"can't check permissions ({why}); going on")
+            return
         for evaluation in answer.get("EvaluationResults", []):
             if evaluation.get("EvalDecision") != "allowed":
                 entry = denied.setdefault(case.permission.sid, (case.permission, set()))
