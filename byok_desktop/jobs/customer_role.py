@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
-from byok_desktop.aws.errors import AwsProblem
+from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import caller_identity, require_account
 from byok_desktop.aws.role_chain import CustomerRole, rep_name, session_name
 from byok_desktop.credential_profiles import Profile
@@ -97,3 +98,48 @@ def submit_preflight(
             raise CannotSubmit(result.summary())
 
     return check
+
+
+class CustomerKit:
+    """What the request editor needs for the customer's side: the account's ExternalId
+    and the setup kit export. Every method may block (database, files): call them from
+    a worker."""
+
+    def __init__(
+        self,
+        database: Database,
+        credentials: CredentialService,
+        settings: Callable[[], Settings],
+    ) -> None:
+        self._database = database
+        self._credentials = credentials
+        self._settings = settings
+
+    def external_id(self, account_id: str) -> str:
+        return self._database.external_ids.for_account(account_id)
+
+    def export(
+        self, draft: RequestDraft, folder: Path, profile_name: str | None = None
+    ) -> list[Path]:
+        """Write the setup kit of ``draft`` into ``folder``; the provisioning role trusts
+        the account the rep's own verified profile opens."""
+        from byok_desktop.provisioning.setup_kit import KitInput, write_kit
+
+        profile = self._credentials.rep_profile(profile_name)
+        if profile.verification is None:
+            raise AwsProblem(
+                AwsFault.MISSING_CREDENTIALS,
+                f"'{profile.name}' is not verified, so the account the customer's role must "
+                "trust is unknown. Verify it under Credentials first.",
+            )
+        settings = self._settings()
+        kit = KitInput(
+            account_id=draft.aws_account_id.strip(),
+            site=draft.site_name.strip() or "(no site)",
+            request_uid=draft.uid,
+            rep_account_id=profile.verification.account_id,
+            external_id=self.external_id(draft.aws_account_id.strip()),
+            role_name=settings.role_name,
+            provider_principal=settings.provider_principal,
+        )
+        return write_kit(kit, folder)
