@@ -8,7 +8,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from byok_desktop.jobs.customer_role import CustomerKit
 from byok_desktop.request import RequestDraft
@@ -18,6 +25,10 @@ from ui.operations import Executor, Operations
 log = logging.getLogger("ui.requests")
 
 EXTERNAL_ID_KEY = "editor-external-id"
+_EXPLAINED = (
+    "The customer's trust policy requires this ExternalId; it is made once per AWS "
+    "account and is the same for every request of the account."
+)
 
 
 class KitDialogs:
@@ -39,15 +50,16 @@ class CustomerRoleTools(QWidget):
         self._draft: RequestDraft | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        caption = QLabel("ExternalId")
+        caption.setObjectName("externalIdCaption")
+        layout.addWidget(caption)
         self.external_id = QLineEdit()
         self.external_id.setObjectName("externalIdField")
         self.external_id.setReadOnly(True)
         self.external_id.setAccessibleName("ExternalId of the customer's account")
         self.external_id.setPlaceholderText("ExternalId: enter the account ID first")
-        self.external_id.setToolTip(
-            "The customer's trust policy requires this ExternalId; it is made once per "
-            "AWS account and is the same for every request of the account."
-        )
+        self.external_id.setToolTip(_EXPLAINED)
+        caption.setBuddy(self.external_id)
         layout.addWidget(self.external_id, 1)
         self.export_button = QPushButton("Export setup kit…")
         self.export_button.setObjectName("exportSetupKitButton")
@@ -86,6 +98,8 @@ class CustomerRoleTools(QWidget):
         account, external_id = result
         if account == self._account:
             self.external_id.setText(external_id)
+            self.external_id.setCursorPosition(0)  # show its start; it is copied whole
+            self.external_id.setToolTip(f"{external_id}\n\n{_EXPLAINED}")
 
     def _external_id_failed(self, error: BaseException) -> None:
         # The editor's own banner speaks for an unreachable database; read it next time.
