@@ -13,6 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from byok_desktop.cli_customer import (
+    CUSTOMER_COMMANDS,
+    add_customer_commands,
+    run_customer_command,
+)
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
 from byok_desktop.cli_profiles import PROFILE_COMMAND, add_profile_commands, run_profile_command
 from byok_desktop.context import open_context
@@ -75,6 +80,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
 
     add_job_commands(commands)
     add_profile_commands(commands)
+    add_customer_commands(commands)
 
 
 def run_command(args: argparse.Namespace, overrides: ContextOverrides) -> int:
@@ -242,6 +248,8 @@ def _run(
             return run_job_command(context, args, out)
         if args.command == PROFILE_COMMAND:
             return run_profile_command(context, args, out)
+        if args.command in CUSTOMER_COMMANDS:
+            return run_customer_command(context, args, out)
         if args.command == "list":
             ids = store.list_ids(sort=SortKey.SITE, descending=False)
             rows = store.rows(ids)

@@ -24,6 +24,11 @@ def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     target = provision.add_mutually_exclusive_group(required=True)
     target.add_argument("request_ids", nargs="*", type=int, default=[], metavar="REQUEST_ID")
     target.add_argument("--all-ready", action="store_true", help="every Ready request")
+    provision.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="your own profile, to assume the customer's role with (default: chosen)",
+    )
 
     resume = commands.add_parser(
         "resume",
@@ -63,6 +68,7 @@ def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) 
 
 
 def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+    from byok_desktop.jobs.customer_role import submit_preflight
     from byok_desktop.jobs.owner import owner_alive, this_owner
     from byok_desktop.jobs.submit import CannotSubmit, submit_request
     from byok_desktop.request import RequestStatus
@@ -82,6 +88,8 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
         ids = args.request_ids
     created: list[Job] = []
     refused = False
+    # A request that names the customer's role is checked before it is locked.
+    preflight = submit_preflight(context.database, context.credentials, context.settings)
     for request_id in ids:
         try:
             created.extend(
@@ -91,6 +99,8 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
                     context.database.jobs,
                     context.credentials,
                     this_owner("cli"),
+                    profile_name=args.profile,
+                    preflight=preflight,
                 )
             )
         except (CannotSubmit, LookupError) as exc:

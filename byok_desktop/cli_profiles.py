@@ -252,6 +252,13 @@ def _list(context: AppContext, out: TextIO) -> int:
             f"{status.state.display_name}\t{_plain(status.detail)}",
             file=out,
         )
+        age = profile.key_age_days()
+        if age is not None:
+            warning = profile.key_age_warning()
+            print(
+                f"  key age: {age} day(s)" + (f"; warning: {_plain(warning)}" if warning else ""),
+                file=out,
+            )
     return EXIT_OK
 
 

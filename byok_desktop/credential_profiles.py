@@ -10,6 +10,8 @@ from enum import Enum
 REGION_PATTERN = re.compile(r"^([a-z]+-){2,3}\d+$")
 ACCESS_KEY_PATTERN = re.compile(r"^(AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,124}$")
 PROFILE_NAME_MAX = 64
+# AWS's own advice (IAM credential report, Security Hub IAM.3): rotate keys within 90 days.
+KEY_MAX_AGE_DAYS = 90
 
 
 class ProfileKind(Enum):
@@ -79,6 +81,7 @@ class Profile:
     sso_session: SsoSession | None = None
     sso_account_id: str = ""
     sso_role_name: str = ""
+    key_saved_at: datetime | None = None  # keys profiles: when the access key was set
 
     @property
     def masked_access_key(self) -> str:
@@ -93,6 +96,25 @@ class Profile:
     @property
     def uses_keyring(self) -> bool:
         return self.kind is ProfileKind.KEYS
+
+    def key_age_days(self, now: datetime | None = None) -> int | None:
+        """Whole days since the long-term access key was set; None for other profiles
+        (temporary keys expire on their own)."""
+        if self.kind is not ProfileKind.KEYS or self.key_saved_at is None:
+            return None
+        if self.has_session_token:
+            return None
+        return ((now or datetime.now(UTC)) - self.key_saved_at).days
+
+    def key_age_warning(self, now: datetime | None = None) -> str:
+        """A sentence when the access key is older than KEY_MAX_AGE_DAYS, else ""."""
+        age = self.key_age_days(now)
+        if age is None or age <= KEY_MAX_AGE_DAYS:
+            return ""
+        return (
+            f"The access key of '{self.name}' is {age} days old (over {KEY_MAX_AGE_DAYS}); "
+            "rotate it in IAM, or sign in with IAM Identity Center and use a role instead."
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ class RequestDraft:
 
     uid: str = field(default_factory=new_uid)
     aws_account_id: str = ""
+    customer_role_arn: str = ""  # optional: the role the rep assumes in the account
     site_name: str = ""
     desired_users: str = ""
     location: Location | None = None

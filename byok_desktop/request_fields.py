@@ -21,12 +21,18 @@ NOTES_MAX = 20_000
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
+# An IAM role ARN: partition, a 12-digit account, an optional path and a role name of at
+# most 64 characters from IAM's set.
+ROLE_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$", re.ASCII
+)
 
 
 class Field(Enum):
     """Request fields, in the order of their checks and of the request file."""
 
     AWS_ACCOUNT_ID = "aws_account_id"
+    CUSTOMER_ROLE_ARN = "customer_role_arn"
     SITE_NAME = "site_name"
     DESIRED_USERS = "desired_users"
     LOCATION = "location"
@@ -68,6 +74,24 @@ def email_problems(text: str) -> list[str]:
     if not _EMAIL.match(email):
         return ["Enter an email address like name@example.com."]
     return []
+
+
+def role_arn_problems(text: str) -> list[str]:
+    """The customer's provisioning role is optional; when given it must be a role ARN."""
+    arn = text.strip()
+    if not arn or ROLE_ARN.match(arn):
+        return []
+    return [
+        "Enter the role's ARN as IAM shows it, e.g. "
+        "arn:aws:iam::012345678901:role/byok-provisioning, or leave it empty to use the "
+        "profile's own access to the account."
+    ]
+
+
+def role_arn_account(text: str) -> str:
+    """The account of a role ARN; "" when ``text`` is not one."""
+    found = ROLE_ARN.match(text.strip())
+    return found.group(1) if found else ""
 
 
 def required_text(value: str, what: str, limit: int = TEXT_MAX) -> list[str]:
@@ -157,6 +181,18 @@ FIELDS: tuple[FieldSpec, ...] = (
         tidy=True,
         searched=True,
         column=ListColumn("AWS account", "account", 2),
+    ),
+    FieldSpec(
+        Field.CUSTOMER_ROLE_ARN,
+        "Customer provisioning role ARN",
+        "Provisioning &role ARN",
+        InputKind.LINE,
+        "customer_role_arn",
+        file_required=False,
+        placeholder="optional: arn:aws:iam::012345678901:role/byok-provisioning",
+        max_length=2048,
+        strip=True,
+        check=role_arn_problems,
     ),
     FieldSpec(
         Field.SITE_NAME,
@@ -261,7 +297,10 @@ SPECS: dict[Field, FieldSpec] = {spec.field: spec for spec in FIELDS}
 
 # The editor's form: groups of fields, in the order they are shown and tabbed through.
 FORM: tuple[tuple[str, tuple[Field, ...]], ...] = (
-    ("Customer", (Field.CUSTOMER_ORG, Field.AWS_ACCOUNT_ID, Field.SITE_NAME)),
+    (
+        "Customer",
+        (Field.CUSTOMER_ORG, Field.AWS_ACCOUNT_ID, Field.CUSTOMER_ROLE_ARN, Field.SITE_NAME),
+    ),
     ("Plan", (Field.DESIRED_USERS, Field.LOCATION, Field.PRODUCTS)),
     (
         "Requester (an org admin of the customer)",

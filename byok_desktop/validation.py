@@ -27,6 +27,7 @@ from byok_desktop.request_fields import (  # noqa: F401
     NOTES_MAX,
     TEXT_MAX,
     email_problems,
+    role_arn_account,
 )
 from byok_desktop.tiers import TierTable, UserTier
 
@@ -163,6 +164,19 @@ def normalised(draft: RequestDraft) -> RequestDraft:
 
 
 # --- validators --------------------------------------------------------------
+
+
+def role_account_problems(draft: RequestDraft) -> list[str]:
+    """The provisioning role must live in the request's account: the keys are made
+    wherever the role is, and the job checks the account it opens against the request."""
+    role_account = role_arn_account(draft.customer_role_arn)
+    account = normalise_account_id(draft.aws_account_id)
+    if not role_account or account_id_problems(account) or role_account == account:
+        return []
+    return [
+        f"The role is in account {role_account}, but the request is for account {account}. "
+        "Ask the customer for the role they created in the BYOK account."
+    ]
 
 
 def account_id_problems(text: str) -> list[str]:
@@ -306,6 +320,7 @@ def validate(
     for spec in FIELDS:
         if spec.check is not None:
             add(spec.field, spec.check(getattr(draft, spec.name)))
+    add(Field.CUSTOMER_ROLE_ARN, role_account_problems(draft))
     findings.sort(key=lambda finding: _FIELD_ORDER[finding.field])
     return Validation(tuple(findings), tier)
 

@@ -7,6 +7,8 @@ Scenes (all by default):
   request into the editor the way a user would, so the inline problems show.
 - team: a team database (a real PostgreSQL the scene starts) behind a slow, then stalled,
   link: the editor while it saves, and the offline banner.
+- customer-role: a request naming the customer's provisioning role, with the account's
+  ExternalId and "Export setup kit…" beside it.
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
@@ -309,7 +311,54 @@ def team_scene(app: QApplication, out_dir: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-SCENES = {"requests": requests_scene, "products": products_scene, "team": team_scene}
+def customer_role_scene(app: QApplication, out_dir: Path) -> None:
+    """A request naming the customer's provisioning role: the editor shows the account's
+    ExternalId beside the role and offers the setup kit."""
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-"))
+    context, window = build_main_window(paths)
+    account = "210987654321"
+    stored = context.database.requests.create(
+        RequestDraft(
+            aws_account_id=account,
+            customer_role_arn=f"arn:aws:iam::{account}:role/byok-provisioning",
+            site_name="acme",
+            desired_users="1500",
+            location=Location.EU,
+            products=frozenset({Product.JIRA_SOFTWARE}),
+            customer_org="Acme Corp",
+            requester_name="Ada Admin",
+            requester_email="ada@acme.example",
+            requester_is_org_admin=True,
+        )
+    )
+    page = window.requests_page
+    page.model.refresh()
+    window.resize(1500, 940)
+    window.show()
+
+    def select() -> None:
+        page.select_request(stored.id)
+        tools = page.editor.customer_tools
+        assert tools is not None
+        _wait(app, lambda: bool(tools.external_id.text()))
+        QTimer.singleShot(300, capture)
+
+    def capture() -> None:
+        window.grab().save(str(out_dir / "customer-role.png"))
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(500, select)
+    app.exec()
+    context.close()
+
+
+SCENES = {
+    "requests": requests_scene,
+    "products": products_scene,
+    "team": team_scene,
+    "customer-role": customer_role_scene,
+}
 
 
 def main(out_dir: Path, scenes: list[str]) -> int:

@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         """Open the pages on ``context`` (loads the database layer and the pages)."""
         from PySide6.QtCore import Qt  # its namespace costs ~14 ms: not before the frame shows
 
+        from byok_desktop.jobs.customer_role import CustomerKit
         from ui.changes import ChangeRelay
         from ui.credentials import CredentialsPage
         from ui.jobs.bridge import JobsBridge, WorkerLaunch, worker_possible
@@ -186,7 +187,12 @@ class MainWindow(QMainWindow):
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
         self.requests_page: RequestsPage = RequestsPage(
-            database.requests, self.ops, settings, changes=changes, outbox=context.outbox
+            database.requests,
+            self.ops,
+            settings,
+            changes=changes,
+            outbox=context.outbox,
+            customer=CustomerKit(database, context.credentials, context.settings_service.snapshot),
         )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)

@@ -24,6 +24,12 @@ adds:
   cryptographic calls on it are refused with ``KMSInvalidStateException``.
 - **Aliases listed late.** ListAliases leaves out an alias for ``alias_listing_delay_s``
   after CreateAlias (CreateAlias itself then says ``AlreadyExistsException``, as AWS does).
+- **SimulatePrincipalPolicy** (moto has none): answered from the inline policies the
+  layer saw put on the role (PutRolePolicy), evaluated as IAM does for the actions,
+  resource and context keys asked about (an explicit Deny wins; no Allow is an
+  implicitDeny). The caller is taken to be the simulated role itself (the preflight's
+  case): a role whose policies do not allow it ``iam:SimulatePrincipalPolicy`` is
+  refused with AccessDenied. Roles without policies the layer saw are left to moto.
 - **Throttling bursts.** Each attempt starts a burst with probability ``throttle_rate``
   (a seeded RNG: the same seed throttles the same attempts); a burst throttles
   ``throttle_burst`` attempts in a row across all clients, as an account's request rate
@@ -130,6 +136,8 @@ class RealisticAws:
         self._trust: dict[tuple[str, str], _Trust] = {}
         self._replicas: dict[tuple[str, str], float] = {}  # (region, key ID) -> replicated at
         self._aliases: dict[tuple[str, str, str], float] = {}  # -> created at
+        # Inline policies by (account, role name) and policy name, for simulation.
+        self._role_policies: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._burst_left = 0
         self.throttled = 0  # attempts answered with throttling
         self.refused: list[str] = []  # "service:Operation code" of every other refusal
@@ -168,6 +176,10 @@ class RealisticAws:
             if refusal is not None:
                 code, message, status = refusal
                 return _error_response(request, protocol, code, message, status)
+            if operation == "SimulatePrincipalPolicy":
+                body = self._simulation(params)
+                if body is not None:
+                    return _xml_response(request, body)
             return moto(event_name, request, **kwargs) if moto is not None else None
 
         def remember(params: Any = None, context: Any = None, **_: Any) -> None:
@@ -243,7 +255,54 @@ class RealisticAws:
                 )
         if service == "sts" and operation == "AssumeRole":
             return self._assume_role_refusal(params, account, now)
+        if service == "iam" and operation == "SimulatePrincipalPolicy":
+            source = str(params.get("PolicySourceArn", ""))
+            policies = self._policies_of(source)
+            if (
+                policies is not None
+                and _decision(policies, "iam:SimulatePrincipalPolicy", source, {}) != "allowed"
+            ):
+                return (
+                    "AccessDenied",
+                    f"User: {source} is not authorized to perform: "
+                    f"iam:SimulatePrincipalPolicy on resource: {source}",
+                    403,
+                )
         return None
+
+    def _policies_of(self, role_arn: str) -> list[dict[str, Any]] | None:
+        key = _role_key(role_arn)
+        if key is None or key not in self._role_policies:
+            return None
+        return list(self._role_policies[key].values())
+
+    def _simulation(self, params: dict[str, Any]) -> str | None:
+        """SimulatePrincipalPolicy's answer (query XML), or None to leave it to moto."""
+        with self._lock:
+            policies = self._policies_of(str(params.get("PolicySourceArn", "")))
+        if policies is None:
+            return None
+        context = {
+            str(entry.get("ContextKeyName", "")).lower(): _as_list(entry.get("ContextKeyValues"))
+            for entry in params.get("ContextEntries", []) or []
+        }
+        members = []
+        for action in params.get("ActionNames", []) or []:
+            for resource in params.get("ResourceArns") or ["*"]:
+                decision = _decision(policies, str(action), str(resource), context)
+                members.append(
+                    f"<member><EvalActionName>{escape(str(action))}</EvalActionName>"
+                    f"<EvalResourceName>{escape(str(resource))}</EvalResourceName>"
+                    f"<EvalDecision>{decision}</EvalDecision></member>"
+                )
+        return (
+            '<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            "<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated>"
+            f"<EvaluationResults>{''.join(members)}</EvaluationResults>"
+            "</SimulatePrincipalPolicyResult>"
+            "<ResponseMetadata><RequestId>realistic-aws</RequestId></ResponseMetadata>"
+            "</SimulatePrincipalPolicyResponse>"
+        )
 
     def _role_visible(self, role_arn: str, now: float) -> bool:
         created = self._roles.get(role_arn)
@@ -312,6 +371,15 @@ class RealisticAws:
                     # the layer cannot know; treat the change as already in force.
                     before = _document(params.get("PolicyDocument"))
                 self._trust[key] = _Trust(before, _document(params.get("PolicyDocument")), now)
+            elif operation == "PutRolePolicy":
+                key = (account, str(params.get("RoleName", "")))
+                policies = self._role_policies.setdefault(key, {})
+                policies[str(params.get("PolicyName", ""))] = _document(
+                    params.get("PolicyDocument")
+                )
+            elif operation == "DeleteRolePolicy":
+                key = (account, str(params.get("RoleName", "")))
+                self._role_policies.get(key, {}).pop(str(params.get("PolicyName", "")), None)
             elif operation == "ReplicateKey":
                 meta = parsed.get("ReplicaKeyMetadata", {})
                 replica_region = str(params.get("ReplicaRegion", ""))
@@ -400,6 +468,58 @@ def _conditions_hold(condition: Any, external_id: str | None) -> bool:
     return True
 
 
+# --- identity policy evaluation (for simulation) ----------------------------------------
+
+
+def _decision(
+    policies: list[dict[str, Any]], action: str, resource: str, context: dict[str, list[str]]
+) -> str:
+    """IAM's decision for one action on one resource: "explicitDeny", "allowed" or
+    "implicitDeny". Conditions: StringEquals and StringLike over the context keys given
+    (a key that is not given makes its test false); other operators never match."""
+    allowed = False
+    for document in policies:
+        for statement in _statements(document):
+            if not _matches_any(_as_list(statement.get("Action")), action, fold=True):
+                continue
+            if not _matches_any(_as_list(statement.get("Resource", "*")), resource):
+                continue
+            if not _context_holds(statement.get("Condition"), context):
+                continue
+            if statement.get("Effect") == "Deny":
+                return "explicitDeny"
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return "allowed" if allowed else "implicitDeny"
+
+
+def _matches_any(patterns: list[str], value: str, fold: bool = False) -> bool:
+    from fnmatch import fnmatchcase
+
+    if fold:
+        value = value.lower()
+    return any(fnmatchcase(value, p.lower() if fold else p) for p in patterns)
+
+
+def _context_holds(condition: Any, context: dict[str, list[str]]) -> bool:
+    if not condition:
+        return True
+    if not isinstance(condition, dict):
+        return False
+    for operator, tests in condition.items():
+        if operator not in ("StringEquals", "StringLike") or not isinstance(tests, dict):
+            return False
+        for key, wanted in tests.items():
+            given = context.get(str(key).lower())
+            if not given:
+                return False
+            patterns = _as_list(wanted)
+            if operator == "StringEquals" and not any(v in patterns for v in given):
+                return False
+            if operator == "StringLike" and not any(_matches_any(patterns, v) for v in given):
+                return False
+    return True
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -447,6 +567,16 @@ class _Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+
+
+def _xml_response(request: Any, body: str) -> Any:
+    """A successful query-protocol answer (IAM, STS)."""
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    headers = HTTPHeaders()
+    headers["Content-Type"] = "text/xml"
+    headers["x-amzn-RequestId"] = "realistic-aws"
+    return AWSResponse(request.url, 200, headers, _Raw(body.encode()))
 
 
 def _error_response(request: Any, protocol: str, code: str, message: str, status: int) -> Any:

@@ -21,6 +21,7 @@ from byok_desktop.aws.connection import (
 )
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import CallerIdentity, caller_identity, require_account
+from byok_desktop.aws.role_chain import CustomerRole, chained_connection, verified_account
 from byok_desktop.credential_profiles import (
     Profile,
     ProfileInput,
@@ -68,6 +69,8 @@ class CredentialService:
         # One connection per profile version and AWS settings: a boto3 session and its
         # clients cost tens of milliseconds of CPU each, and jobs for one account share.
         self._connections: dict[tuple[str, int, AwsConfig], tuple[float, AwsConnection]] = {}
+        # Connections as a customer's role, per rep connection and role, account verified.
+        self._chained: dict[tuple[int, CustomerRole], tuple[float, AwsConnection]] = {}
         self._connections_lock = threading.Lock()
         # IAM Identity Center: the OIDC and portal endpoint ("" = AWS; tests: a fake),
         # the AWS CLI's token cache (None = ~/.aws/sso/cache), one sign-in per session.
@@ -311,6 +314,63 @@ class CredentialService:
         with self._connections_lock:
             for key in [k for k in self._connections if uid is None or k[0] == uid]:
                 del self._connections[key]
+            self._chained.clear()  # they sign with connections that may be gone
+
+    def connect_as(
+        self, profile: Profile, account_id: str, role: CustomerRole | None
+    ) -> AwsConnection:
+        """A connection acting in ``account_id``: ``profile``'s own, or, when the request
+        names the customer's role, that role assumed from ``profile`` (role chaining),
+        whose account GetCallerIdentity must confirm before anything is done."""
+        base = self.connect(profile)
+        if role is None:
+            return base
+        key = (id(base), role)
+        now = time.monotonic()
+        with self._connections_lock:
+            found = self._chained.get(key)
+            if found is not None and now - found[0] < CONNECTION_TTL_S:
+                return found[1]
+        connection = chained_connection(base, role)
+        verified_account(connection, role, account_id)  # raises on another account
+        with self._connections_lock:
+            self._chained[key] = (now, connection)
+        return connection
+
+    def rep_profile(self, preferred: str | None = None) -> Profile:
+        """The rep's own identity that assumes customers' roles: ``preferred`` (a
+        profile name or uid) when given, else the verified profile signed in the way
+        enterprise reps do first (IAM Identity Center, then an AWS CLI profile, then
+        keys, then the sandbox), by name."""
+        profiles = self.profiles.list()
+        if preferred:
+            for profile in profiles:
+                if preferred in (profile.name, profile.uid):
+                    return profile
+            raise AwsProblem(
+                AwsFault.MISSING_CREDENTIALS,
+                f"No credential profile is named '{preferred}'; see `profile list`.",
+            )
+        order = [ProfileKind.SSO, ProfileKind.CLI, ProfileKind.KEYS, ProfileKind.SANDBOX]
+        verified = [p for p in profiles if p.verification is not None]
+        if not verified:
+            raise AwsProblem(
+                AwsFault.MISSING_CREDENTIALS,
+                "No profile of your own is verified, so the customer's role cannot be "
+                "assumed. Sign in (or add a profile) under Credentials and verify it.",
+            )
+        return min(verified, key=lambda p: (order.index(p.kind), p.name))
+
+    def profile_for_request(
+        self, account_id: str, role_arn: str, preferred: str | None = None
+    ) -> Profile:
+        """The profile a request's jobs use: the rep's own when the request names the
+        customer's role, else (older set-ups) a verified profile of the account itself."""
+        if role_arn.strip():
+            return self.rep_profile(preferred)
+        if preferred:
+            return self.rep_profile(preferred)
+        return self.profile_for_account(account_id)
 
     def verify(self, uid: str) -> tuple[Profile, CallerIdentity]:
         """GetCallerIdentity with the profile; records the account and ARN it answers."""

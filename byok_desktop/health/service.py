@@ -13,6 +13,7 @@ from byok_desktop.aws.errors import AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.health.checker import check_family
+from byok_desktop.jobs.customer_role import customer_role
 from byok_desktop.locations import Region
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.settings import Settings
@@ -78,8 +79,12 @@ class HealthService:
         connection = connections.get(account)
         if connection is None:
             try:
-                profile = self._credentials.profile_for_account(account)
-                connection = self._credentials.connect(profile)
+                request_id = products[0].request_id
+                draft = self._database.requests.get(request_id).draft if request_id else None
+                role_arn = draft.customer_role_arn if draft is not None else ""
+                profile = self._credentials.profile_for_request(account, role_arn)
+                role = customer_role(self._database, draft, profile) if draft else None
+                connection = self._credentials.connect_as(profile, account, role)
             except AwsProblem as exc:
                 connection = exc
             connections[account] = connection

@@ -62,7 +62,9 @@ def _create(
         )
     account = database.view.account_of(site_key, family)
     try:
-        profile = credentials.profile_for_account(account)
+        request_id = products[0].request_id
+        role_arn = database.requests.get(request_id).draft.customer_role_arn if request_id else ""
+        profile = credentials.profile_for_request(account, role_arn)
     except AwsProblem as exc:
         raise CannotChangeAccess(str(exc)) from exc
     return database.jobs.create(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job, JobStatus, StepStatus
+from byok_desktop.jobs.customer_role import customer_role_of_request
 from byok_desktop.locations import Location
 from byok_desktop.products import Product, ProductFamily
 from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
@@ -69,6 +70,7 @@ class JobRunner:
     ) -> None:
         """``settings``: fixed ones, or where to take a snapshot of the settings in force
         as each job starts (a job keeps its snapshot whatever is saved meanwhile)."""
+        self._database = database
         self.jobs = database.jobs
         self.requests = database.requests
         self.products = database.products
@@ -139,7 +141,11 @@ class JobRunner:
             raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
         profile = self.credentials.profiles.get(job.profile_uid)
         ctx = StepContext(
-            connection=self.credentials.connect(profile),
+            connection=self.credentials.connect_as(
+                profile,
+                job.account_id,
+                customer_role_of_request(self._database, job.request_id, profile),
+            ),
             target=KeyTarget(
                 job.site_key, ProductFamily(job.family), Location(job.location), request_uid
             ),

@@ -3,21 +3,23 @@ request cannot be provisioned."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
+from byok_desktop.jobs.customer_role import CannotSubmit
 from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import PROVISION
 from byok_desktop.provisioning.steps import PROVISIONING_STEPS
-from byok_desktop.request import RequestStatus
+from byok_desktop.request import RequestDraft, RequestStatus
 from byok_desktop.request_records import RequestLocked, SubmittedElsewhere, VersionConflict
 from byok_desktop.store.jobs import JobStore, new_job_row
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
 
-
-class CannotSubmit(ValueError):
-    pass
+__all__ = ["CannotSubmit", "submit_request"]
 
 
 def submit_request(
@@ -26,9 +28,15 @@ def submit_request(
     jobs: JobStore,
     credentials: CredentialService,
     owner: str | None = None,
+    *,
+    profile_name: str | None = None,
+    preflight: Callable[[RequestDraft, Profile], None] | None = None,
 ) -> list[Job]:
     """One job per product family of the request (the Jira family shares one key).
-    ``owner``: the process whose workers will run the jobs (default: this one)."""
+    ``owner``: the process whose workers will run the jobs (default: this one);
+    ``profile_name``: the rep's profile to use (default: chosen as
+    ``CredentialService.profile_for_request`` says); ``preflight``: checks the customer's
+    account before the request is locked, raising ``CannotSubmit`` to stop."""
     stored = requests.get(request_id)
     draft = stored.draft
     if stored.status.locked:
@@ -56,8 +64,12 @@ def submit_request(
             "; resume or retry them on the Jobs screen."
         )
     try:
-        profile = credentials.profile_for_account(draft.aws_account_id)
+        profile = credentials.profile_for_request(
+            draft.aws_account_id, draft.customer_role_arn, profile_name
+        )
     except AwsProblem as exc:
+        if draft.customer_role_arn.strip() or profile_name:
+            raise CannotSubmit(str(exc)) from exc
         # A profile meant for this account but not verified yet: verify it now (online).
         candidates = [
             p
@@ -80,6 +92,8 @@ def submit_request(
                 )
             )
         )
+    if preflight is not None:
+        preflight(draft, profile)  # before the request is locked: nothing to undo
     rows = [
         new_job_row(
             kind=PROVISION,

@@ -168,6 +168,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     def submitter() -> None:
         """Submissions one after another, off the thread that reads stdin (a profile
         check online may take seconds; a stop must not wait for it)."""
+        from byok_desktop.jobs.customer_role import submit_preflight
         from byok_desktop.jobs.submit import submit_request
 
         while (request_id := submits.get()) is not None:
@@ -178,6 +179,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
                     context.database.jobs,
                     context.credentials,
                     owner=owner,  # this process's workers run them
+                    # A request naming the customer's role is checked before it is locked.
+                    preflight=submit_preflight(
+                        context.database, context.credentials, context.settings
+                    ),
                 )
             except Exception as exc:
                 log.info("Request %s not submitted: %s", request_id, exc)

@@ -23,6 +23,7 @@ from byok_desktop.store.engine import (
     session_factory,
     sqlite_engine,
 )
+from byok_desktop.store.external_ids import ExternalIdStore
 from byok_desktop.store.jobs import JobStore
 from byok_desktop.store.migrate import upgrade
 from byok_desktop.store.models import AppMetaRow
@@ -61,6 +62,7 @@ class Database:
     jobs: JobStore
     products: ProductStore
     view: ProductView
+    external_ids: ExternalIdStore
     backup: Path | None  # copy taken before this start's schema upgrade
 
     url: str = ""  # a database server's URL (never shown with its password)
@@ -132,6 +134,7 @@ def _stores(
         jobs=JobStore(engine, change_log),
         products=ProductStore(engine, change_log),
         view=ProductView(engine, step_titles),
+        external_ids=ExternalIdStore(engine),
         backup=backup,
         url=url,
         change_log=change_log,

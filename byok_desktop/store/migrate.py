@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect, text
 log = logging.getLogger("byok_desktop.db")
 
 # The newest migration; tests/byok_desktop/store/test_migrations.py checks it matches Alembic's head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 

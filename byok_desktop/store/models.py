@@ -54,6 +54,7 @@ class RequestRow(Base):
     problem_count: Mapped[int] = mapped_column(Integer, default=0)
 
     aws_account_id: Mapped[str] = mapped_column(Text, default="")
+    customer_role_arn: Mapped[str] = mapped_column(Text, default="")
     site_name: Mapped[str] = mapped_column(Text, default="")
     # Canonical site label used by the uniqueness rule; "" while the name is invalid.
     site_key: Mapped[str] = mapped_column(String(63), default="", index=True)
@@ -149,6 +150,19 @@ class CredentialProfileRow(Base):
     sso_region: Mapped[str] = mapped_column(String(32), default="")
     sso_account_id: Mapped[str] = mapped_column(String(12), default="")
     sso_role_name: Mapped[str] = mapped_column(String(128), default="")
+    # When the access key ID was last set (migration 0008): keys age from here.
+    key_saved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class CustomerExternalIdRow(Base):
+    """The ExternalId the app made for one customer's AWS account (not a secret: the
+    customer puts it in a trust policy), kept so every rep and run uses the same one."""
+
+    __tablename__ = "customer_external_ids"
+
+    account_id: Mapped[str] = mapped_column(String(12), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AppMetaRow(Base):

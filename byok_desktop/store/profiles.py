@@ -49,6 +49,7 @@ def _profile(row: CredentialProfileRow) -> Profile:
         else None,
         sso_account_id=row.sso_account_id,
         sso_role_name=row.sso_role_name,
+        key_saved_at=row.key_saved_at,
     )
 
 
@@ -118,6 +119,12 @@ class ProfileStore:
                 or row.sso_account_id != entry.sso_account_id.strip()
                 or row.sso_role_name != entry.sso_role_name.strip()
             )
+            if entry.kind.value == "keys" and (
+                row.key_saved_at is None or row.access_key_id != entry.access_key_id.strip()
+            ):
+                row.key_saved_at = now  # a new access key starts its 90 days
+            elif entry.kind.value != "keys":
+                row.key_saved_at = None
             row.name = entry.name.strip()
             row.kind = entry.kind.value
             row.access_key_id = entry.access_key_id.strip()

@@ -45,7 +45,8 @@ def test_ready_draft_passes_every_rule(tiers: TierTable) -> None:
 def test_empty_request_reports_a_problem_for_every_required_field(tiers: TierTable) -> None:
     result = validate(RequestDraft(), tiers)
     assert result.status is RequestStatus.DRAFT
-    assert result.fields_with_problems() == [f for f in Field if f is not Field.NOTES]
+    optional = (Field.NOTES, Field.CUSTOMER_ROLE_ARN)
+    assert result.fields_with_problems() == [f for f in Field if f not in optional]
     assert result.problem_count == len(result.problems()) == 9
     assert result.tier is None
 
@@ -550,3 +551,44 @@ def test_normalised_strips_people_fields_and_keeps_notes() -> None:
     assert result.requester_email == "ada@acme.example"
     assert result.notes == "  keep my spacing \n"
     assert result.uid == draft.uid
+
+
+# --- the customer's provisioning role --------------------------------------------------
+
+
+def test_role_arn_is_optional(tiers: TierTable) -> None:
+    assert validate(ready_draft(customer_role_arn=""), tiers).status is RequestStatus.READY
+
+
+def test_role_arn_in_the_requests_account_passes(tiers: TierTable) -> None:
+    draft = ready_draft()
+    arn = f"arn:aws:iam::{draft.aws_account_id}:role/teams/byok-provisioning"
+    assert validate(draft.with_changes(customer_role_arn=arn), tiers).problems() == []
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "byok-provisioning",
+        "arn:aws:iam::12345678901:role/x",
+        "arn:aws:iam::123456789012:user/x",
+        "arn:aws:iam::123456789012:role/" + "x" * 65,
+        "arn:aws:iam::123456789012:role/has space",
+    ],
+)
+def test_malformed_role_arn_is_a_problem_naming_the_format(tiers: TierTable, arn: str) -> None:
+    result = validate(ready_draft(customer_role_arn=arn), tiers)
+    assert result.fields_with_problems() == [Field.CUSTOMER_ROLE_ARN]
+    assert "arn:aws:iam::012345678901:role/" in result.problems()[0]
+
+
+def test_role_in_another_account_is_a_problem_naming_both(tiers: TierTable) -> None:
+    draft = ready_draft()
+    other = "111122223333" if draft.aws_account_id != "111122223333" else "444455556666"
+    result = validate(
+        draft.with_changes(customer_role_arn=f"arn:aws:iam::{other}:role/byok"), tiers
+    )
+    assert result.fields_with_problems() == [Field.CUSTOMER_ROLE_ARN]
+    message = result.problems()[0]
+    assert other in message
+    assert draft.aws_account_id in message

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext
 from byok_desktop.job_records import Job, JobStatus
+from byok_desktop.jobs.customer_role import submit_preflight
 from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import JobRunner
 from byok_desktop.jobs.scheduler import JobScheduler
@@ -188,7 +189,11 @@ class JobsBridge(QObject):
         store = self.store
 
         def work() -> list[Job]:
-            return submit_request(request_id, context.database.requests, store, context.credentials)
+            # A request naming the customer's role is checked before it is locked.
+            check = submit_preflight(context.database, context.credentials, context.settings)
+            return submit_request(
+                request_id, context.database.requests, store, context.credentials, preflight=check
+            )
 
         self._ops.run(work, self._submitted, self._submit_error, on=Executor.POOL, what="submit")
 

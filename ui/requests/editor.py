@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop.changes import Changes, Kind
+from byok_desktop.jobs.customer_role import CustomerKit
 from byok_desktop.locations import Location
 from byok_desktop.outbox import Copied, KeptDraft, Landed
 from byok_desktop.products import PRODUCT_ORDER, Product
@@ -45,6 +46,7 @@ from byok_desktop.request_records import (
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import SiteClaim, Validation, site_key, validate_as_typed
 from ui.operations import Executor, Operations, Ticket
+from ui.requests.customer_role import CustomerRoleTools
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.model import STATUS_ICONS
 from ui.requests.outbox import OutboxSync
@@ -166,13 +168,19 @@ class RequestEditor(QWidget):
         ops: Operations,
         parent: QWidget | None = None,
         outbox: OutboxSync | None = None,
+        customer: CustomerKit | None = None,
     ) -> None:
         """With ``outbox`` (a team database), edits that cannot reach the database are
-        kept on this workstation and the editor shows requests not in it yet."""
+        kept on this workstation and the editor shows requests not in it yet. With
+        ``customer``, the role field shows the account's ExternalId and offers the
+        customer's setup kit."""
         super().__init__(parent)
         self.setObjectName("requestEditor")
         self._store = store
         self._ops = ops
+        self.customer_tools: CustomerRoleTools | None = (
+            CustomerRoleTools(ops, customer) if customer is not None else None
+        )
         # The request's edits live in the outbox until it has pushed them (see _keep).
         self._outbox = outbox
         self._kept = False
@@ -351,6 +359,15 @@ class RequestEditor(QWidget):
         if spec.kind is InputKind.LINE:
             edit = self._line(spec)
             self.lines[spec.field] = edit
+            if spec.field is Field.CUSTOMER_ROLE_ARN and self.customer_tools is not None:
+                stacked = QWidget()
+                stacked_layout = QVBoxLayout(stacked)
+                stacked_layout.setContentsMargins(0, 0, 0, 0)
+                stacked_layout.addWidget(edit)
+                stacked_layout.addWidget(self.customer_tools)
+                self._add(layout, spec.caption, spec.field, stacked, buddy=edit)
+                tools = self.customer_tools
+                return [edit, tools.external_id, tools.export_button]
             if spec.field is not Field.DESIRED_USERS and not spec.suffix:
                 self._add(layout, spec.caption, spec.field, edit)
                 return [edit]
@@ -824,6 +841,8 @@ class RequestEditor(QWidget):
     def revalidate(self) -> None:
         """Check every rule at once, with the site's records if they are read; never
         waits on the database (an unknown site is read after a pause, see _check_site)."""
+        if self.customer_tools is not None:
+            self.customer_tools.show_draft(self.draft() if self._stored is not None else None)
         if self._stored is None:
             self.validation = None
             self.title.setText("No request selected")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop.changes import Changes, Kind
+from byok_desktop.jobs.customer_role import CustomerKit
 from byok_desktop.locations import Location
 from byok_desktop.outbox import Copied, KeptDraft, Landed, Outbox
 from byok_desktop.products import PRODUCT_ORDER
@@ -73,6 +74,7 @@ class RequestsPage(QWidget):
         *,
         changes: ChangeRelay | SignalInstance | None = None,
         outbox: Outbox | None = None,
+        customer: CustomerKit | None = None,
     ) -> None:
         """``ops`` runs every store call. ``changes`` (the window's ChangeRelay or
         its ``changed`` signal) says when records change; without it the page reads its
@@ -84,6 +86,7 @@ class RequestsPage(QWidget):
         self._store = store
         self._ops = ops
         self._settings = settings
+        self._customer = customer  # the ExternalId and the setup kit, by the role field
         self.outbox: OutboxSync | None = None
         if outbox is not None:
             self.outbox = OutboxSync(outbox, store, ops, self)
@@ -204,7 +207,11 @@ class RequestsPage(QWidget):
         self.model.refreshed.connect(self._update_count)
         self._update_count()
 
-        self.editor = RequestEditor(self._store, self._ops, outbox=self.outbox)
+        self.editor = RequestEditor(
+            self._store, self._ops, outbox=self.outbox, customer=self._customer
+        )
+        if self.editor.customer_tools is not None:
+            self.editor.customer_tools.message.connect(self.message)
         self.editor.saved.connect(self._editor_saved)
         self.editor.request_copied.connect(self._editor_saved)
         self.editor.withdrawn.connect(self._editor_saved)
