@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,7 @@ class RebuildDialog(QDialog):
         self.setObjectName("rebuildDialog")
         self.setWindowTitle("Rebuild from AWS")
         self.setMinimumSize(640, 420)
+        self.resize(960, 520)
         self._context = context
         self._ops = ops
         self._log_file = log_file
@@ -112,12 +113,21 @@ class RebuildDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setWordWrap(True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._show_summary)
         layout.addWidget(self.table, 1)
+        # The selected difference in full: the table's last column is elided.
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("rebuildSummary")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.summary_label)
 
         buttons = QDialogButtonBox()
         self.read_button = QPushButton("&Read AWS")
@@ -160,6 +170,7 @@ class RebuildDialog(QDialog):
         self._set_busy(True, f"Reading AWS with '{profile.name}'…")
         self.plan = None
         self.model.removeRows(0, self.model.rowCount())
+        self.summary_label.clear()
         self.apply_button.setEnabled(False)
         self._ops.run_with_progress(
             work,
@@ -202,9 +213,17 @@ class RebuildDialog(QDialog):
             if waiting:
                 parts.append(f"{waiting} that need you (nothing in AWS is changed)")
             self.status_label.setText(f"{found}; {', '.join(parts)}.")
+        for column in range(len(HEADERS) - 1):
+            self.table.resizeColumnToContents(column)
+        if plan.differences:
+            self.table.selectRow(0)
         self.apply_button.setEnabled(repairs > 0)
         if repairs:
             self.apply_button.setFocus()
+
+    def _show_summary(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.model.item(current.row(), len(HEADERS) - 1) if current.isValid() else None
+        self.summary_label.setText(item.text() if item is not None else "")
 
     # --- repairing the records here ---------------------------------------------------------
 
