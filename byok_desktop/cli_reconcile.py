@@ -23,6 +23,13 @@ def add_reconcile_command(commands: argparse._SubParsersAction[argparse.Argument
         COMMAND,
         help="rebuild the product records from what the app made in AWS (a new workstation, "
         "a lost data folder); deletes nothing in AWS",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes:\n"
+        "    0  the records here agree with AWS, or were repaired\n"
+        "    1  a difference needs you (an unused key, a key gone from AWS, a job not\n"
+        "       finished); with --dry-run: anything differs\n"
+        "    2  usage (e.g. no profile of that name)\n"
+        "  3/4  environment / AWS, as every command",
     )
     command.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
     command.add_argument(
