@@ -65,6 +65,16 @@ class ProductRebuild:
         Returns the new products' IDs."""
         now = datetime.now(UTC)
         with self._sessions.begin() as session:
+            recorded = session.scalar(
+                select(ProductRow.id)
+                .where(ProductRow.site_key == site_key, ProductRow.family == family.value)
+                .limit(1)
+            )
+            if recorded is not None:
+                # Recorded since the plan was made (another process, or a plan applied
+                # twice): what is here now is left to the next reconcile to compare.
+                log.info("%s/%s is already recorded: not rebuilt", site_key, family.value)
+                return []
             request = session.scalar(select(RequestRow).where(RequestRow.uid == request_uid))
             if request is None:
                 request = _stand_in_request(account_id, site_key, family, location, request_uid)

@@ -30,6 +30,7 @@ from tests.helpers.provisioned import (
     job_runner,
     moto_context,
     provision,
+    submit,
 )
 from tests.helpers.realistic_aws import use_realistic_aws
 
@@ -174,3 +175,28 @@ def test_sites_narrow_the_plan(aws: Account, tmp_path: Path) -> None:
         reconcile.apply(ctx.database, plan)
         assert ctx.database.products.on_site("acme") == []
         assert [p.site_key for p in ctx.database.products.on_site("globex")] == ["globex"]
+
+
+def test_applying_a_plan_twice_records_the_family_once(aws: Account, tmp_path: Path) -> None:
+    _lose_data_folder(tmp_path)
+    with moto_context(tmp_path / "new") as ctx:
+        plan = _plan(ctx)
+        reconcile.apply(ctx.database, plan)
+        reconcile.apply(ctx.database, plan)  # a stale plan: the family is here already
+        assert len(family_of(ctx, "acme", "jira")) == 1
+        assert len(ctx.database.products.family_keys("acme", "jira")) == 2
+
+
+def test_a_family_whose_job_has_not_finished_here_points_at_resume(
+    aws: Account, tmp_path: Path
+) -> None:
+    made = _lose_data_folder(tmp_path)
+    with moto_context(tmp_path / "new") as ctx:
+        submit(ctx, "acme", frozenset({Product.JIRA_SOFTWARE}))  # Provisioning, job Queued
+        plan = _plan(ctx)
+        assert _kinds(plan) == [(reconcile.Kind.JOB_UNFINISHED, "acme", "jira")]
+        assert plan.differences[0].key_id == made.key_id
+        assert "resume its job" in plan.differences[0].summary
+        assert plan.needs_human
+        assert reconcile.apply(ctx.database, plan) == []  # the job owns its products
+        assert {p.status for p in family_of(ctx, "acme", "jira")} == {ProductStatus.PROVISIONING}
