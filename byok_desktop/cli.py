@@ -1,5 +1,5 @@
 """Headless commands for scripting: check, export, import, list, and the job commands
-(provision, resume, revoke, restore, health) in cli_jobs."""
+(provision, resume, revoke, restore, health) in cli_jobs, reconcile in cli_reconcile."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from byok_desktop.cli_customer import (
 )
 from byok_desktop.cli_jobs import JOB_COMMANDS, add_job_commands, run_job_command
 from byok_desktop.cli_profiles import PROFILE_COMMAND, add_profile_commands, run_profile_command
+from byok_desktop.cli_reconcile import COMMAND as RECONCILE_COMMAND
+from byok_desktop.cli_reconcile import add_reconcile_command, run_reconcile
 from byok_desktop.context import open_context
 from byok_desktop.exit_codes import ExitCode, classify, describe_os_error, help_text
 from byok_desktop.logging_setup import configure_logging_or_warn
@@ -79,6 +81,7 @@ def add_commands(parser: argparse.ArgumentParser) -> None:
     doctor.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
     add_job_commands(commands)
+    add_reconcile_command(commands)
     add_profile_commands(commands)
     add_customer_commands(commands)
 
@@ -246,6 +249,8 @@ def _run(
             return EXIT_OK
         if args.command in JOB_COMMANDS:
             return run_job_command(context, args, out)
+        if args.command == RECONCILE_COMMAND:
+            return run_reconcile(context, args, out, err)
         if args.command == PROFILE_COMMAND:
             return run_profile_command(context, args, out)
         if args.command in CUSTOMER_COMMANDS:

@@ -24,7 +24,11 @@ class ExitCode(IntEnum):
 
 TABLE: tuple[tuple[ExitCode, str], ...] = (
     (ExitCode.OK, "done"),
-    (ExitCode.PROBLEMS, "problems found: a request not Ready, a product not Active, a job failed"),
+    (
+        ExitCode.PROBLEMS,
+        "problems found: a request not Ready, a product not Active, a job failed, "
+        "a difference with AWS that reconcile leaves to you",
+    ),
     (ExitCode.USAGE, "usage: a wrong option, argument or path on the command line"),
     (ExitCode.ENVIRONMENT, "environment: the database, the keyring, the disk, permissions"),
     (ExitCode.AWS, "AWS: unreachable, access denied, credentials expired"),

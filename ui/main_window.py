@@ -284,6 +284,10 @@ class MainWindow(QMainWindow):
         self.file_menu.insertActions(self._file_end, [page.new_action, page.save_action])
         self.file_menu.insertSeparator(self._file_end)
         self.file_menu.insertActions(self._file_end, [page.import_action, page.export_action])
+        rebuild = self.products_page.rebuild_action
+        self.file_menu.insertActions(self._file_end, [rebuild])
+        rebuild.triggered.connect(self._show_security)
+        self.addAction(rebuild)  # Ctrl+Shift+R from any section
         for act in (page.duplicate_action, page.delete_action, page.find_action):
             self.edit_menu.addAction(act)
         self.jobs_menu.addAction(page.submit_action)
@@ -319,6 +323,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _show_requests(self) -> None:
         self.navigation.setCurrentRow(0)
+
+    @Slot()
+    def _show_security(self) -> None:
+        self.show_section("security")
 
     def _restore_geometry(self) -> None:
         geometry = self._settings.value("window/geometry")

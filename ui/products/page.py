@@ -45,10 +45,12 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.changes import Changes, FamilyKey, Kind
 from byok_desktop.context import AppContext
+from byok_desktop.credential_profiles import Profile
 from byok_desktop.health.service import CheckResult, HealthService
 from byok_desktop.job_records import Job
 from byok_desktop.jobs.access import family_products, shared_role_products
 from byok_desktop.locations import Location
+from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.product_records import ProductDetail, ProductFilter, ProductRecord, ProductSort
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import PRODUCT_ORDER, ProductFamily
@@ -71,6 +73,7 @@ from ui.products.model import (
     ProductsModel,
     product_label,
 )
+from ui.products.rebuild import RebuildDialog
 from ui.resources import icon
 
 log = logging.getLogger("ui.products")
@@ -198,6 +201,7 @@ class ProductsPage(QWidget):
         self._reload_detail_too = False  # the scheduled reload reads the detail again
         self._claimed: list[tuple[QAction, list[QKeySequence]]] = []
         self._check: Ticket | None = None
+        self.rebuild_dialog: RebuildDialog | None = None
         self._closing = False  # shut down: nothing new is read or checked
         self._check_manual = False
         self._check_selected = False
@@ -390,6 +394,15 @@ class ProductsPage(QWidget):
         self.go_to_requests.setProperty("primary", True)
         self.go_to_requests.clicked.connect(self._go_to_requests)
         empty.addWidget(self.go_to_requests, 0, Qt.AlignmentFlag.AlignHCenter)
+        # A new workstation, or a data folder started afresh: the products are in AWS.
+        self.rebuild_button = QPushButton(icon("import"), "Rebuild from AWS…")
+        self.rebuild_button.setObjectName("rebuildFromAwsEmpty")
+        self.rebuild_button.setToolTip(
+            "Products provisioned from another workstation or an earlier data folder: read "
+            "them back from the AWS account (Ctrl+Shift+R)"
+        )
+        self.rebuild_button.clicked.connect(self.rebuild_from_aws)
+        empty.addWidget(self.rebuild_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty.addStretch(2)
         self.stack.addWidget(self.empty)
 
@@ -459,6 +472,15 @@ class ProductsPage(QWidget):
             self.export_csv,
             "Save the rows as filtered and sorted now to a CSV file",
         )
+        self.rebuild_action = action(
+            "rebuildFromAws",
+            "Re&build from AWS…",
+            "import",
+            "Ctrl+Shift+R",
+            self.rebuild_from_aws,
+            "Read the keys this app made in an AWS account and rebuild or repair the product "
+            "records here (a new workstation, a lost data folder); nothing in AWS changes",
+        )
         self.find_action = action(
             "findProducts",
             "&Find",
@@ -473,6 +495,7 @@ class ProductsPage(QWidget):
             self.restore_action,
             self.add_product_action,
             self.export_action,
+            self.rebuild_action,
         ):
             button = QToolButton()
             button.setObjectName(f"{act.objectName()}Button")
@@ -952,6 +975,38 @@ class ProductsPage(QWidget):
         self.message.emit(f"Health check failed: {exc}")
         if self._check_manual:
             Dialogs.error(self, "Health check failed", f"The health check stopped: {exc}")
+
+    @Slot()
+    def rebuild_from_aws(self) -> None:
+        """Read the profiles (on the database worker), then open the dialog that reads AWS
+        and repairs the records; the view follows through the change bus."""
+        if self._closing:
+            return
+        profiles = self._context.credentials.profiles
+        self._ops.run(
+            profiles.list,
+            self._open_rebuild,
+            on=Executor.DATABASE,
+            what="read the credential profiles",
+            owner=self,
+        )
+
+    def _open_rebuild(self, profiles: list[Profile]) -> None:
+        if self.rebuild_dialog is not None:
+            self.rebuild_dialog.close()
+        log_file = self._context.paths.log_dir / LOG_FILE
+        dialog = RebuildDialog(self._context, self._ops, profiles, log_file, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self._rebuilt)
+        dialog.destroyed.connect(self._rebuild_closed)
+        self.rebuild_dialog = dialog
+        dialog.open()
+
+    def _rebuilt(self, count: int) -> None:
+        self.message.emit(f"Rebuilt from AWS: {_plural(count, 'difference')} repaired.")
+
+    def _rebuild_closed(self) -> None:
+        self.rebuild_dialog = None
 
     @Slot()
     def revoke_selected(self) -> None:
