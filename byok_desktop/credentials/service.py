@@ -9,7 +9,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from byok_desktop.aws.connection import (
@@ -31,7 +32,7 @@ from byok_desktop.credential_profiles import (
 )
 from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.credentials.sso import SignInFailed, SsoRoleSource, SsoSignIn
+from byok_desktop.credentials.sso import SignInFailed, SignInState, SsoRoleSource, SsoSignIn
 from byok_desktop.store.profiles import ProfileStore
 
 log = logging.getLogger("byok_desktop.credentials")
@@ -53,6 +54,10 @@ class ProfileStatus:
     profile: Profile
     state: ProfileState
     detail: str  # one sentence for the user
+    # IAM Identity Center profiles: the session's sign-in, and when the role's
+    # credentials held in memory expire (None: none fetched yet).
+    sign_in: SignInState | None = None
+    credentials_until: datetime | None = None
 
 
 class CredentialService:
@@ -169,17 +174,7 @@ class CredentialService:
                 "The session token expired; enter fresh temporary credentials.",
             )
         if profile.sso_session is not None:
-            try:
-                signed_in = self.sign_in(profile.sso_session).token() is not None
-            except KeyringProblem as exc:
-                return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
-            if not signed_in:
-                # The GUI knows no "signed out" state yet: shown as an expired session.
-                return ProfileStatus(
-                    profile,
-                    ProfileState.EXPIRED,
-                    f"Not signed in to '{profile.sso_session.name}'; sign in to use it.",
-                )
+            return self._sso_status(profile, profile.sso_session)
         if profile.uses_keyring:
             try:
                 current = self.secrets.current_backend()
@@ -208,7 +203,43 @@ class CredentialService:
             profile, ProfileState.UNVERIFIED, "Not verified yet: press Verify when online."
         )
 
-    # --- AWS ---------------------------------------------------------------------
+    def _sso_status(self, profile: Profile, session: SsoSession) -> ProfileStatus:
+        sign_in = self.sign_in(session)
+        try:
+            state = sign_in.state()
+        except KeyringProblem as exc:
+            return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+        if not state.signed_in:
+            if state.expired:
+                return ProfileStatus(
+                    profile,
+                    ProfileState.EXPIRED,
+                    f"The sign-in to '{session.name}' expired; sign in again to use it.",
+                    state,
+                )
+            return ProfileStatus(
+                profile,
+                ProfileState.SIGNED_OUT,
+                f"Not signed in to '{session.name}'; sign in to use it.",
+                state,
+            )
+        assert state.expires_at is not None
+        via = " (the AWS CLI's sign-in)" if state.from_aws_cli else ""
+        signed = (
+            f"Signed in to '{session.name}'{via} until {state.expires_at:%Y-%m-%d %H:%M} UTC, "
+            f"as role {profile.sso_role_name} in account {profile.sso_account_id}."
+        )
+        if profile.verification is not None:
+            v = profile.verification
+            found = ProfileStatus(
+                profile, ProfileState.VERIFIED, f"{signed} Opens account {v.account_id} as {v.arn}."
+            )
+        else:
+            found = ProfileStatus(
+                profile, ProfileState.UNVERIFIED, f"{signed} Not verified yet: press Verify."
+            )
+        until = sign_in.credentials_expiry(profile.sso_account_id, profile.sso_role_name)
+        return replace(found, sign_in=state, credentials_until=until)
 
     # --- IAM Identity Center -------------------------------------------------------
 

@@ -253,6 +253,19 @@ class RoleCredentials:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SignInState:
+    """Whether a session is signed in, until when and through whom; no secret."""
+
+    expires_at: datetime | None  # None: not signed in
+    from_aws_cli: bool = False  # the AWS CLI's cached sign-in, not the app's own
+    expired: bool = False  # not signed in because the kept sign-in ran out
+
+    @property
+    def signed_in(self) -> bool:
+        return self.expires_at is not None
+
+
 def token_username(session: SsoSession) -> str:
     """The keyring item holding a sign-in session's token."""
     return f"sso-session/{session.name}"
@@ -370,6 +383,19 @@ class SsoSignIn:
                 f"({self.session.start_url}); sign in first.",
             )
         return token.access_token
+
+    def state(self) -> SignInState:
+        """Signed in (until when, and whether through the AWS CLI), or why not."""
+        token = self.token()
+        if token is not None:
+            return SignInState(token.expires_at, token.from_aws_cli)
+        return SignInState(None, expired=self._stored_token() is not None)
+
+    def credentials_expiry(self, account_id: str, role_name: str) -> datetime | None:
+        """When the role credentials held in memory expire (None: none held)."""
+        with self._lock:
+            found = self._role_credentials.get((account_id, role_name))
+        return found.expires_at if found is not None else None
 
     @property
     def uses_aws_cli_token(self) -> bool:
