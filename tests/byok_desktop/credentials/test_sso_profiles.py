@@ -148,7 +148,8 @@ def test_the_status_says_until_when_and_tells_expired_from_signed_out(
     sign_in = service.sign_in(profile.sso_session)
     list(sign_in.device_flow())
     status = service.status(profile)
-    assert status.sign_in is not None and status.sign_in.expires_at is not None
+    assert status.sign_in is not None
+    assert status.sign_in.expires_at is not None
     assert not status.sign_in.from_aws_cli
     assert status.detail.startswith(
         f"Signed in to 'acme' until {status.sign_in.expires_at:%Y-%m-%d %H:%M} UTC, "
@@ -159,7 +160,8 @@ def test_the_status_says_until_when_and_tells_expired_from_signed_out(
     assert service.status(profile).credentials_until is not None
 
     fake.state.refresh_allowed = False
-    sign_in._clock = lambda: status.sign_in.expires_at.timestamp() + 60  # type: ignore[union-attr]
+    ended = status.sign_in.expires_at.timestamp()
+    sign_in._clock = lambda: ended + 60
     expired = service.status(profile)
     assert expired.state is ProfileState.EXPIRED
     assert expired.detail == "The sign-in to 'acme' expired; sign in again to use it."
