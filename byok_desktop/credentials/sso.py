@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -495,7 +495,7 @@ class SsoSignIn:
 
     # --- the device flow ------------------------------------------------------------
 
-    def device_flow(self) -> Iterator[FlowStep]:
+    def device_flow(self) -> Generator[FlowStep, None, None]:
         """Sign in: yields CodeReady, then Waiting steps (the driver waits, or stops
         iterating to cancel), then SignedIn. Raises SignInFailed or AwsProblem."""
         client = self._call(
