@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from moto import mock_aws
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
@@ -20,18 +18,26 @@ from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSession
 from byok_desktop.credentials import sso
 from byok_desktop.credentials.keyring_store import SERVICE
+from tests.helpers.credentials_gui import (
+    MakePage,
+    cell,
+    make_credentials_page,
+    opened,
+    select,
+    settle,
+)
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.sso_fake import FakeIdentityCenterServer
-from ui.app import create_application
 from ui.changes import ChangeRelay
 from ui.credentials import CredentialsPage
-from ui.credentials.model import CHECKING, Column
+from ui.credentials.model import Column
 from ui.credentials.role_picker import RolePickerDialog
 from ui.credentials.sign_in_dialog import SignInDialog
 from ui.dialogs import Dialogs
 from ui.operations import Operations
 
 START_URL = "https://example.awsapps.com/start"  # the fake's
+__all__ = ["make_credentials_page", "opened"]  # fixtures, by name
 
 
 @pytest.fixture
@@ -49,19 +55,6 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdentityCenterServer]:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pages the app opened in "the browser"."""
-    urls: list[str] = []
-
-    def open_url(url: QUrl) -> bool:
-        urls.append(url.toString())
-        return True
-
-    monkeypatch.setattr(SignInDialog, "open_url", staticmethod(open_url))
-    return urls
-
-
-@pytest.fixture
 def statuses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Every sentence the sign-in dialog showed, with its state."""
     shown: list[tuple[str, str]] = []
@@ -76,61 +69,11 @@ def statuses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-
-    def error(cls: type, parent: object, title: str, text: str, details: str = "") -> None:
-        shown.append((title, text))
-
-    monkeypatch.setattr(Dialogs, "error", classmethod(error))
-    return shown
-
-
-@pytest.fixture
 def page(
-    qtbot: QtBot,
-    context: AppContext,
-    ops: Operations,
-    relay: ChangeRelay,
-    fake: FakeIdentityCenterServer,
-    tmp_path: Path,
-) -> Iterator[CredentialsPage]:
-    create_application([])
+    make_credentials_page: MakePage, context: AppContext, fake: FakeIdentityCenterServer
+) -> CredentialsPage:
     context.credentials.sso_endpoint_url = fake.url
-    context.credentials.aws_cli_sso_cache = tmp_path / "no-aws-cli-cache"
-    made = CredentialsPage(context, ops, relay)
-    qtbot.addWidget(made)
-    made.resize(1200, 560)
-    made.show()
-    qtbot.waitExposed(made)
-    made.activateWindow()
-    qtbot.waitActive(made)
-    settle(qtbot, made, ops)
-    yield made
-    actions = made.connect_actions
-    for dialog in (actions.session_dialog, actions.sign_in_dialog, actions.role_picker):
-        if dialog is not None:
-            dialog.reject()
-    qtbot.waitUntil(lambda: ops.pending == 0)
-
-
-def settle(qtbot: QtBot, page: CredentialsPage, ops: Operations) -> None:
-    qtbot.waitUntil(lambda: ops.pending == 0)
-    qtbot.waitUntil(
-        lambda: all(page.model.state_text(row) != CHECKING for row in range(page.model.rowCount()))
-    )
-
-
-def cell(page: CredentialsPage, name: str, column: Column, role: int = 0) -> Any:
-    for row in range(page.model.rowCount()):
-        if page.model.index(row, Column.NAME).data() == name:
-            return page.model.index(row, column).data(role)
-    raise AssertionError(f"no row named {name!r}")
-
-
-def select(page: CredentialsPage, name: str) -> None:
-    profile = next(p for p in page.model.profiles if p.name == name)
-    page.select_profile(profile.uid)
+    return make_credentials_page()
 
 
 def start_sign_in(qtbot: QtBot, page: CredentialsPage, region: str = "eu-west-1") -> None:
