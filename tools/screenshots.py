@@ -7,6 +7,8 @@ Scenes (all by default):
   request into the editor the way a user would, so the inline problems show.
 - team: a team database (a real PostgreSQL the scene starts) behind a slow, then stalled,
   link: the editor while it saves, and the offline banner.
+- credentials: signs in with IAM Identity Center against the tests' local fake of it,
+  picks an account and role, and shows the Credentials screen.
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
@@ -309,7 +311,114 @@ def team_scene(app: QApplication, out_dir: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-SCENES = {"requests": requests_scene, "products": products_scene, "team": team_scene}
+def credentials_scene(app: QApplication, out_dir: Path) -> None:
+    """Signing in with IAM Identity Center against the local fake of its APIs (the
+    tests' own), in an in-memory keyring: the sign-in dialog waiting for approval, the
+    account and role picker, and the Credentials screen with a signed-in (verified with
+    moto), a signed-out and an access-keys profile; also at the smallest window."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
+    from moto import mock_aws
+
+    from byok_desktop.context import open_context
+    from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSession
+    from byok_desktop.credentials.secret import AwsSecret
+    from byok_desktop.logging_setup import LOG_FILE
+    from tests.helpers.memory_keyring import MemoryKeyring
+    from tests.helpers.sso_fake import FakeIdentityCenterServer
+    from ui.credentials.sign_in_dialog import SignInDialog
+    from ui.main_window import MainWindow
+    from ui.settings import app_settings
+
+    fake = FakeIdentityCenterServer().start()
+    fake.state.start_url = "https://acme-corp.awsapps.com/start"
+    fake.state.answer(*["pending"] * 10_000)  # waits for "approval" until the scene says so
+    SignInDialog.open_url = staticmethod(lambda url: True)  # type: ignore[method-assign]
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-credentials-"))
+    context = open_context(paths, keyring_backend=MemoryKeyring())
+    context.credentials.sso_endpoint_url = fake.url
+    context.credentials.aws_cli_sso_cache = paths.data_dir / "no-aws-cli-cache"
+    service = context.credentials
+    service.save(
+        None,
+        ProfileInput(
+            name="Initech (ReadOnly)",
+            kind=ProfileKind.SSO,
+            default_region="eu-central-1",
+            sso_session=SsoSession("initech", "https://initech.awsapps.com/start", "eu-west-1"),
+            sso_account_id="998877665544",
+            sso_role_name="ReadOnly",
+        ),
+        None,
+    )
+    service.save(
+        None,
+        ProfileInput(
+            name="Sandbox keys (old set-up)",
+            kind=ProfileKind.KEYS,
+            access_key_id="AKIAIOSFODNN7EXAMPLE",
+            default_region="us-east-1",
+        ),
+        AwsSecret("not-a-real-secret-for-the-screenshot"),
+    )
+    window = MainWindow(context, app_settings(paths), paths.log_dir / LOG_FILE)
+    window.resize(1280, 800)
+    window.show()
+    window.show_section("credentials")
+    page = window.credentials_page
+    actions = page.connect_actions
+    try:
+        _wait(app, lambda: page.model.rowCount() == 2 and window.ops.pending == 0)
+        page.sign_in_new_button.click()
+        session_dialog = actions.session_dialog
+        assert session_dialog is not None
+        session_dialog.start_url_edit.clear()
+        QTest.keyClicks(session_dialog.start_url_edit, fake.state.start_url)
+        session_dialog.region_edit.clear()
+        QTest.keyClicks(session_dialog.region_edit, "eu-west-1")
+        app.processEvents()
+        session_dialog.grab().save(str(out_dir / "sign-in-session.png"))
+        session_dialog.ok_button.click()
+        _wait(app, lambda: actions.sign_in_dialog is not None)
+        dialog = actions.sign_in_dialog
+        assert dialog is not None
+        _wait(app, lambda: dialog.state == "waiting")
+        app.processEvents()
+        dialog.grab().save(str(out_dir / "sign-in-dialog.png"))
+        fake.state.script.clear()  # approved in "the browser"
+        _wait(app, lambda: actions.role_picker is not None)
+        picker = actions.role_picker
+        assert picker is not None
+        _wait(app, lambda: picker.proxy.rowCount() > 0)
+        picker.choose("123456789012", "KeyAdmin")
+        picker.name_edit.setText("Acme production (KeyAdmin)")
+        app.processEvents()
+        picker.grab().save(str(out_dir / "role-picker.png"))
+        picker.ok_button.click()
+        _wait(app, lambda: actions.role_picker is None and page.model.rowCount() == 3)
+        _wait(app, lambda: window.ops.pending == 0)
+        with mock_aws():
+            page.verify_selected()
+            _wait(app, lambda: window.ops.pending == 0 and not page._verifying)
+            _wait(app, lambda: window.ops.pending == 0)
+        app.processEvents()
+        window.grab().save(str(out_dir / "credentials-screen.png"))
+        window.resize(window.minimumSizeHint())
+        _wait(app, lambda: window.size() == window.minimumSizeHint(), 10)
+        app.processEvents()
+        window.grab().save(str(out_dir / "credentials-screen-small.png"))
+    finally:
+        window.close()
+        _wait(app, lambda: not window.isVisible(), 60)
+        context.close()
+        fake.stop()
+
+
+SCENES = {
+    "requests": requests_scene,
+    "products": products_scene,
+    "team": team_scene,
+    "credentials": credentials_scene,
+}
 
 
 def main(out_dir: Path, scenes: list[str]) -> int:

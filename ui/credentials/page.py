@@ -120,10 +120,9 @@ class CredentialsPage(QWidget):
         title.setObjectName("pageTitle")
         layout.addWidget(title)
         intro = QLabel(
-            "AWS credential profiles for customers' BYOK accounts. Sign in with your own "
-            "identity and pick a role in the customer's account: no long-lived keys on this "
-            "workstation. Secrets are kept only in your operating system's keyring (or in "
-            "memory); this app's database holds names, key IDs and verification results."
+            "Profiles for customers' AWS accounts. Sign in with your own identity and pick a "
+            "role in the customer's account; secrets stay in the OS keyring or in memory, "
+            "never in this app's database."
         )
         intro.setObjectName("fieldHint")
         intro.setWordWrap(True)
@@ -158,6 +157,7 @@ class CredentialsPage(QWidget):
         self.view = QTableView()
         self.view.setObjectName("credentialsTable")
         self.view.setModel(self.model)
+        self.view.setMinimumHeight(110)  # a few rows stay visible in the smallest window
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -169,7 +169,7 @@ class CredentialsPage(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 160, 95, 150, 95, 150, 150, 130)):
+        for column, width in enumerate((180, 180, 90, 115, 95, 125, 135, 130)):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(self.edit_selected)
@@ -182,6 +182,8 @@ class CredentialsPage(QWidget):
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # profile names are user text
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Two lines kept for it: a wrapped sentence never slides over the table.
+        self.detail_label.setMinimumHeight(2 * self.detail_label.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.detail_label)
         self.empty_hint = QLabel(
             "No AWS credentials yet. Sign in with IAM Identity Center and choose the role in "

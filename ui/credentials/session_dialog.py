@@ -70,8 +70,7 @@ class SessionDialog(QDialog):
         if suggested is not None:
             self.start_url_edit.setText(suggested.start_url)
             self.region_edit.setText(suggested.region)
-            self.name_edit.setText(suggested.name)
-            self._name_typed = True
+            self.name_edit.setText(suggested.name)  # follows a new start URL until typed
         self.revalidate()
 
     def _line(self, name: str, placeholder: str) -> QLineEdit:
