@@ -27,6 +27,7 @@ from tests.helpers.credentials_gui import (
     settle,
 )
 from tests.helpers.memory_keyring import MemoryKeyring
+from tests.helpers.provisioned import JIRA_PRODUCTS, provision, share_botocore_data
 from tests.helpers.sso_fake import FakeIdentityCenterServer
 from ui.changes import ChangeRelay
 from ui.credentials import CredentialsPage
@@ -109,7 +110,7 @@ def role_picker(qtbot: QtBot, page: CredentialsPage) -> RolePickerDialog:
     return picker
 
 
-def test_sign_in_pick_a_role_and_the_profile_shows_until_when(
+def test_sign_in_pick_a_role_see_until_when_and_provision_with_it(
     qtbot: QtBot,
     page: CredentialsPage,
     ops: Operations,
@@ -119,6 +120,7 @@ def test_sign_in_pick_a_role_and_the_profile_shows_until_when(
     opened: list[str],
     statuses: list[tuple[str, str]],
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="byok_desktop")
     caplog.set_level(logging.DEBUG, logger="ui")
@@ -172,11 +174,17 @@ def test_sign_in_pick_a_role_and_the_profile_shows_until_when(
     assert not page.sign_in_action.isEnabled()
     assert not page.edit_action.isEnabled()  # an SSO profile is not edited
 
-    # Verified through moto with the portal's role credentials, kept in memory.
+    # Verified through moto with the portal's role credentials, kept in memory; then
+    # those credentials (the only profile is this one) provision the Jira family.
+    share_botocore_data(monkeypatch)
     with mock_aws():
         page.verify_selected()
         qtbot.waitUntil(lambda: cell(page, name, Column.STATE) == "Verified")
         settle(qtbot, page, ops)
+        provisioned = provision(context, "acme", JIRA_PRODUCTS)
+    assert provisioned.key_id.startswith("mrk-")
+    assert [p.kind for p in context.credentials.profiles.list()] == [ProfileKind.SSO]
+    assert fake.state.count("credentials") == 1  # fetched once, then kept in memory
     tip = cell(page, name, Column.SIGN_IN, Qt.ItemDataRole.ToolTipRole)
     assert "kept in the OS keyring" in tip
     assert "The role's credentials (in memory only) last until" in tip
