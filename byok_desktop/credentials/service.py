@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from byok_desktop.aws.connection import (
@@ -41,6 +41,8 @@ log = logging.getLogger("byok_desktop.credentials")
 SANDBOX_ACCESS_KEY_ID = "AKIASANDBOX000000000"
 SANDBOX_SECRET = "sandbox-secret-not-a-real-key"
 CONNECTION_TTL_S = 600.0
+# AWS advises rotating access keys at least this often.
+KEY_AGE_WARNING_DAYS = 90
 
 
 class ProfileInvalid(ValueError):
@@ -58,6 +60,8 @@ class ProfileStatus:
     # credentials held in memory expire (None: none fetched yet).
     sign_in: SignInState | None = None
     credentials_until: datetime | None = None
+    # Access keys: days since the secret was entered here, once past KEY_AGE_WARNING_DAYS.
+    old_key_days: int | None = None
 
 
 class CredentialService:
@@ -185,7 +189,8 @@ class CredentialService:
                         f"The secret was saved in {profile.keyring_backend}, but the keyring "
                         f"in use is now {current}. Switch back, or enter the secret again.",
                     )
-                if self.secrets.load(profile.uid) is None:
+                stored = self.secrets.load_dated(profile.uid)
+                if stored is None:
                     return ProfileStatus(
                         profile,
                         ProfileState.SECRET_MISSING,
@@ -194,6 +199,11 @@ class CredentialService:
                     )
             except KeyringProblem as exc:
                 return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+            return _with_key_age(self._plain_status(profile), stored[1])
+        return self._plain_status(profile)
+
+    @staticmethod
+    def _plain_status(profile: Profile) -> ProfileStatus:
         if profile.verification is not None:
             v = profile.verification
             return ProfileStatus(
@@ -385,3 +395,19 @@ class CredentialService:
         identity = caller_identity(self.connect(profile))
         require_account(identity, account_id, profile.name)
         return identity
+
+
+def _with_key_age(status: ProfileStatus, saved_at: datetime | None) -> ProfileStatus:
+    """Warns about an access key entered more than KEY_AGE_WARNING_DAYS ago (the key
+    itself may be older still); session tokens expire anyway."""
+    if saved_at is None or status.profile.has_session_token:
+        return status
+    days = (datetime.now(UTC) - saved_at).days
+    if days <= KEY_AGE_WARNING_DAYS:
+        return status
+    return replace(
+        status,
+        detail=f"{status.detail} This access key was entered {days} days ago: rotate it "
+        "(AWS advises every 90 days), or sign in with IAM Identity Center instead.",
+        old_key_days=days,
+    )

@@ -242,6 +242,11 @@ class CredentialsModel(QAbstractTableModel):
                 return self._state_look(profile)[0]
             if role == Qt.ItemDataRole.ForegroundRole:
                 return self._state_look(profile)[1]
+        if column == Column.ACCESS_KEY and self._old_key_days(profile) is not None:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return icon("status-warning")
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return _AMBER
         if column == Column.ACCOUNT and role == Qt.ItemDataRole.ForegroundRole:
             return None if profile.verification else _GREY
         if column == Column.LAST_VERIFIED and role == Qt.ItemDataRole.ForegroundRole:
@@ -283,7 +288,17 @@ class CredentialsModel(QAbstractTableModel):
             return profile.verification.at.astimezone().strftime("%Y-%m-%d %H:%M")
         return ""
 
+    def _old_key_days(self, profile: Profile) -> int | None:
+        status = self._status.get(profile.uid)
+        return status.old_key_days if status is not None else None
+
     def _tooltip(self, profile: Profile, column: int) -> str | None:
+        days = self._old_key_days(profile)
+        if column == Column.ACCESS_KEY and days is not None:
+            return (
+                f"Entered {days} days ago: rotate this key (AWS advises every 90 days), or "
+                "sign in with IAM Identity Center instead."
+            )
         if column == Column.STATE:
             busy = self._busy.get(profile.uid)
             if busy:
