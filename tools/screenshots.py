@@ -314,8 +314,11 @@ def team_scene(app: QApplication, out_dir: Path) -> None:
 def credentials_scene(app: QApplication, out_dir: Path) -> None:
     """Signing in with IAM Identity Center against the local fake of its APIs (the
     tests' own), in an in-memory keyring: the sign-in dialog waiting for approval, the
-    account and role picker, and the Credentials screen with a signed-in (verified with
-    moto), a signed-out and an access-keys profile; also at the smallest window."""
+    account and role picker, the MFA dialog of an AWS CLI profile that assumes a role,
+    and the Credentials screen with a signed-in (verified with moto), a signed-out, an
+    MFA and an access-keys profile; also at the smallest window."""
+    import os
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
     from moto import mock_aws
 
@@ -329,6 +332,18 @@ def credentials_scene(app: QApplication, out_dir: Path) -> None:
     from ui.main_window import MainWindow
     from ui.settings import app_settings
 
+    aws_dir = Path(tempfile.mkdtemp(prefix="byok-shots-aws-"))
+    (aws_dir / "config").write_text(
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\n"
+        "source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/rep\n"
+        "region = us-west-2\n"
+    )
+    (aws_dir / "credentials").write_text(
+        "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = not-a-real-secret\n"
+    )
+    os.environ["AWS_CONFIG_FILE"] = str(aws_dir / "config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(aws_dir / "credentials")
     fake = FakeIdentityCenterServer().start()
     fake.state.start_url = "https://acme-corp.awsapps.com/start"
     fake.state.answer(*["pending"] * 10_000)  # waits for "approval" until the scene says so
@@ -396,10 +411,30 @@ def credentials_scene(app: QApplication, out_dir: Path) -> None:
         picker.ok_button.click()
         _wait(app, lambda: actions.role_picker is None and page.model.rowCount() == 3)
         _wait(app, lambda: window.ops.pending == 0)
+        signed_in = page.selected_profile()
+        assert signed_in is not None
         with mock_aws():
             page.verify_selected()
             _wait(app, lambda: window.ops.pending == 0 and not page._verifying)
-            _wait(app, lambda: window.ops.pending == 0)
+            # An AWS CLI profile that assumes a role with MFA: the code is asked for.
+            admin = service.save(
+                None,
+                ProfileInput(name="Globex admin", kind=ProfileKind.CLI, cli_profile="admin"),
+                None,
+            )
+            page.refresh(select=admin.uid)
+            _wait(app, lambda: window.ops.pending == 0 and page.model.rowCount() == 4)
+            page.select_profile(admin.uid)
+            page.verify_selected()
+            _wait(app, lambda: page.mfa_prompter.dialog is not None)
+            mfa = page.mfa_prompter.dialog
+            assert mfa is not None
+            QTest.keyClicks(mfa.code_edit, "492817")
+            app.processEvents()
+            mfa.grab().save(str(out_dir / "mfa-dialog.png"))
+            mfa.ok_button.click()
+            _wait(app, lambda: window.ops.pending == 0 and not page._verifying)
+        page.select_profile(signed_in.uid)
         app.processEvents()
         window.grab().save(str(out_dir / "credentials-screen.png"))
         window.resize(window.minimumSizeHint())
