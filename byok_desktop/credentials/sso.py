@@ -34,6 +34,8 @@ from byok_desktop.credentials.secret import AwsSecret
 
 log = logging.getLogger("byok_desktop.credentials.sso")
 
+# IAM Identity Center's endpoint for both its APIs (tests and emulators; unset = AWS).
+SSO_ENDPOINT_ENV = "BYOK_DESKTOP_SSO_ENDPOINT_URL"
 CLIENT_NAME = "byok-desktop"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"

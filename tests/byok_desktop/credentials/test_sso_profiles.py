@@ -10,10 +10,12 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
-from byok_desktop.context import AppContext
+from byok_desktop.context import AppContext, open_context
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind, ProfileState, SsoSession
 from byok_desktop.credentials.service import CredentialService, ProfileInvalid
-from byok_desktop.credentials.sso import SignedIn
+from byok_desktop.credentials.sso import SSO_ENDPOINT_ENV, SignedIn
+from byok_desktop.paths import AppPaths
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.sso_fake import FakeIdentityCenterServer
 
 
@@ -168,3 +170,14 @@ def test_the_status_says_until_when_and_tells_expired_from_signed_out(
 
     service.sign_out(profile.sso_session)
     assert service.status(profile).state is ProfileState.SIGNED_OUT
+
+
+def test_the_app_signs_in_where_the_environment_says(
+    paths: AppPaths, monkeypatch: pytest.MonkeyPatch, fake: FakeIdentityCenterServer
+) -> None:
+    monkeypatch.setenv(SSO_ENDPOINT_ENV, fake.url)
+    opened = open_context(paths, keyring_backend=MemoryKeyring())
+    try:
+        assert opened.credentials.sso_endpoint_url == fake.url
+    finally:
+        opened.close()
