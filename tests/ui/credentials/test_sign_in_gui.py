@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
@@ -252,7 +253,10 @@ def test_escape_cancels_the_sign_in_and_leaves_nothing_running(
     start_sign_in(qtbot, page)
     dialog = sign_in_dialog(qtbot, page)
     qtbot.waitUntil(lambda: dialog.state == "waiting")
-    assert dialog.code_label.text().startswith("WXYZ-")
+    code = dialog.code_label.text()
+    assert code.startswith("WXYZ-")
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == code
     assert dialog.running
     results: list[int] = []
     dialog.finished.connect(results.append)
