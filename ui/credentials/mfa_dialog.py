@@ -113,7 +113,11 @@ class GuiMfaPrompter:
         self._current: tuple[_Question, MfaDialog] | None = None
         self._lock = threading.Lock()
         self._closed = False
+        # A worker still waiting must not hold up quitting: it hears "cancelled".
         parent.destroyed.connect(self.close)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)
 
     # --- worker side -----------------------------------------------------------------
 
@@ -133,11 +137,11 @@ class GuiMfaPrompter:
         self._ask(question)
         if not question.answered.wait(self._timeout_s):
             question.abandoned = True
+            self._ask(question)  # its dialog, if shown, closes
             raise MfaCodeNeeded(
                 AwsFault.MISSING_CREDENTIALS,
-                f"No MFA code from {serial} was entered within "
-                f"{self._timeout_s / 60:.0f} minutes; the work stopped. Start it again and "
-                "enter the code.",
+                f"No MFA code from {serial} was entered within {_duration(self._timeout_s)}; "
+                "the work stopped. Start it again and enter the code.",
             )
         code, question.code = question.code, None
         if code is None:
@@ -151,7 +155,11 @@ class GuiMfaPrompter:
         return self._current[1] if self._current is not None else None
 
     def _questions_arrived(self, questions: list[_Question]) -> None:
-        self._waiting.extend(questions)
+        for question in questions:
+            if not question.abandoned:
+                self._waiting.append(question)
+            elif self._current is not None and self._current[0] is question:
+                self._current[1].reject()  # nobody waits for this answer any more
         self._show_next()
 
     def _show_next(self) -> None:
@@ -198,3 +206,9 @@ def _cancelled(serial: str) -> MfaCodeNeeded:
         f"The MFA code from {serial} was not entered, so the work stopped; start it "
         "again and enter the code when asked.",
     )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} seconds" if seconds >= 2 else "a moment"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from byok_desktop.aws.connection import MfaCodeNeeded
 from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind
 from tests.helpers.credentials_gui import (
@@ -23,6 +24,7 @@ from tests.helpers.credentials_gui import (
     settle,
 )
 from ui.credentials import CredentialsPage
+from ui.credentials.mfa_dialog import GuiMfaPrompter
 from ui.credentials.model import Column
 from ui.operations import Operations
 
@@ -188,3 +190,31 @@ def test_a_name_already_taken_keeps_the_picker_open_with_the_reason(
     qtbot.waitUntil(lambda: "already exists" in picker.problems_label.text())
     assert picker.isVisible()
     assert picker.ok_button.isEnabled()
+
+
+def test_an_unanswered_mfa_question_times_out_and_its_dialog_closes(
+    qtbot: QtBot, ops: Operations
+) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    prompter = GuiMfaPrompter(ops, window, timeout_s=0.5)
+    failures: list[BaseException] = []
+    ops.run(lambda: prompter(SERIAL), failure=failures.append, what="needs MFA")
+    qtbot.waitUntil(lambda: prompter.dialog is not None)
+    qtbot.waitUntil(lambda: len(failures) == 1)
+    assert isinstance(failures[0], MfaCodeNeeded)
+    assert str(failures[0]) == (
+        f"No MFA code from {SERIAL} was entered within a moment; the work stopped. Start "
+        "it again and enter the code."
+    )
+    qtbot.waitUntil(lambda: prompter.dialog is None)  # closed: nobody waits for it
+
+
+def test_the_prompter_refuses_to_wait_on_the_gui_thread(qtbot: QtBot, ops: Operations) -> None:
+    window = QWidget()
+    qtbot.addWidget(window)
+    prompter = GuiMfaPrompter(ops, window)
+    with pytest.raises(MfaCodeNeeded, match="this is a bug"):
+        prompter(SERIAL)
+    assert prompter.dialog is None
