@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext
@@ -16,11 +16,13 @@ from ui.app import create_application
 from ui.changes import ChangeRelay
 from ui.credentials import CredentialsPage
 from ui.credentials.model import CHECKING, Column
+from ui.credentials.role_picker import RolePickerDialog
 from ui.credentials.sign_in_dialog import SignInDialog
 from ui.dialogs import Dialogs
 from ui.operations import Operations
 
 MakePage = Callable[[], CredentialsPage]
+FAKE_START_URL = "https://example.awsapps.com/start"  # the Identity Center fake's
 
 
 @pytest.fixture
@@ -104,3 +106,36 @@ def cell(page: CredentialsPage, name: str, column: Column, role: int = 0) -> Any
 def select(page: CredentialsPage, name: str) -> None:
     profile = next(p for p in page.model.profiles if p.name == name)
     page.select_profile(profile.uid)
+
+
+def start_sign_in(qtbot: QtBot, page: CredentialsPage, region: str = "eu-west-1") -> None:
+    """Press the screen's first button and enter the session as typed by the rep."""
+    qtbot.mouseClick(page.sign_in_new_button, Qt.MouseButton.LeftButton)
+    dialog = page.connect_actions.session_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.start_url_edit, "example.awsapps.com/start")
+    assert "Enter the start URL as your administrator gave it" in dialog.problems_label.text()
+    dialog.start_url_edit.setText("")
+    qtbot.keyClicks(dialog.start_url_edit, FAKE_START_URL)
+    qtbot.keyClicks(dialog.region_edit, region)
+    assert dialog.name_edit.text() == "example"  # suggested from the portal's host
+    assert dialog.problems_label.text() == ""
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def sign_in_dialog(qtbot: QtBot, page: CredentialsPage) -> SignInDialog:
+    qtbot.waitUntil(lambda: page.connect_actions.sign_in_dialog is not None)
+    dialog = page.connect_actions.sign_in_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def role_picker(qtbot: QtBot, page: CredentialsPage) -> RolePickerDialog:
+    qtbot.waitUntil(lambda: page.connect_actions.role_picker is not None)
+    picker = page.connect_actions.role_picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.proxy.rowCount() > 0)
+    return picker

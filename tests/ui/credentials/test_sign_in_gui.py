@@ -20,12 +20,16 @@ from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSessi
 from byok_desktop.credentials import sso
 from byok_desktop.credentials.keyring_store import SERVICE
 from tests.helpers.credentials_gui import (
+    FAKE_START_URL,
     MakePage,
     cell,
     make_credentials_page,
     opened,
+    role_picker,
     select,
     settle,
+    sign_in_dialog,
+    start_sign_in,
 )
 from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.provisioned import JIRA_PRODUCTS, provision, share_botocore_data
@@ -33,12 +37,10 @@ from tests.helpers.sso_fake import FakeIdentityCenterServer
 from ui.changes import ChangeRelay
 from ui.credentials import CredentialsPage
 from ui.credentials.model import Column
-from ui.credentials.role_picker import RolePickerDialog
 from ui.credentials.sign_in_dialog import SignInDialog
 from ui.dialogs import Dialogs
 from ui.operations import Operations
 
-START_URL = "https://example.awsapps.com/start"  # the fake's
 __all__ = ["make_credentials_page", "opened"]  # fixtures, by name
 
 
@@ -76,39 +78,6 @@ def page(
 ) -> CredentialsPage:
     context.credentials.sso_endpoint_url = fake.url
     return make_credentials_page()
-
-
-def start_sign_in(qtbot: QtBot, page: CredentialsPage, region: str = "eu-west-1") -> None:
-    """Press the screen's first button and enter the session as typed by the rep."""
-    qtbot.mouseClick(page.sign_in_new_button, Qt.MouseButton.LeftButton)
-    dialog = page.connect_actions.session_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-    assert not dialog.ok_button.isEnabled()
-    qtbot.keyClicks(dialog.start_url_edit, "example.awsapps.com/start")
-    assert "Enter the start URL as your administrator gave it" in dialog.problems_label.text()
-    dialog.start_url_edit.setText("")
-    qtbot.keyClicks(dialog.start_url_edit, START_URL)
-    qtbot.keyClicks(dialog.region_edit, region)
-    assert dialog.name_edit.text() == "example"  # suggested from the portal's host
-    assert dialog.problems_label.text() == ""
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-
-
-def sign_in_dialog(qtbot: QtBot, page: CredentialsPage) -> SignInDialog:
-    qtbot.waitUntil(lambda: page.connect_actions.sign_in_dialog is not None)
-    dialog = page.connect_actions.sign_in_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-    return dialog
-
-
-def role_picker(qtbot: QtBot, page: CredentialsPage) -> RolePickerDialog:
-    qtbot.waitUntil(lambda: page.connect_actions.role_picker is not None)
-    picker = page.connect_actions.role_picker
-    assert picker is not None
-    qtbot.waitUntil(lambda: picker.proxy.rowCount() > 0)
-    return picker
 
 
 def test_sign_in_pick_a_role_see_until_when_and_provision_with_it(
@@ -166,7 +135,7 @@ def test_sign_in_pick_a_role_see_until_when_and_provision_with_it(
     assert cell(page, name, Column.KIND) == "Identity Center: KeyAdmin"
     assert cell(page, name, Column.ACCOUNT) == "123456789012"
     assert cell(page, name, Column.STATE) == "Not verified"
-    token = context.credentials.sign_in(SsoSession("example", START_URL, "eu-west-1")).token()
+    token = context.credentials.sign_in(SsoSession("example", FAKE_START_URL, "eu-west-1")).token()
     assert token is not None
     until = token.expires_at.astimezone().strftime("%Y-%m-%d %H:%M")
     assert cell(page, name, Column.SIGN_IN) == until
@@ -280,7 +249,7 @@ def test_sign_out_forgets_the_token_and_sign_in_brings_it_back(
     page: CredentialsPage,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    session = SsoSession("acme", START_URL, "eu-west-1")
+    session = SsoSession("acme", FAKE_START_URL, "eu-west-1")
     entry = ProfileInput(
         name="Acme",
         kind=ProfileKind.SSO,
