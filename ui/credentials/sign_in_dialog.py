@@ -174,6 +174,7 @@ class SignInDialog(QDialog):
         self.code_label.setEnabled(True)
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
+        self.status_label.setStyleSheet("")
         self._set_status(STARTING, "")
         cancel, sign_in = self._cancel, self._sign_in
         report = self._ops.batched(functools.partial(self._steps_arrived, cancel))
@@ -230,6 +231,7 @@ class SignInDialog(QDialog):
         self.failure = exc
         fault = exc.fault.value if isinstance(exc, SignInFailed | AwsProblem) else "bug"
         self._set_status(failure_sentence(exc), fault)
+        self.status_label.setStyleSheet("QLabel { color: #ae2e24; }")  # as the forms' problems
         self.code_label.setEnabled(False)
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
