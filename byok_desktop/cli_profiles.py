@@ -31,11 +31,15 @@ from byok_desktop.credential_profiles import (
 from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.secret import AwsSecret
 from byok_desktop.credentials.service import ProfileInvalid
-from byok_desktop.credentials.sso import CodeReady, SignedIn, SignInFailed, Waiting
+from byok_desktop.credentials.sso import (
+    SSO_ENDPOINT_ENV,
+    CodeReady,
+    SignedIn,
+    SignInFailed,
+    Waiting,
+)
 
 PROFILE_COMMAND = "profile"
-# IAM Identity Center's endpoint for both its APIs (tests and emulators; "" = AWS).
-SSO_ENDPOINT_ENV = "BYOK_DESKTOP_SSO_ENDPOINT_URL"
 
 EXIT_OK = 0
 EXIT_FAILED = 1

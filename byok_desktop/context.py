@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from byok_desktop.aws.sandbox import SandboxServer
 from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.credentials.service import CredentialService
+from byok_desktop.credentials.sso import SSO_ENDPOINT_ENV
 from byok_desktop.jobs.runner import STEP_TITLES
 from byok_desktop.outbox import Outbox
 from byok_desktop.paths import DATABASE_FILE, AppPaths
@@ -190,6 +192,8 @@ def open_context(
     context.credentials = CredentialService(
         ProfileStore(database.engine, database.change_log), secrets, context.aws_config
     )
+    # The GUI and the job worker sign in where the CLI does (a local fake, an emulator).
+    context.credentials.sso_endpoint_url = os.environ.get(SSO_ENDPOINT_ENV, "")
     if server is not None:
         context.credentials.ensure_sandbox_profile(SANDBOX_ACCOUNT_ID)
     return context

@@ -28,6 +28,7 @@ class ProfileState(Enum):
     SECRET_MISSING = "secret_missing"
     BACKEND_CHANGED = "backend_changed"
     KEYRING_UNAVAILABLE = "keyring_unavailable"
+    SIGNED_OUT = "signed_out"  # an IAM Identity Center profile nobody is signed in to
 
     @property
     def display_name(self) -> str:
@@ -38,6 +39,7 @@ class ProfileState(Enum):
             ProfileState.SECRET_MISSING: "Secret missing from keyring",
             ProfileState.BACKEND_CHANGED: "Keyring changed",
             ProfileState.KEYRING_UNAVAILABLE: "Keyring unavailable",
+            ProfileState.SIGNED_OUT: "Signed out",
         }[self]
 
 
@@ -181,10 +183,22 @@ def profile_problems(entry: ProfileInput, has_secret: bool, has_token: bool) -> 
 def sso_problems(entry: ProfileInput) -> list[str]:
     from byok_desktop.validation import account_id_problems
 
-    problems: list[str] = []
     session = entry.sso_session
     if session is None:
         return ["Enter the IAM Identity Center start URL and its region."]
+    problems = sso_session_problems(session)
+    if entry.sso_account_id.strip():
+        problems.extend(account_id_problems(entry.sso_account_id.strip()))
+    else:
+        problems.append("Choose the AWS account to open.")
+    if not entry.sso_role_name.strip():
+        problems.append("Choose the role to use in that account (e.g. KeyAdmin).")
+    return problems
+
+
+def sso_session_problems(session: SsoSession) -> list[str]:
+    """What is wrong with a sign-in session as typed (name, start URL, region)."""
+    problems: list[str] = []
     name = session.name.strip()
     if not name or len(name) > SSO_SESSION_NAME_MAX or any(ord(c) < 32 for c in name):
         problems.append(
@@ -198,10 +212,4 @@ def sso_problems(entry: ProfileInput) -> list[str]:
         )
     if not REGION_PATTERN.match(session.region.strip()):
         problems.append("Enter the region of IAM Identity Center, e.g. eu-west-1.")
-    if entry.sso_account_id.strip():
-        problems.extend(account_id_problems(entry.sso_account_id.strip()))
-    else:
-        problems.append("Choose the AWS account to open.")
-    if not entry.sso_role_name.strip():
-        problems.append("Choose the role to use in that account (e.g. KeyAdmin).")
     return problems

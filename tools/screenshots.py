@@ -9,6 +9,8 @@ Scenes (all by default):
   link: the editor while it saves, and the offline banner.
 - customer-role: a request naming the customer's provisioning role, with the account's
   ExternalId and "Export setup kit…" beside it.
+- credentials: signs in with IAM Identity Center against the tests' local fake of it,
+  picks an account and role, and shows the Credentials screen.
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
@@ -351,6 +353,141 @@ def customer_role_scene(app: QApplication, out_dir: Path) -> None:
     QTimer.singleShot(500, select)
     app.exec()
     context.close()
+def credentials_scene(app: QApplication, out_dir: Path) -> None:
+    """Signing in with IAM Identity Center against the local fake of its APIs (the
+    tests' own), in an in-memory keyring: the sign-in dialog waiting for approval, the
+    account and role picker, the MFA dialog of an AWS CLI profile that assumes a role,
+    and the Credentials screen with a signed-in (verified with moto), a signed-out, an
+    MFA and an access-keys profile; also at the smallest window."""
+    import os
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
+    from moto import mock_aws
+
+    from byok_desktop.context import open_context
+    from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSession
+    from byok_desktop.credentials.secret import AwsSecret
+    from byok_desktop.logging_setup import LOG_FILE
+    from tests.helpers.memory_keyring import MemoryKeyring
+    from tests.helpers.sso_fake import FakeIdentityCenterServer
+    from ui.credentials.sign_in_dialog import SignInDialog
+    from ui.main_window import MainWindow
+    from ui.settings import app_settings
+
+    aws_dir = Path(tempfile.mkdtemp(prefix="byok-shots-aws-"))
+    (aws_dir / "config").write_text(
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\n"
+        "source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/rep\n"
+        "region = us-west-2\n"
+    )
+    (aws_dir / "credentials").write_text(
+        "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = not-a-real-secret\n"
+    )
+    os.environ["AWS_CONFIG_FILE"] = str(aws_dir / "config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(aws_dir / "credentials")
+    fake = FakeIdentityCenterServer().start()
+    fake.state.start_url = "https://acme-corp.awsapps.com/start"
+    fake.state.answer(*["pending"] * 10_000)  # waits for "approval" until the scene says so
+    SignInDialog.open_url = staticmethod(lambda url: True)  # type: ignore[method-assign]
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-credentials-"))
+    context = open_context(paths, keyring_backend=MemoryKeyring())
+    context.credentials.sso_endpoint_url = fake.url
+    context.credentials.aws_cli_sso_cache = paths.data_dir / "no-aws-cli-cache"
+    service = context.credentials
+    service.save(
+        None,
+        ProfileInput(
+            name="Initech (ReadOnly)",
+            kind=ProfileKind.SSO,
+            default_region="eu-central-1",
+            sso_session=SsoSession("initech", "https://initech.awsapps.com/start", "eu-west-1"),
+            sso_account_id="998877665544",
+            sso_role_name="ReadOnly",
+        ),
+        None,
+    )
+    service.save(
+        None,
+        ProfileInput(
+            name="Sandbox keys (old set-up)",
+            kind=ProfileKind.KEYS,
+            access_key_id="AKIAIOSFODNN7EXAMPLE",
+            default_region="us-east-1",
+        ),
+        AwsSecret("not-a-real-secret-for-the-screenshot"),
+    )
+    window = MainWindow(context, app_settings(paths), paths.log_dir / LOG_FILE)
+    window.resize(1280, 800)
+    window.show()
+    window.show_section("credentials")
+    page = window.credentials_page
+    actions = page.connect_actions
+    try:
+        _wait(app, lambda: page.model.rowCount() == 2 and window.ops.pending == 0)
+        page.sign_in_new_button.click()
+        session_dialog = actions.session_dialog
+        assert session_dialog is not None
+        session_dialog.start_url_edit.clear()
+        QTest.keyClicks(session_dialog.start_url_edit, fake.state.start_url)
+        session_dialog.region_edit.clear()
+        QTest.keyClicks(session_dialog.region_edit, "eu-west-1")
+        app.processEvents()
+        session_dialog.grab().save(str(out_dir / "sign-in-session.png"))
+        session_dialog.ok_button.click()
+        _wait(app, lambda: actions.sign_in_dialog is not None)
+        dialog = actions.sign_in_dialog
+        assert dialog is not None
+        _wait(app, lambda: dialog.state == "waiting")
+        app.processEvents()
+        dialog.grab().save(str(out_dir / "sign-in-dialog.png"))
+        fake.state.script.clear()  # approved in "the browser"
+        _wait(app, lambda: actions.role_picker is not None)
+        picker = actions.role_picker
+        assert picker is not None
+        _wait(app, lambda: picker.proxy.rowCount() > 0)
+        picker.choose("123456789012", "KeyAdmin")
+        picker.name_edit.setText("Acme production (KeyAdmin)")
+        app.processEvents()
+        picker.grab().save(str(out_dir / "role-picker.png"))
+        picker.ok_button.click()
+        _wait(app, lambda: actions.role_picker is None and page.model.rowCount() == 3)
+        _wait(app, lambda: window.ops.pending == 0)
+        signed_in = page.selected_profile()
+        assert signed_in is not None
+        with mock_aws():
+            page.verify_selected()
+            _wait(app, lambda: window.ops.pending == 0 and not page._verifying)
+            # An AWS CLI profile that assumes a role with MFA: the code is asked for.
+            admin = service.save(
+                None,
+                ProfileInput(name="Globex admin", kind=ProfileKind.CLI, cli_profile="admin"),
+                None,
+            )
+            page.refresh(select=admin.uid)
+            _wait(app, lambda: window.ops.pending == 0 and page.model.rowCount() == 4)
+            page.select_profile(admin.uid)
+            page.verify_selected()
+            _wait(app, lambda: page.mfa_prompter.dialog is not None)
+            mfa = page.mfa_prompter.dialog
+            assert mfa is not None
+            QTest.keyClicks(mfa.code_edit, "492817")
+            app.processEvents()
+            mfa.grab().save(str(out_dir / "mfa-dialog.png"))
+            mfa.ok_button.click()
+            _wait(app, lambda: window.ops.pending == 0 and not page._verifying)
+        page.select_profile(signed_in.uid)
+        app.processEvents()
+        window.grab().save(str(out_dir / "credentials-screen.png"))
+        window.resize(window.minimumSizeHint())
+        _wait(app, lambda: window.size() == window.minimumSizeHint(), 10)
+        app.processEvents()
+        window.grab().save(str(out_dir / "credentials-screen-small.png"))
+    finally:
+        window.close()
+        _wait(app, lambda: not window.isVisible(), 60)
+        context.close()
+        fake.stop()
 
 
 SCENES = {
@@ -358,6 +495,7 @@ SCENES = {
     "products": products_scene,
     "team": team_scene,
     "customer-role": customer_role_scene,
+    "credentials": credentials_scene,
 }
 
 

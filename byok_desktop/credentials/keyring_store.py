@@ -11,11 +11,13 @@ import concurrent.futures
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from byok_desktop.credentials.secret import AwsSecret
+from byok_desktop.credentials.secret import AwsSecret, keyring_saved_at
 
 log = logging.getLogger("byok_desktop.keyring")
 
@@ -151,16 +153,22 @@ class SecretStore:
 
     def save(self, profile_uid: str, secret: AwsSecret) -> str:
         """Store the secret; returns the backend that holds it."""
-        name = self.save_item(self._username(profile_uid), secret.to_keyring_text())
+        text = secret.to_keyring_text(saved_at=time.time())
+        name = self.save_item(self._username(profile_uid), text)
         log.info("Stored the secret of profile %s in %s", profile_uid, name)
         return name
 
     def load(self, profile_uid: str) -> AwsSecret | None:
+        found = self.load_dated(profile_uid)
+        return found[0] if found is not None else None
+
+    def load_dated(self, profile_uid: str) -> tuple[AwsSecret, datetime | None] | None:
+        """The secret and when it was entered here (None when the item does not say)."""
         text = self.load_item(self._username(profile_uid))
         if text is None:
             return None
         try:
-            return AwsSecret.from_keyring_text(text)
+            return AwsSecret.from_keyring_text(text), keyring_saved_at(text)
         except ValueError:
             log.warning("Keyring item of profile %s is not in the expected format", profile_uid)
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 
 class AwsSecret:
@@ -41,8 +42,17 @@ class AwsSecret:
     def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("AwsSecret is not picklable: secrets stay in the keyring")
 
-    def to_keyring_text(self) -> str:
-        return json.dumps({"v": 1, "secret": self._secret_access_key, "token": self._session_token})
+    def to_keyring_text(self, saved_at: float | None = None) -> str:
+        """The keyring item; ``saved_at`` (epoch seconds, not a secret) dates the key as
+        entered here, so its age can be told without another store."""
+        item: dict[str, object] = {
+            "v": 1,
+            "secret": self._secret_access_key,
+            "token": self._session_token,
+        }
+        if saved_at is not None:
+            item["saved"] = saved_at
+        return json.dumps(item)
 
     @classmethod
     def from_keyring_text(cls, text: str) -> AwsSecret:
@@ -51,3 +61,13 @@ class AwsSecret:
             raise ValueError("not a BYOK Desktop secret")
         token = data.get("token")
         return cls(data["secret"], token if isinstance(token, str) else None)
+
+
+def keyring_saved_at(text: str) -> datetime | None:
+    """When a keyring item's secret was entered here (None: not recorded, older items)."""
+    try:
+        data = json.loads(text)
+        saved = data.get("saved") if isinstance(data, dict) else None
+        return datetime.fromtimestamp(float(saved), UTC) if saved is not None else None
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None

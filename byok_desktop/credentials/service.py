@@ -9,7 +9,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from byok_desktop.aws.connection import (
@@ -32,7 +33,7 @@ from byok_desktop.credential_profiles import (
 )
 from byok_desktop.credentials.keyring_store import KeyringProblem, SecretStore
 from byok_desktop.credentials.secret import AwsSecret
-from byok_desktop.credentials.sso import SignInFailed, SsoRoleSource, SsoSignIn
+from byok_desktop.credentials.sso import SignInFailed, SignInState, SsoRoleSource, SsoSignIn
 from byok_desktop.store.profiles import ProfileStore
 
 log = logging.getLogger("byok_desktop.credentials")
@@ -41,6 +42,8 @@ log = logging.getLogger("byok_desktop.credentials")
 SANDBOX_ACCESS_KEY_ID = "AKIASANDBOX000000000"
 SANDBOX_SECRET = "sandbox-secret-not-a-real-key"
 CONNECTION_TTL_S = 600.0
+# AWS advises rotating access keys at least this often.
+KEY_AGE_WARNING_DAYS = 90
 
 
 class ProfileInvalid(ValueError):
@@ -54,6 +57,12 @@ class ProfileStatus:
     profile: Profile
     state: ProfileState
     detail: str  # one sentence for the user
+    # IAM Identity Center profiles: the session's sign-in, and when the role's
+    # credentials held in memory expire (None: none fetched yet).
+    sign_in: SignInState | None = None
+    credentials_until: datetime | None = None
+    # Access keys: days since the secret was entered here, once past KEY_AGE_WARNING_DAYS.
+    old_key_days: int | None = None
 
 
 class CredentialService:
@@ -172,17 +181,7 @@ class CredentialService:
                 "The session token expired; enter fresh temporary credentials.",
             )
         if profile.sso_session is not None:
-            try:
-                signed_in = self.sign_in(profile.sso_session).token() is not None
-            except KeyringProblem as exc:
-                return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
-            if not signed_in:
-                # The GUI knows no "signed out" state yet: shown as an expired session.
-                return ProfileStatus(
-                    profile,
-                    ProfileState.EXPIRED,
-                    f"Not signed in to '{profile.sso_session.name}'; sign in to use it.",
-                )
+            return self._sso_status(profile, profile.sso_session)
         if profile.uses_keyring:
             try:
                 current = self.secrets.current_backend()
@@ -193,7 +192,8 @@ class CredentialService:
                         f"The secret was saved in {profile.keyring_backend}, but the keyring "
                         f"in use is now {current}. Switch back, or enter the secret again.",
                     )
-                if self.secrets.load(profile.uid) is None:
+                stored = self.secrets.load_dated(profile.uid)
+                if stored is None:
                     return ProfileStatus(
                         profile,
                         ProfileState.SECRET_MISSING,
@@ -202,6 +202,11 @@ class CredentialService:
                     )
             except KeyringProblem as exc:
                 return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+            return _with_key_age(self._plain_status(profile), stored[1])
+        return self._plain_status(profile)
+
+    @staticmethod
+    def _plain_status(profile: Profile) -> ProfileStatus:
         if profile.verification is not None:
             v = profile.verification
             return ProfileStatus(
@@ -211,7 +216,43 @@ class CredentialService:
             profile, ProfileState.UNVERIFIED, "Not verified yet: press Verify when online."
         )
 
-    # --- AWS ---------------------------------------------------------------------
+    def _sso_status(self, profile: Profile, session: SsoSession) -> ProfileStatus:
+        sign_in = self.sign_in(session)
+        try:
+            state = sign_in.state()
+        except KeyringProblem as exc:
+            return ProfileStatus(profile, ProfileState.KEYRING_UNAVAILABLE, str(exc))
+        if not state.signed_in:
+            if state.expired:
+                return ProfileStatus(
+                    profile,
+                    ProfileState.EXPIRED,
+                    f"The sign-in to '{session.name}' expired; sign in again to use it.",
+                    state,
+                )
+            return ProfileStatus(
+                profile,
+                ProfileState.SIGNED_OUT,
+                f"Not signed in to '{session.name}'; sign in to use it.",
+                state,
+            )
+        assert state.expires_at is not None
+        via = " (the AWS CLI's sign-in)" if state.from_aws_cli else ""
+        signed = (
+            f"Signed in to '{session.name}'{via} until {state.expires_at:%Y-%m-%d %H:%M} UTC, "
+            f"as role {profile.sso_role_name} in account {profile.sso_account_id}."
+        )
+        if profile.verification is not None:
+            v = profile.verification
+            found = ProfileStatus(
+                profile, ProfileState.VERIFIED, f"{signed} Opens account {v.account_id} as {v.arn}."
+            )
+        else:
+            found = ProfileStatus(
+                profile, ProfileState.UNVERIFIED, f"{signed} Not verified yet: press Verify."
+            )
+        until = sign_in.credentials_expiry(profile.sso_account_id, profile.sso_role_name)
+        return replace(found, sign_in=state, credentials_until=until)
 
     # --- IAM Identity Center -------------------------------------------------------
 
@@ -414,3 +455,19 @@ class CredentialService:
         identity = caller_identity(self.connect(profile))
         require_account(identity, account_id, profile.name)
         return identity
+
+
+def _with_key_age(status: ProfileStatus, saved_at: datetime | None) -> ProfileStatus:
+    """Warns about an access key entered more than KEY_AGE_WARNING_DAYS ago (the key
+    itself may be older still); session tokens expire anyway."""
+    if saved_at is None or status.profile.has_session_token:
+        return status
+    days = (datetime.now(UTC) - saved_at).days
+    if days <= KEY_AGE_WARNING_DAYS:
+        return status
+    return replace(
+        status,
+        detail=f"{status.detail} This access key was entered {days} days ago: rotate it "
+        "(AWS advises every 90 days), or sign in with IAM Identity Center instead.",
+        old_key_days=days,
+    )

@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -34,6 +34,8 @@ from byok_desktop.credentials.secret import AwsSecret
 
 log = logging.getLogger("byok_desktop.credentials.sso")
 
+# IAM Identity Center's endpoint for both its APIs (tests and emulators; unset = AWS).
+SSO_ENDPOINT_ENV = "BYOK_DESKTOP_SSO_ENDPOINT_URL"
 CLIENT_NAME = "byok-desktop"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_GRANT = "refresh_token"
@@ -253,6 +255,19 @@ class RoleCredentials:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class SignInState:
+    """Whether a session is signed in, until when and through whom; no secret."""
+
+    expires_at: datetime | None  # None: not signed in
+    from_aws_cli: bool = False  # the AWS CLI's cached sign-in, not the app's own
+    expired: bool = False  # not signed in because the kept sign-in ran out
+
+    @property
+    def signed_in(self) -> bool:
+        return self.expires_at is not None
+
+
 def token_username(session: SsoSession) -> str:
     """The keyring item holding a sign-in session's token."""
     return f"sso-session/{session.name}"
@@ -371,6 +386,19 @@ class SsoSignIn:
             )
         return token.access_token
 
+    def state(self) -> SignInState:
+        """Signed in (until when, and whether through the AWS CLI), or why not."""
+        token = self.token()
+        if token is not None:
+            return SignInState(token.expires_at, token.from_aws_cli)
+        return SignInState(None, expired=self._stored_token() is not None)
+
+    def credentials_expiry(self, account_id: str, role_name: str) -> datetime | None:
+        """When the role credentials held in memory expire (None: none held)."""
+        with self._lock:
+            found = self._role_credentials.get((account_id, role_name))
+        return found.expires_at if found is not None else None
+
     @property
     def uses_aws_cli_token(self) -> bool:
         return self._token is not None and self._token.from_aws_cli
@@ -469,7 +497,7 @@ class SsoSignIn:
 
     # --- the device flow ------------------------------------------------------------
 
-    def device_flow(self) -> Iterator[FlowStep]:
+    def device_flow(self) -> Generator[FlowStep, None, None]:
         """Sign in: yields CodeReady, then Waiting steps (the driver waits, or stops
         iterating to cancel), then SignedIn. Raises SignInFailed or AwsProblem."""
         client = self._call(

@@ -258,7 +258,7 @@ def test_add_from_the_aws_config(run: Cli, tmp_path: Path, monkeypatch: pytest.M
     assert code == 1
     assert out == f"error: No profile 'nope' in the AWS configuration. 2 profile(s) in {config}.\n"
     code, out = run("profile", "list")
-    assert out.splitlines()[0].startswith("Acme\tsso\teu-central-1\tSession expired\tNot signed in")
+    assert out.splitlines()[0].startswith("Acme\tsso\teu-central-1\tSigned out\tNot signed in")
     assert out.splitlines()[1].startswith("Admin\tcli\tus-east-1\t")
 
 

@@ -6,6 +6,7 @@ reading the keyring can block. Until a state arrives the row says "Checking…".
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -32,10 +33,20 @@ class Column(IntEnum):
     ACCOUNT = 3
     REGION = 4
     STATE = 5
-    LAST_VERIFIED = 6
+    SIGN_IN = 6
+    LAST_VERIFIED = 7
 
 
-COLUMNS = ("Name", "Kind", "Access key", "Account", "Region", "State", "Last verified")
+COLUMNS = (
+    "Name",
+    "Kind",
+    "Access key",
+    "Account",
+    "Region",
+    "State",
+    "Signed in until",
+    "Last verified",
+)
 
 _GREEN = QColor("#1f845a")
 _AMBER = QColor("#a54800")
@@ -51,17 +62,24 @@ _STATE_LOOK: dict[ProfileState, tuple[str, QColor]] = {
     ProfileState.SECRET_MISSING: ("status-error", _RED),
     ProfileState.BACKEND_CHANGED: ("status-warning", _AMBER),
     ProfileState.KEYRING_UNAVAILABLE: ("status-error", _RED),
+    ProfileState.SIGNED_OUT: ("status-warning", _AMBER),
 }
 
 CHECKING = "Checking…"
 
 
 def kind_text(profile: Profile) -> str:
+    if profile.kind is ProfileKind.SSO:
+        return f"Identity Center: {profile.sso_role_name}"
     if profile.kind is ProfileKind.CLI:
         return f"AWS CLI: {profile.cli_profile}"
     if profile.kind is ProfileKind.SANDBOX:
         return "Sandbox (built in)"
     return "Temporary keys" if profile.has_session_token else "Access keys"
+
+
+def _local(moment: datetime, seconds: bool = False) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M")
 
 
 class CredentialsModel(QAbstractTableModel):
@@ -144,7 +162,43 @@ class CredentialsModel(QAbstractTableModel):
         if busy:
             return busy
         status = self._status.get(profile.uid)
-        return status.state.display_name if status else CHECKING
+        if status is None:
+            return CHECKING
+        if profile.kind is ProfileKind.SSO and status.state is ProfileState.EXPIRED:
+            return "Sign-in expired"
+        return status.state.display_name
+
+    def sign_in_text(self, profile: Profile) -> str:
+        """Until when an IAM Identity Center profile is signed in, or why it is not."""
+        if profile.kind is not ProfileKind.SSO:
+            return "—"
+        status = self._status.get(profile.uid)
+        if status is None or status.sign_in is None:
+            return "…" if status is None else "—"
+        if status.sign_in.expires_at is None:
+            return "Expired: sign in again" if status.sign_in.expired else "Signed out"
+        until = _local(status.sign_in.expires_at)
+        return f"{until} (AWS CLI)" if status.sign_in.from_aws_cli else until
+
+    def _sign_in_tooltip(self, profile: Profile) -> str | None:
+        status = self._status.get(profile.uid)
+        if profile.kind is not ProfileKind.SSO or status is None or status.sign_in is None:
+            return None
+        session = profile.sso_session.name if profile.sso_session else ""
+        state = status.sign_in
+        if state.expires_at is None:
+            return f"Not signed in to '{session}': select the profile and press Sign in."
+        where = "the AWS CLI's cache (read only)" if state.from_aws_cli else "the OS keyring"
+        text = (
+            f"Signed in to '{session}' until {_local(state.expires_at, seconds=True)}; "
+            f"the sign-in is kept in {where}."
+        )
+        if status.credentials_until is not None:
+            text += (
+                f" The role's credentials (in memory only) last until "
+                f"{_local(status.credentials_until, seconds=True)}."
+            )
+        return text
 
     # --- Qt model interface -------------------------------------------------------------
 
@@ -188,6 +242,11 @@ class CredentialsModel(QAbstractTableModel):
                 return self._state_look(profile)[0]
             if role == Qt.ItemDataRole.ForegroundRole:
                 return self._state_look(profile)[1]
+        if column == Column.ACCESS_KEY and self._old_key_days(profile) is not None:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return icon("status-warning")
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return _AMBER
         if column == Column.ACCOUNT and role == Qt.ItemDataRole.ForegroundRole:
             return None if profile.verification else _GREY
         if column == Column.LAST_VERIFIED and role == Qt.ItemDataRole.ForegroundRole:
@@ -207,10 +266,13 @@ class CredentialsModel(QAbstractTableModel):
         if column == Column.KIND:
             return kind_text(profile)
         if column == Column.ACCESS_KEY:
-            return profile.masked_access_key if profile.kind is not ProfileKind.CLI else "—"
+            keyless = profile.kind in (ProfileKind.CLI, ProfileKind.SSO)
+            return "—" if keyless else profile.masked_access_key
         if column == Column.ACCOUNT:
             if profile.verification:
                 return profile.verification.account_id
+            if profile.sso_account_id:
+                return profile.sso_account_id
             if profile.expected_account_id:
                 return f"{profile.expected_account_id} (expected)"
             return "—"
@@ -218,19 +280,33 @@ class CredentialsModel(QAbstractTableModel):
             return profile.default_region
         if column == Column.STATE:
             return self.state_text(row)
+        if column == Column.SIGN_IN:
+            return self.sign_in_text(profile)
         if column == Column.LAST_VERIFIED:
             if profile.verification is None:
                 return "Never"
             return profile.verification.at.astimezone().strftime("%Y-%m-%d %H:%M")
         return ""
 
+    def _old_key_days(self, profile: Profile) -> int | None:
+        status = self._status.get(profile.uid)
+        return status.old_key_days if status is not None else None
+
     def _tooltip(self, profile: Profile, column: int) -> str | None:
+        days = self._old_key_days(profile)
+        if column == Column.ACCESS_KEY and days is not None:
+            return (
+                f"Entered {days} days ago: rotate this key (AWS advises every 90 days), or "
+                "sign in with IAM Identity Center instead."
+            )
         if column == Column.STATE:
             busy = self._busy.get(profile.uid)
             if busy:
                 return busy
             status = self._status.get(profile.uid)
             return status.detail if status else "Reading the OS keyring…"
+        if column == Column.SIGN_IN:
+            return self._sign_in_tooltip(profile)
         if column == Column.ACCOUNT:
             if profile.verification:
                 return f"Verified: opens account {profile.verification.account_id} as {profile.verification.arn}"

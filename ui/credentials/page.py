@@ -32,15 +32,16 @@ from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import (
     Profile,
     ProfileKind,
-    ProfileNameTaken,
     ProfileNotFound,
     ProfileState,
 )
 from byok_desktop.credentials.keyring_store import KeyringProblem
-from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
+from byok_desktop.credentials.service import ProfileStatus
 from byok_desktop.errors import StorageError
 from ui.changes import ChangeRelay
+from ui.credentials.connect_actions import ConnectActions, save_failure_text
 from ui.credentials.dialog import ProfileDialog
+from ui.credentials.mfa_dialog import GuiMfaPrompter
 from ui.credentials.model import CredentialsModel
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
@@ -50,6 +51,10 @@ log = logging.getLogger("ui.credentials")
 
 SANDBOX_LOCKED = (
     "The built-in sandbox profile cannot be edited or deleted; it can only be verified."
+)
+SSO_NOT_EDITED = (
+    "An IAM Identity Center profile is not edited: sign in with IAM Identity Center and "
+    "choose another role to add one, then delete this one."
 )
 
 
@@ -74,6 +79,13 @@ class CredentialsPage(QWidget):
         self._checks: dict[str, int] = {}  # uid -> latest status request
         self._check_serial = 0
         self._verifying: set[str] = set()
+        self.connect_actions = ConnectActions(self._service, ops, self)
+        self.connect_actions.message.connect(self.message)
+        self.connect_actions.saved.connect(self._profile_added)
+        self.connect_actions.states_changed.connect(self.check_again_quietly)
+        # MFA codes for assume-role profiles are asked for here, on the GUI thread.
+        self.mfa_prompter = GuiMfaPrompter(ops, self)
+        self._service.mfa_prompter = self.mfa_prompter
         self._build()
         self._make_actions()
         # Profiles and the keyring are read when the page is first shown: the keyring's
@@ -91,6 +103,11 @@ class CredentialsPage(QWidget):
         if not self._shown_before:
             self._shown_before = True
             self.refresh(recheck=True)
+        else:
+            # A sign-in may have run out since: its state is worked out again.
+            for profile in self.model.profiles:
+                if profile.kind is ProfileKind.SSO:
+                    self._check_status(profile)
         super().showEvent(event)
 
     # --- construction ----------------------------------------------------------------
@@ -103,13 +120,14 @@ class CredentialsPage(QWidget):
         title.setObjectName("pageTitle")
         layout.addWidget(title)
         intro = QLabel(
-            "AWS credential profiles for customers' BYOK accounts. Secrets are kept only in "
-            "your operating system's keyring; this app's database holds names, key IDs and "
-            "verification results."
+            "Profiles for customers' AWS accounts. Sign in with your own identity and pick a "
+            "role in the customer's account; secrets stay in the OS keyring or in memory, "
+            "never in this app's database."
         )
         intro.setObjectName("fieldHint")
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        layout.addLayout(self._connect_row())
 
         self.keyring_banner = QFrame()
         self.keyring_banner.setObjectName("warningBanner")
@@ -139,6 +157,7 @@ class CredentialsPage(QWidget):
         self.view = QTableView()
         self.view.setObjectName("credentialsTable")
         self.view.setModel(self.model)
+        self.view.setMinimumHeight(110)  # a few rows stay visible in the smallest window
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -150,7 +169,7 @@ class CredentialsPage(QWidget):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((140, 150, 95, 170, 100, 215, 130)):
+        for column, width in enumerate((180, 180, 90, 115, 95, 125, 135, 130)):
             self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(self.edit_selected)
@@ -163,10 +182,13 @@ class CredentialsPage(QWidget):
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # profile names are user text
         self.detail_label.setWordWrap(True)
         self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Two lines kept for it: a wrapped sentence never slides over the table.
+        self.detail_label.setMinimumHeight(2 * self.detail_label.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.detail_label)
         self.empty_hint = QLabel(
-            "No AWS credentials yet. Press Insert (or Ctrl+Shift+N) to add access keys or an "
-            "AWS CLI profile for a customer's account."
+            "No AWS credentials yet. Sign in with IAM Identity Center and choose the role in "
+            "the customer's account, or use a profile your AWS CLI already has. Access keys "
+            "(Insert) remain for the sandbox and older set-ups."
         )
         self.empty_hint.setObjectName("emptyState")
         self.empty_hint.setWordWrap(True)
@@ -175,6 +197,35 @@ class CredentialsPage(QWidget):
         self.backend_label.setObjectName("keyringBackend")
         self.backend_label.setStyleSheet("QLabel { color: #626f86; }")
         layout.addWidget(self.backend_label)
+
+    def _connect_row(self) -> QHBoxLayout:
+        """The ways to connect, the recommended one first and access keys last."""
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.sign_in_new_button = QPushButton(icon("security"), "Sign in with IAM Identity Center…")
+        self.sign_in_new_button.setObjectName("signInWithSso")
+        self.sign_in_new_button.setProperty("primary", True)
+        self.sign_in_new_button.setToolTip(
+            "Sign in with your own identity, then choose an account and role (Ctrl+Shift+I)"
+        )
+        self.sign_in_new_button.clicked.connect(self.sign_in_new)
+        row.addWidget(self.sign_in_new_button)
+        self.aws_config_button = QPushButton("Use a profile from the AWS config…")
+        self.aws_config_button.setObjectName("useAwsConfig")
+        self.aws_config_button.setToolTip(
+            "A profile your AWS CLI already has: SSO, assume role, credential_process or keys"
+        )
+        self.aws_config_button.clicked.connect(self.connect_actions.use_aws_config)
+        row.addWidget(self.aws_config_button)
+        self.add_keys_button = QPushButton("Access keys…")
+        self.add_keys_button.setObjectName("addAccessKeys")
+        self.add_keys_button.setToolTip(
+            "Long-lived or temporary access keys, kept in the OS keyring (Insert)"
+        )
+        self.add_keys_button.clicked.connect(self.add_profile)
+        row.addWidget(self.add_keys_button)
+        row.addStretch(1)
+        return row
 
     def _make_actions(self) -> None:
         def action(
@@ -217,6 +268,19 @@ class CredentialsPage(QWidget):
         self.verify_action = action(
             "verifyProfile", "&Verify", "status-ready", [key("Ctrl+R")], self.verify_selected
         )
+        self.sign_in_new_action = action(
+            "signInNew",
+            "Sign in with IAM Identity Center",
+            "security",
+            [key("Ctrl+Shift+I")],
+            self.sign_in_new,
+        )
+        self.sign_in_action = action(
+            "signInProfile", "&Sign in", "security", [], self.sign_in_selected
+        )
+        self.sign_out_action = action(
+            "signOutProfile", "Sign &out…", "lock", [], self.sign_out_selected
+        )
         self.delete_action = action(
             "deleteProfile",
             "De&lete…",
@@ -226,7 +290,14 @@ class CredentialsPage(QWidget):
             on_table=True,
         )
         self._base_tips: dict[QAction, str] = {}
-        for act in (self.add_action, self.edit_action, self.verify_action, self.delete_action):
+        shown = (
+            self.sign_in_action,
+            self.sign_out_action,
+            self.verify_action,
+            self.edit_action,
+            self.delete_action,
+        )
+        for act in shown:
             button = QToolButton()
             button.setObjectName(f"{act.objectName()}Button")
             button.setDefaultAction(act)
@@ -234,7 +305,8 @@ class CredentialsPage(QWidget):
             keys = ", ".join(
                 s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts()[:2]
             )
-            tip = f"{act.text().replace('&', '').rstrip('…')} ({keys})"
+            name = act.text().replace("&", "").rstrip("…")
+            tip = f"{name} ({keys})" if keys else name
             self._base_tips[act] = tip
             act.setToolTip(tip)
             self._tool_bar.addWidget(button)
@@ -266,9 +338,17 @@ class CredentialsPage(QWidget):
     def _update_actions(self) -> None:
         profile = self.selected_profile()
         sandbox = profile is not None and profile.kind is ProfileKind.SANDBOX
+        sso = profile is not None and profile.kind is ProfileKind.SSO
         for act in (self.edit_action, self.delete_action):
             act.setEnabled(profile is not None and not sandbox)
             act.setToolTip(SANDBOX_LOCKED if sandbox else self._base_tips[act])
+        self.edit_action.setEnabled(profile is not None and not sandbox and not sso)
+        if sso:
+            self.edit_action.setToolTip(SSO_NOT_EDITED)
+        status = self.model.status(profile.uid) if profile is not None else None
+        signed_in = status is not None and status.sign_in is not None and status.sign_in.signed_in
+        self.sign_in_action.setEnabled(sso and not signed_in)
+        self.sign_out_action.setEnabled(sso and signed_in)
         self.verify_action.setEnabled(profile is not None and profile.uid not in self._verifying)
         empty = self.model.rowCount() == 0
         self.empty_hint.setVisible(empty)
@@ -403,6 +483,9 @@ class CredentialsPage(QWidget):
         if profile.kind is ProfileKind.SANDBOX:
             self.message.emit(SANDBOX_LOCKED)
             return
+        if profile.kind is ProfileKind.SSO:
+            self.message.emit(SSO_NOT_EDITED)
+            return
         self._open_dialog(profile)
 
     def _open_dialog(self, profile: Profile | None) -> None:
@@ -453,23 +536,45 @@ class CredentialsPage(QWidget):
         self.message.emit(f"Saved profile '{profile.name}'.{stored} Press Ctrl+R to verify it.")
 
     def _save_failed(self, dialog: ProfileDialog, exc: BaseException) -> None:
-        if isinstance(exc, ProfileInvalid):
-            text = "Not saved:\n" + "\n".join(f"• {p}" for p in exc.problems)
-        elif isinstance(exc, KeyringProblem):
-            text = f"Not saved: {exc}"
+        if isinstance(exc, KeyringProblem):
             self._show_keyring_problem(str(exc))
-        elif isinstance(exc, ProfileNameTaken | ProfileNotFound):
-            text = f"Not saved: {exc}"
-        elif isinstance(exc, StorageError | OSError):
-            text = f"Not saved: the database refused the profile ({type(exc).__name__})."
-            log.error("Could not save a credential profile: %s", type(exc).__name__)
-        else:
-            log.error("Saving a credential profile failed", exc_info=exc)
-            text = f"Not saved: unexpected {type(exc).__name__}; see the log file."
+        text = save_failure_text(exc)
         if dialog is self.profile_dialog:
             dialog.show_error(text)
         else:
             Dialogs.error(self, "Profile not saved", text)
+
+    # --- IAM Identity Center ------------------------------------------------------------
+
+    @Slot()
+    def sign_in_new(self) -> None:
+        """A new sign-in and role; the session of the selected SSO profile is offered."""
+        selected = self.selected_profile()
+        suggested = selected.sso_session if selected is not None else None
+        if suggested is None:
+            suggested = next((p.sso_session for p in self.model.profiles if p.sso_session), None)
+        self.connect_actions.sign_in_new(suggested)
+
+    @Slot()
+    def sign_in_selected(self) -> None:
+        profile = self.selected_profile()
+        if profile is not None and profile.kind is ProfileKind.SSO:
+            self.connect_actions.sign_in_profile(profile)
+
+    @Slot()
+    def sign_out_selected(self) -> None:
+        profile = self.selected_profile()
+        if profile is not None and profile.kind is ProfileKind.SSO:
+            self.connect_actions.sign_out(profile)
+
+    @Slot(str)
+    def _profile_added(self, uid: str) -> None:
+        self.refresh(select=uid)
+
+    @Slot()
+    def check_again_quietly(self) -> None:
+        """Signed in or out: every profile's state is worked out again."""
+        self.refresh(recheck=True)
 
     # --- verify -------------------------------------------------------------------------
 
@@ -535,11 +640,12 @@ class CredentialsPage(QWidget):
         if profile.kind is ProfileKind.SANDBOX:
             self.message.emit(SANDBOX_LOCKED)
             return
-        where = (
-            " Its secret is removed from the OS keyring too."
-            if profile.uses_keyring
-            else " The AWS CLI profile itself (in ~/.aws) is not touched."
-        )
+        if profile.uses_keyring:
+            where = " Its secret is removed from the OS keyring too."
+        elif profile.kind is ProfileKind.SSO:
+            where = " Its sign-in is forgotten too when no other profile uses it."
+        else:
+            where = " The AWS CLI profile itself (in the AWS config) is not touched."
         if not Dialogs.confirm(
             self,
             "Delete profile",

@@ -568,3 +568,39 @@ def test_connections_are_shared_until_the_profile_or_the_settings_change(
     context.settings_service.override(aws_endpoint_url="http://127.0.0.1:9")
     assert service.connect(updated) is not again  # another endpoint, another connection
     service.delete(profile.uid)
+
+
+def test_an_access_key_entered_over_90_days_ago_is_flagged(
+    service: CredentialService, memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = service.save(None, keys_entry(), SECRET)
+    assert service.status(fresh).old_key_days is None
+    assert "rotate" not in service.status(fresh).detail
+
+    entered = datetime.now(UTC) - timedelta(days=120)
+    with monkeypatch.context() as patched:
+        patched.setattr("time.time", lambda: entered.timestamp())
+        old = service.save(None, keys_entry(name="Old"), SECRET)
+    status = service.status(old)
+    assert status.state is ProfileState.UNVERIFIED
+    assert status.old_key_days == 120
+    assert status.detail.endswith(
+        "This access key was entered 120 days ago: rotate it (AWS advises every 90 days), "
+        "or sign in with IAM Identity Center instead."
+    )
+    # Saving the profile again without a new secret keeps the key's date.
+    kept = service.save(old.uid, keys_entry(name="Old (renamed)"), None)
+    assert service.status(kept).old_key_days == 120
+    # A new secret starts the count again.
+    renewed = service.save(old.uid, keys_entry(name="Old (renamed)"), AwsSecret("new-one"))
+    assert service.status(renewed).old_key_days is None
+
+
+def test_an_item_saved_before_dates_were_kept_has_no_age(
+    service: CredentialService, memory: MemoryKeyring
+) -> None:
+    profile = service.save(None, keys_entry(), SECRET)
+    [key] = list(memory.store)
+    memory.store[key] = SECRET.to_keyring_text()  # as older versions wrote it
+    assert service.secrets.load(profile.uid) == SECRET
+    assert service.status(profile).old_key_days is None

@@ -10,10 +10,12 @@ import pytest
 from moto import mock_aws
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
-from byok_desktop.context import AppContext
+from byok_desktop.context import AppContext, open_context
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind, ProfileState, SsoSession
 from byok_desktop.credentials.service import CredentialService, ProfileInvalid
-from byok_desktop.credentials.sso import SignedIn
+from byok_desktop.credentials.sso import SSO_ENDPOINT_ENV, SignedIn
+from byok_desktop.paths import AppPaths
+from tests.helpers.memory_keyring import MemoryKeyring
 from tests.helpers.sso_fake import FakeIdentityCenterServer
 
 
@@ -54,7 +56,7 @@ def test_an_sso_profile_signs_in_verifies_and_shares_its_connection(
     assert profile.sso_session == SsoSession("acme", fake.state.start_url, "eu-west-1")
     assert not profile.uses_keyring
     status = service.status(profile)
-    assert status.state is ProfileState.EXPIRED
+    assert status.state is ProfileState.SIGNED_OUT
     assert status.detail == "Not signed in to 'acme'; sign in to use it."
     with pytest.raises(AwsProblem) as caught:
         service.connect(profile)
@@ -138,3 +140,44 @@ def test_the_mfa_code_comes_from_the_callers_prompter_on_any_thread(
         worker.join(30)
     assert asked == [("arn:aws:iam::123456789012:mfa/rep", "worker")]
     assert len(result) == 1
+
+
+def test_the_status_says_until_when_and_tells_expired_from_signed_out(
+    service: CredentialService, fake: FakeIdentityCenterServer
+) -> None:
+    profile = service.save(None, sso_entry(fake), None)
+    assert profile.sso_session is not None
+    sign_in = service.sign_in(profile.sso_session)
+    list(sign_in.device_flow())
+    status = service.status(profile)
+    assert status.sign_in is not None
+    assert status.sign_in.expires_at is not None
+    assert not status.sign_in.from_aws_cli
+    assert status.detail.startswith(
+        f"Signed in to 'acme' until {status.sign_in.expires_at:%Y-%m-%d %H:%M} UTC, "
+        "as role KeyAdmin in account 123456789012."
+    )
+    assert status.credentials_until is None  # none fetched yet
+    sign_in.role_credentials("123456789012", "KeyAdmin")
+    assert service.status(profile).credentials_until is not None
+
+    fake.state.refresh_allowed = False
+    ended = status.sign_in.expires_at.timestamp()
+    sign_in._clock = lambda: ended + 60
+    expired = service.status(profile)
+    assert expired.state is ProfileState.EXPIRED
+    assert expired.detail == "The sign-in to 'acme' expired; sign in again to use it."
+
+    service.sign_out(profile.sso_session)
+    assert service.status(profile).state is ProfileState.SIGNED_OUT
+
+
+def test_the_app_signs_in_where_the_environment_says(
+    paths: AppPaths, monkeypatch: pytest.MonkeyPatch, fake: FakeIdentityCenterServer
+) -> None:
+    monkeypatch.setenv(SSO_ENDPOINT_ENV, fake.url)
+    opened = open_context(paths, keyring_backend=MemoryKeyring())
+    try:
+        assert opened.credentials.sso_endpoint_url == fake.url
+    finally:
+        opened.close()
