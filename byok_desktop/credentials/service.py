@@ -459,10 +459,13 @@ class CredentialService:
 
 def _with_key_age(status: ProfileStatus, saved_at: datetime | None) -> ProfileStatus:
     """Warns about an access key entered more than KEY_AGE_WARNING_DAYS ago (the key
-    itself may be older still); session tokens expire anyway."""
-    if saved_at is None or status.profile.has_session_token:
+    itself may be older still); session tokens expire anyway. Two dates may tell: the
+    database's (when this access key ID was first saved, shared by the team) and the
+    keyring item's (when the secret was entered here); the older one counts."""
+    dates = [d for d in (status.profile.key_saved_at, saved_at) if d is not None]
+    if not dates or status.profile.has_session_token:
         return status
-    days = (datetime.now(UTC) - saved_at).days
+    days = (datetime.now(UTC) - min(dates)).days
     if days <= KEY_AGE_WARNING_DAYS:
         return status
     return replace(
