@@ -79,7 +79,7 @@ class CredentialService:
         # clients cost tens of milliseconds of CPU each, and jobs for one account share.
         self._connections: dict[tuple[str, int, AwsConfig], tuple[float, AwsConnection]] = {}
         # Connections as a customer's role, per rep connection and role, account verified.
-        self._chained: dict[tuple[int, CustomerRole], tuple[float, AwsConnection]] = {}
+        self._chained: dict[tuple[str, int, CustomerRole], tuple[float, AwsConnection]] = {}
         self._connections_lock = threading.Lock()
         # IAM Identity Center: the OIDC and portal endpoint ("" = AWS; tests: a fake),
         # the AWS CLI's token cache (None = ~/.aws/sso/cache), one sign-in per session.
@@ -366,7 +366,7 @@ class CredentialService:
         base = self.connect(profile)
         if role is None:
             return base
-        key = (id(base), role)
+        key = (profile.uid, profile.version, role)
         now = time.monotonic()
         with self._connections_lock:
             found = self._chained.get(key)

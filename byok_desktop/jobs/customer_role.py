@@ -91,7 +91,10 @@ def submit_preflight(
     def check(draft: RequestDraft, profile: Profile) -> None:
         if not draft.customer_role_arn.strip():
             return  # older set-ups: the profile opens the account; the job checks it
-        result = preflight_request(database, credentials, draft, profile, settings)
+        try:
+            result = preflight_request(database, credentials, draft, profile, settings)
+        except AwsProblem as exc:  # AWS failed the check itself: nothing was locked
+            raise CannotSubmit(f"The customer's account could not be checked: {exc}") from exc
         for note in result.notes:
             log.info("Preflight of %s: %s", draft.uid, note)
         if not result.ok:

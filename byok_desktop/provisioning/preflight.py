@@ -109,6 +109,12 @@ def _check_own_trust(
         if _code(exc) in ("AccessDenied", "AccessDeniedException"):
             result.notes.append(f"can't read {name}'s trust policy (iam:GetRole is denied)")
             return
+        if _code(exc) == "NoSuchEntity":
+            result.missing.append(
+                f"the role {role.role_arn} does not exist; the customer creates it with the "
+                "setup kit"
+            )
+            return
         raise classify(exc, "iam:GetRole", f"role/{name}") from exc
     trust = _document(found.get("AssumeRolePolicyDocument", {}))
     if trust_allows(trust, rep_account_id, None):

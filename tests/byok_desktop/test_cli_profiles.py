@@ -287,3 +287,35 @@ def test_main_py_reads_the_secret_from_standard_input(tmp_path: Path, aws_files:
     assert code == 0
     assert out.splitlines()[1:] == ["admin\tAssume role (MFA)\teu-west-1", "base\tAccess keys\t-"]
     assert SECRET not in out
+
+
+def test_profile_list_shows_a_keys_profiles_age_and_warns_when_old(
+    run: Cli, paths: AppPaths
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from byok_desktop.context import open_context
+    from byok_desktop.store.models import CredentialProfileRow
+
+    run("profile", "add", "Acme", "--kind", "keys", "--access-key-id", "AKIAIOSFODNN7EXAMPLE",
+        stdin=SECRET + "\n")  # fmt: skip
+    code, out = run("profile", "list")
+    assert code == 0
+    assert out.splitlines()[1] == "  key age: 0 day(s)"
+    context = open_context(paths, keyring_backend=MemoryKeyring())
+    try:
+        with context.database.engine.begin() as conn:
+            conn.execute(
+                update(CredentialProfileRow).values(
+                    key_saved_at=datetime.now(UTC) - timedelta(days=120)
+                )
+            )
+    finally:
+        context.close()
+    code, out = run("profile", "list")
+    assert code == 0
+    assert out.splitlines()[1].startswith(
+        "  key age: 120 day(s); warning: The access key of 'Acme'"
+    )

@@ -346,3 +346,45 @@ def test_expired_compares_with_now() -> None:
     assert not profile.expired(LATER - timedelta(seconds=1))
     assert profile.expired(LATER)
     assert not replace(profile, session_expires_at=None).expired(LATER)
+
+
+# --- access key age ------------------------------------------------------------------------
+
+
+def test_a_keys_profile_remembers_when_its_access_key_was_set(profiles: ProfileStore) -> None:
+    saved = profiles.upsert("u1", keys_entry(), keyring_backend="memory", has_session_token=False)
+    assert saved.key_saved_at is not None
+    first = saved.key_saved_at
+    renamed = profiles.upsert(
+        "u1", keys_entry(name="Acme EU"), keyring_backend=None, has_session_token=None
+    )
+    assert renamed.key_saved_at == first  # a new name is not a new key
+    rotated = profiles.upsert(
+        "u1",
+        keys_entry(access_key_id="AKIAIOSFODNN7EXAMPL2"),
+        keyring_backend="memory",
+        has_session_token=False,
+    )
+    assert rotated.key_saved_at is not None
+    assert rotated.key_saved_at >= first
+    cli = profiles.upsert(
+        "u1",
+        keys_entry(kind=ProfileKind.CLI, access_key_id="", cli_profile="acme"),
+        keyring_backend="",
+        has_session_token=False,
+    )
+    assert cli.key_saved_at is None
+    assert cli.key_age_days() is None
+
+
+def test_key_age_warns_past_ninety_days(profiles: ProfileStore) -> None:
+    saved = profiles.upsert("u1", keys_entry(), keyring_backend="memory", has_session_token=False)
+    assert saved.key_saved_at is not None
+    assert saved.key_age_days(saved.key_saved_at + timedelta(days=90)) == 90
+    assert saved.key_age_warning(saved.key_saved_at + timedelta(days=90)) == ""
+    warning = saved.key_age_warning(saved.key_saved_at + timedelta(days=91, hours=1))
+    assert "91 days old" in warning
+    assert "rotate it" in warning
+    # Temporary keys expire by themselves: no age to watch.
+    temporary = replace(saved, has_session_token=True)
+    assert temporary.key_age_days() is None

@@ -113,3 +113,26 @@ def test_a_submitted_request_can_be_withdrawn_for_editing(
     assert store.get(acme.id).status is RequestStatus.READY
     assert sandbox.database.jobs.get(job.id).status is JobStatus.WITHDRAWN
     assert page.submit_action.isEnabled()
+
+
+def test_submit_of_a_request_whose_customer_role_is_missing_is_refused_by_the_preflight(
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [rep] = sandbox.credentials.profiles.list()
+    sandbox.credentials.verify(rep.uid)  # the rep's own identity, in the sandbox
+    store = sandbox.database.requests
+    role = "arn:aws:iam::123456789012:role/byok-provisioning"  # not created by the customer
+    acme = store.create(ready_draft(aws_account_id="123456789012", customer_role_arn=role))
+    window = make_window(sandbox)
+    errors: list[str] = []
+    monkeypatch.setattr(
+        Dialogs, "error", classmethod(lambda cls, p, title, text, d="": errors.append(text))
+    )
+    refresh(qtbot, window.requests_page)
+    show(qtbot, window.requests_page, acme.id)
+    window.requests_page.submit_action.trigger()
+    qtbot.waitUntil(lambda: bool(errors), timeout=30000)
+    assert f"the role {role} does not exist" in errors[0]
+    assert "setup kit" in errors[0]
+    assert _statuses(window) == []
+    assert store.get(acme.id).status is RequestStatus.READY  # nothing was locked
