@@ -251,15 +251,21 @@ class ProductStore:
                 event_kind="revoked",
             )
             # The key-management role is one per account: its trust now denies the
-            # provider for every family whose keys it serves, so they are suspended too.
+            # provider for every family whose keys it serves, so they are suspended too,
+            # under the same revocation and the same restore window.
             shared = _role_siblings(session, site_key, family)
             cause = (
                 f"Permissions revoked: the account's key-management role denies the provider "
                 f"since access to {site_key}'s {ProductFamily(family).display_name} keys was "
-                f"revoked on {_local(at)}"
+                f"revoked on {_local(at)}; restorable until {_local(until)}"
             )
             for other_site, other_family in shared:
-                _access_row(session, other_site, other_family).trust_allowed = False
+                other = _access_row(session, other_site, other_family)
+                other.trust_allowed = False
+                if other.revoked_at is None:
+                    other.revoked_at = at
+                    other.restored_at = None
+                other.restore_until = until  # one window for the whole revocation
                 _set_family_status(
                     session,
                     other_site,
@@ -320,14 +326,17 @@ class ProductStore:
                 checked_at=None,
                 event_kind="restored",
             )
-            # The role trusts the provider again, for every family it serves; a family
-            # revoked on its own stays suspended (its keys are still disabled).
+            # The role trusts the provider again, for every family it serves: those whose
+            # keys are usable come back with it; a family whose own keys are still
+            # disabled keeps its revocation (and the window) until they are enabled.
             shared = _role_siblings(session, site_key, family)
             for other_site, other_family in shared:
                 other = _access_row(session, other_site, other_family)
                 other.trust_allowed = True
-                if other.revoked_at is not None:
-                    continue
+                if other.revoked_at is not None and _keys_usable(session, other_site, other_family):
+                    other.revoked_at = None
+                    other.restore_until = None
+                    other.restored_at = at
                 _set_family_status(
                     session,
                     other_site,
@@ -495,9 +504,7 @@ class ProductView:
             query = query.limit(limit)
         with self._sessions() as session:
             ids = _fetch_ids(session.connection(), query)
-            found = session.scalars(
-                select(ProductRow).where(ProductRow.id.in_(ids[:first_rows]))
-            )
+            found = session.scalars(select(ProductRow).where(ProductRow.id.in_(ids[:first_rows])))
             return ids, {row.id: _record(row) for row in found}
 
     def ids_query(
@@ -690,17 +697,22 @@ def _role_siblings(session: Session, site_key: str, family: str) -> list[FamilyK
     return [(s, f) for s, f in found if (s, f) != (site_key, family)]
 
 
+def _keys_usable(session: Session, site: str, family: str) -> bool:
+    """Whether the family's keys were last seen usable (or never seen otherwise)."""
+    keys = session.scalars(
+        select(FamilyKeyRow.key_state).where(
+            FamilyKeyRow.site_key == site, FamilyKeyRow.family == family
+        )
+    )
+    return all(state in ("", "Enabled") for state in keys)
+
+
 def _allowed_again(
     session: Session, site: str, family: str, restored_site: str, restored: str, at: datetime
 ) -> Callable[[ProductStatus], Derived]:
     """The status of a family that was suspended only because the shared role denied the
     provider: Active again when its keys were last seen usable, else as it was."""
-    keys = list(
-        session.scalars(
-            select(FamilyKeyRow).where(FamilyKeyRow.site_key == site, FamilyKeyRow.family == family)
-        )
-    )
-    usable = all(k.key_state in ("", "Enabled") for k in keys)
+    usable = _keys_usable(session, site, family)
     why = (
         f"Provider access allowed again when {restored_site}'s "
         f"{ProductFamily(restored).display_name} access was restored on {_local(at)}"
@@ -709,7 +721,9 @@ def _allowed_again(
     def decide(before: ProductStatus) -> Derived:
         if usable:
             return Derived(ProductStatus.ACTIVE, why)
-        return Derived(before, f"{why}; a key was last seen unusable: check its health")
+        return Derived(
+            before, f"{why}; a key of its own was last seen disabled or unusable: restore it"
+        )
 
     return decide
 
