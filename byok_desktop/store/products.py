@@ -121,8 +121,11 @@ class ProductStore:
             )
             self._wrote(session, (site_key, family))
 
-    def provisioning_succeeded(self, site_key: str, family: str, states: tuple[str, str]) -> None:
-        """The family's products are Active, with the key state seen in each region."""
+    def provisioning_succeeded(
+        self, site_key: str, family: str, states: tuple[str, str], message: str = ""
+    ) -> None:
+        """The family's products not provisioned yet are Active, with the key state seen
+        in each region; ``message`` for the family's events (default: "Provisioned…")."""
         now = datetime.now(UTC)
         with self._sessions.begin() as session:
             session.execute(
@@ -146,7 +149,7 @@ class ProductStore:
                     family=family,
                     at=now,
                     kind="provisioned",
-                    message=f"Provisioned: keys {states[0]} and {states[1]}",
+                    message=message or f"Provisioned: keys {states[0]} and {states[1]}",
                 )
             )
             self._wrote(session, (site_key, family))
@@ -792,7 +795,7 @@ def _set_family_status(
 def on_job_interrupted(session: Session, site_key: str, family: str, kind: str) -> None:
     """What a job cut short by a crash or a closed app means for its products, written
     in the transaction that marks it Interrupted."""
-    if kind == "provision":
+    if kind in ("provision", "add-product"):
         session.execute(
             update(ProductRow)
             .where(
