@@ -67,7 +67,8 @@ def step_text(job: Job) -> str:
         return "Waiting for a worker (or for the site's previous job)"
     title = STEP_TITLES.get(job.current_step, job.current_step)
     if job.status is JobStatus.RUNNING:
-        return title
+        # What the step is waiting for now ("Waiting for IAM to propagate (12 s)").
+        return f"{title} — {job.detail}" if job.detail else title
     return f"Stopped at: {title}" if title else job.error_message
 
 

@@ -227,10 +227,12 @@ class JobsPage(QWidget):
         if current is None or current.id != job.id:
             return
         lines = [
-            f"Job #{job.id}: provision {job.family} keys for {job.site_key} "
+            f"Job #{job.id}: {job.kind} {job.family} keys for {job.site_key} "
             f"({job.location.upper()}), account {job.account_id}",
             f"Status: {job.status.display_name}",
         ]
+        if job.status is JobStatus.RUNNING and job.detail:
+            lines.append(f"Now: {job.detail}")
         if job.error_message:
             lines.append(f"Why: {job.error_message}")
         lines.append("")
