@@ -41,7 +41,7 @@ _COLOURS = {
 
 _DONE = {
     "provision": "Done: keys Enabled in both regions",
-    "add-product": "Done: the family's key checked in both regions; product Active",
+    "add-product": "Done: the family's key checked; product Active",
     "revoke": "Done: access revoked, keys disabled in both regions",
     "restore": "Done: keys Enabled and access restored",
 }
