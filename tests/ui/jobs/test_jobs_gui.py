@@ -127,24 +127,27 @@ def test_a_running_jobs_wait_for_aws_is_shown_in_the_jobs_table(
     sandbox: AppContext,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The sandbox behaving like real AWS: a new role is invisible to KMS for a moment, so
-    the job waits, and the Jobs page says what it waits for while it does."""
+    """The sandbox behaving like real AWS: a new role is invisible to KMS for a while, so
+    the job waits, and the Jobs page says what it waits for while it does (here until the
+    job is cancelled: the role never becomes visible in the test's time)."""
     no_retry_backoff(monkeypatch)
-    sandbox.sandbox = SandboxServer(Realism.quick(principal_delay_s=3.0))
-    sandbox.settings_service.override(sandbox_realistic_aws=True)
+    sandbox.sandbox = SandboxServer(Realism.quick(principal_delay_s=3600.0))
+    # A role of its own: the sandbox's simulated AWS lives as long as the test process, and
+    # a role an earlier test made is adopted, never created (so never waited for).
+    sandbox.settings_service.override(sandbox_realistic_aws=True, role_name="byok-wait-test")
     request = sandbox.database.requests.create(ready_draft(aws_account_id="123456789012"))
     window = make_window(sandbox)
     model = window.jobs_page.model
-    shown: list[str] = []
 
     def current_step() -> str:
-        text = str(model.index(0, CURRENT_STEP_COLUMN).data()) if model.rowCount() else ""
-        shown.append(text)
-        return text
+        return str(model.index(0, CURRENT_STEP_COLUMN).data()) if model.rowCount() else ""
 
     window.jobs.submit(request.id)
 
-    qtbot.waitUntil(lambda: "— Waiting for IAM to propagate (" in current_step(), timeout=30_000)
+    qtbot.waitUntil(lambda: "— Waiting for IAM to propagate (" in current_step(), timeout=60_000)
     assert current_step().startswith("Create the multi-Region key and its alias — Waiting for")
-    qtbot.waitUntil(lambda: _statuses(window) == [JobStatus.SUCCEEDED], timeout=60_000)
+    job = model.job(0)
+    assert job is not None
+    window.jobs.cancel(job)
+    qtbot.waitUntil(lambda: _statuses(window) == [JobStatus.CANCELLED], timeout=60_000)
     assert "Waiting" not in current_step()
