@@ -130,7 +130,7 @@ def _resume(context: AppContext, job_ids: Sequence[int], out: TextIO) -> int:
 def _change_access(context: AppContext, kind: str, site: str, family: str, out: TextIO) -> int:
     from byok_desktop.jobs.access import (
         CannotChangeAccess,
-        family_products,
+        role_families,
         submit_restore,
         submit_revoke,
     )
@@ -141,10 +141,17 @@ def _change_access(context: AppContext, kind: str, site: str, family: str, out: 
     except CannotChangeAccess as exc:
         print(f"{site}/{family}: not {kind}d: {exc}", file=out)
         return EXIT_FAILED
-    names = ", ".join(
-        p.product.display_name for p in family_products(context.database, site, family)
+    # The trust statement is the account's role's: every family on it goes with it.
+    families = role_families(context.database, job.site_key, job.family)
+    effect = "suspends" if kind == "revoke" else "brings back"
+    print(
+        f"{kind} {job.site_key}/{job.family} (account {job.account_id}): {effect} "
+        f"{len(families)} product {'family' if len(families) == 1 else 'families'} on the "
+        "account's key-management role:",
+        file=out,
     )
-    print(f"{kind} {site}/{family}: {names}", file=out)
+    for role_family in families:
+        print(f"  {role_family.line()}", file=out)
     return EXIT_OK if _run(context, [job], out) else EXIT_FAILED
 
 

@@ -64,6 +64,7 @@ class SiteClaim:
     family: ProductFamily | None
     location: Location | None
     label: str  # how to refer to it in a message, e.g. "request for Acme (Draft)"
+    product: Product | None = None  # a "product" claim: which one is BYOK on the site
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,9 @@ def _product_notes(products: frozenset[Product]) -> list[Finding]:
 def _site_rule_findings(
     site: str, draft: RequestDraft, claims: Sequence[SiteClaim], with_notes: bool
 ) -> list[Finding]:
-    """A site is new, or BYOK-enabled only for the *other* family (then its location binds)."""
+    """A site is new, or BYOK-enabled already; then the request adds products it does not
+    have yet (the other family, or another product of a family already BYOK there, which
+    the family's key covers), in the site's pinned location."""
     findings: list[Finding] = []
     pending = [c for c in claims if c.kind == "request"]
     enabled = [c for c in claims if c.kind == "product"]
@@ -378,16 +381,19 @@ def _site_rule_findings(
             )
         )
     enabled_families = {c.family for c in enabled if c.family is not None}
-    overlap = enabled_families & draft.families
-    for family in sorted(overlap, key=lambda f: f.value):
-        findings.append(
-            Finding(
-                Field.PRODUCTS,
-                Severity.PROBLEM,
-                f"'{site}' already has BYOK for the {family.display_name}; choose only "
-                f"{family.other.display_name} products for this site, or choose a new site.",
+    enabled_products = {c.product for c in enabled if c.product is not None}
+    # A claim that names no product (an older caller) stands for its whole family.
+    whole_families = {c.family for c in enabled if c.family is not None and c.product is None}
+    for product in sorted_products(draft.products):
+        if product in enabled_products or product.family in whole_families:
+            findings.append(
+                Finding(
+                    Field.PRODUCTS,
+                    Severity.PROBLEM,
+                    f"'{site}' already has BYOK for {product.display_name}; remove it from "
+                    "this request (a BYOK product stays BYOK), or choose a new site.",
+                )
             )
-        )
     pinned = {c.location for c in enabled if c.location is not None}
     if pinned:
         location = next(iter(sorted(pinned, key=lambda loc: loc.value)))
@@ -401,17 +407,49 @@ def _site_rule_findings(
                     f"{location.display_name}.",
                 )
             )
-        if not overlap and with_notes:
-            families = ", ".join(sorted(f.display_name for f in enabled_families))
-            findings.append(
-                Finding(
-                    Field.SITE_NAME,
-                    Severity.NOTE,
-                    f"'{site}' already has BYOK for {families}; this request adds the other "
-                    f"product family in {location.display_name}.",
-                )
+        if with_notes:
+            findings.extend(
+                _additions_notes(site, draft, enabled_families, enabled_products, location)
             )
     return findings
+
+
+def _additions_notes(
+    site: str,
+    draft: RequestDraft,
+    enabled_families: set[ProductFamily],
+    enabled_products: set[Product],
+    location: Location,
+) -> list[Finding]:
+    notes: list[Finding] = []
+    new_families = draft.families - enabled_families
+    if new_families and enabled_families:
+        families = ", ".join(sorted(f.display_name for f in enabled_families))
+        notes.append(
+            Finding(
+                Field.SITE_NAME,
+                Severity.NOTE,
+                f"'{site}' already has BYOK for {families}; this request adds the other "
+                f"product family in {location.display_name}.",
+            )
+        )
+    for family in sorted(draft.families & enabled_families, key=lambda f: f.value):
+        added = [p for p in draft.products if p.family is family and p not in enabled_products]
+        if not added:
+            continue
+        have = [p for p in enabled_products if p.family is family]
+        notes.append(
+            Finding(
+                Field.PRODUCTS,
+                Severity.NOTE,
+                f"'{site}' already has BYOK for the {family.display_name} "
+                f"({describe_products(have)}): {describe_products(added)} "
+                f"{'is' if len(added) == 1 else 'are'} added under the family's existing key in "
+                f"{location.display_name}. No new key is made; provisioning checks that key "
+                "in both regions.",
+            )
+        )
+    return notes
 
 
 def _distinct(chars: Iterable[str]) -> list[str]:

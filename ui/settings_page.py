@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -299,6 +300,7 @@ class SettingsPage(QWidget):
             self.aws_real.setChecked(True)
         for widget in (self.aws_real, self.aws_custom, self.endpoint_edit, self.aws_sandbox):
             box.addWidget(widget)
+        box.addWidget(self._realistic_row(context))
         self.aws_error = QLabel()
         self.aws_error.setObjectName("fieldError")
         self.aws_error.hide()
@@ -315,6 +317,33 @@ class SettingsPage(QWidget):
         # costs ~0.2 s of CPU that an app opening elsewhere need not pay at start.
         self._keyring_looked_up = False
         return group
+
+    def _realistic_row(self, context: AppContext) -> QWidget:
+        """The sandbox's "Behave like real AWS (slower)", under the sandbox choice; its
+        help keeps its space when hidden, so ticking the box moves nothing below it."""
+        row = QWidget()
+        layout = QVBoxLayout(row)
+        layout.setContentsMargins(24, 0, 0, 0)
+        self.realistic_check = QCheckBox("Behave like real AWS (slower)")
+        self.realistic_check.setObjectName("sandboxRealisticAws")
+        self.realistic_check.setChecked(context.settings.sandbox_realistic_aws)
+        self.realistic_help = QLabel(
+            "The sandbox then acts as AWS does: a new role takes seconds to become visible, "
+            "a new replica is Creating for a while, calls are throttled now and then. Jobs "
+            "wait these out and say so on the Jobs page. For training; new jobs use it."
+        )
+        self.realistic_help.setObjectName("fieldHint")
+        self.realistic_help.setWordWrap(True)
+        policy = self.realistic_help.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.realistic_help.setSizePolicy(policy)
+        layout.addWidget(self.realistic_check)
+        layout.addWidget(self.realistic_help)
+        self.realistic_check.toggled.connect(self.realistic_help.setVisible)
+        self.realistic_help.setVisible(self.realistic_check.isChecked())
+        self.aws_sandbox.toggled.connect(self.realistic_check.setEnabled)
+        self.realistic_check.setEnabled(self.aws_sandbox.isChecked())
+        return row
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._keyring_looked_up:
@@ -351,11 +380,14 @@ class SettingsPage(QWidget):
         wanted = current.with_changes(
             sandbox=self.aws_sandbox.isChecked(),
             aws_endpoint_url=url if self.aws_custom.isChecked() else "",
+            sandbox_realistic_aws=self.realistic_check.isChecked(),
         )
         service = self._context.settings_service
         self._ops.run(
             lambda: service.update(
-                sandbox=wanted.sandbox, aws_endpoint_url=wanted.aws_endpoint_url
+                sandbox=wanted.sandbox,
+                aws_endpoint_url=wanted.aws_endpoint_url,
+                sandbox_realistic_aws=wanted.sandbox_realistic_aws,
             ),
             lambda _saved: self._aws_saved(current, wanted, url),
             lambda exc: self._not_saved(self.aws_error, exc),
@@ -369,6 +401,15 @@ class SettingsPage(QWidget):
             self.message.emit(
                 "Saved. Restart BYOK Desktop to switch "
                 + ("to the sandbox." if wanted.sandbox else "back to real AWS.")
+            )
+        elif wanted.sandbox:
+            self.message.emit(
+                "Saved. New sandbox jobs "
+                + (
+                    "behave like real AWS (slower)."
+                    if wanted.sandbox_realistic_aws
+                    else "run at the simulator's speed."
+                )
             )
         else:
             # New connections use the new endpoint at once (the service's snapshot).

@@ -3,6 +3,7 @@ action cannot be taken (nothing provisioned, already revoked, window over, job o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from byok_desktop.aws.errors import AwsProblem
@@ -12,7 +13,7 @@ from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import RESTORE, REVOKE, STEPS
 from byok_desktop.product_records import ProductRecord
 from byok_desktop.product_status import ProductStatus
-from byok_desktop.products import ProductFamily
+from byok_desktop.products import ProductFamily, sorted_products
 from byok_desktop.store.database import Database
 
 
@@ -40,6 +41,58 @@ def shared_role_products(database: Database, site_key: str, family: str) -> list
         for p in database.view.in_account(account)
         if not (p.site_key == site_key and p.family.value == family)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleFamily:
+    """One site's product family whose keys the account's key-management role serves."""
+
+    site_key: str
+    family: ProductFamily
+    products: tuple[ProductRecord, ...]
+
+    def line(self) -> str:
+        """ "acme — Jira family: Jira Software, Jira Service Management (Active)"."""
+        names = ", ".join(p.display_name for p in sorted_products(x.product for x in self.products))
+        statuses = sorted({p.status.display_name for p in self.products})
+        return f"{self.site_key} — {self.family.display_name}: {names} ({', '.join(statuses)})"
+
+
+def role_families(database: Database, site_key: str, family: str) -> list[RoleFamily]:
+    """Every provisioned family on the key-management role of the account holding
+    ``site_key``'s ``family``, that one first: the families a revoke suspends and a
+    restore brings back together (model (a): trust is per role)."""
+    grouped: dict[tuple[str, str], list[ProductRecord]] = {}
+    for product in family_products(database, site_key, family):
+        grouped.setdefault((product.site_key, product.family.value), []).append(product)
+    for product in shared_role_products(database, site_key, family):
+        grouped.setdefault((product.site_key, product.family.value), []).append(product)
+    return [
+        RoleFamily(site, ProductFamily(fam), tuple(products))
+        for (site, fam), products in grouped.items()
+    ]
+
+
+def _keys_disabled(database: Database, site_key: str, family: str) -> bool:
+    return any(
+        k.key_state not in ("", "Enabled") for k in database.products.family_keys(site_key, family)
+    )
+
+
+def restore_target(database: Database, site_key: str, family: str) -> tuple[str, str]:
+    """The family a restore asked on ``site_key``'s ``family`` runs on: the revocation
+    is the role's, so restoring from any family it suspended restores the family whose
+    keys the revoke disabled (enabling them and allowing the provider again), and every
+    family of the role comes back with it."""
+    if _keys_disabled(database, site_key, family):
+        return site_key, family
+    for other in role_families(database, site_key, family)[1:]:
+        access = database.products.access(other.site_key, other.family.value)
+        if access.revoked_at is not None and _keys_disabled(
+            database, other.site_key, other.family.value
+        ):
+            return other.site_key, other.family.value
+    return site_key, family
 
 
 def _create(
@@ -118,4 +171,5 @@ def submit_restore(
             f"{_when(access.revoked_at)}). Access can no longer be restored from here; contact "
             "the vendor's support."
         )
-    return _create(database, credentials, site_key, family, RESTORE)
+    target_site, target_family = restore_target(database, site_key, family)
+    return _create(database, credentials, target_site, target_family, RESTORE)

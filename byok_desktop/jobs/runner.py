@@ -1,8 +1,9 @@
 """Run a job step by step, journaling each step; resumable from the last completed step
 after a failure, a cancel or a crash. Blocking: call from a worker.
 
-Three kinds of job share this: provisioning a product family's keys, revoking the key
-provider's access to them, and restoring it.
+Four kinds of job share this: provisioning a product family's keys, adding a product
+to a family already BYOK on the site (its key is checked, nothing is created), revoking
+the key provider's access to them, and restoring it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.jobs.customer_role import customer_role_of_request
 from byok_desktop.locations import Location
-from byok_desktop.products import Product, ProductFamily
+from byok_desktop.products import Product, ProductFamily, sorted_products
 from byok_desktop.provisioning.access_steps import RESTORE_STEPS, REVOKE_STEPS
+from byok_desktop.provisioning.family_key_check import ADD_PRODUCT_STEPS
 from byok_desktop.provisioning.naming import (
     DEFAULT_PROVIDER_PRINCIPAL,
     DEFAULT_ROLE_NAME,
@@ -31,10 +33,14 @@ from byok_desktop.store.database import Database
 log = logging.getLogger("byok_desktop.jobs")
 
 PROVISION = "provision"
+ADD_PRODUCT = "add-product"  # a product of a family already BYOK on the site
 REVOKE = "revoke"
 RESTORE = "restore"
+# The kinds that turn a request's products into BYOK products.
+FROM_REQUEST = (PROVISION, ADD_PRODUCT)
 STEPS: dict[str, tuple[Step, ...]] = {
     PROVISION: PROVISIONING_STEPS,
+    ADD_PRODUCT: ADD_PRODUCT_STEPS,
     REVOKE: REVOKE_STEPS,
     RESTORE: RESTORE_STEPS,
 }
@@ -137,7 +143,7 @@ class JobRunner:
         request_uid = ""
         if job.request_id is not None:
             request_uid = self.requests.get(job.request_id).draft.uid
-        elif job.kind == PROVISION:
+        elif job.kind in FROM_REQUEST:
             raise AwsProblem(AwsFault.OTHER, "The job has no request to provision.")
         profile = self.credentials.profiles.get(job.profile_uid)
         ctx = StepContext(
@@ -157,7 +163,11 @@ class JobRunner:
             poll_interval_s=settings.poll_interval_s,
             cancelled=lambda: self.jobs.cancel_requested(job.id),
         )
-        if job.kind != PROVISION:
+        if job.kind == ADD_PRODUCT:
+            # The family's key as recorded; the check itself asks AWS (its alias) first.
+            for key in self.products.family_keys(job.site_key, job.family):
+                ctx.resources.setdefault("key_id", key.key_id)
+        elif job.kind != PROVISION:
             keys = self.products.family_keys(job.site_key, job.family)
             if not keys:
                 raise AwsProblem(
@@ -174,13 +184,13 @@ class JobRunner:
     # --- what each kind of job means for the products ------------------------------------
 
     def _started(self, job: Job) -> None:
-        if job.kind == PROVISION:
+        if job.kind in FROM_REQUEST:
             self.products.provisioning_started(job.site_key, job.family)
         elif job.kind == RESTORE:
             self.products.restore_started(job.site_key, job.family)
 
     def _stopped(self, job: Job, reason: str) -> None:
-        if job.kind == PROVISION:
+        if job.kind in FROM_REQUEST:
             self.products.provisioning_failed(job.site_key, job.family, reason)
         elif job.kind == RESTORE:
             self.products.restore_stopped(job.site_key, job.family, reason)
@@ -203,9 +213,11 @@ class JobRunner:
         family = ProductFamily(job.family)
         products: list[Product] = [p for p in request.draft.products if p.family is family]
         arns = {k.split(":", 1)[1]: v for k, v in ctx.resources.items() if k.startswith("key_arn:")}
-        self.jobs.record_keys(
-            job.id, job.site_key, job.family, ctx.resources["key_id"], ctx.target.alias, arns
-        )
+        # An added product uses the family's key: it is recorded already (by its own job).
+        if job.kind == PROVISION or not self.products.family_keys(job.site_key, job.family):
+            self.jobs.record_keys(
+                job.id, job.site_key, job.family, ctx.resources["key_id"], ctx.target.alias, arns
+            )
         # Jobs submitted before products were recorded at submission add them now.
         existing = self.requests.products_on_site(job.site_key)
         for product in products:
@@ -215,5 +227,13 @@ class JobRunner:
                 )
         location = Location(job.location)
         states = [ctx.resources.get(f"state:{region.code}", "") for region in location.regions]
-        self.products.provisioning_succeeded(job.site_key, job.family, (states[0], states[1]))
+        added = (
+            f"Added {', '.join(p.display_name for p in sorted_products(products))} "
+            f"under the family's existing key: keys {states[0]} and {states[1]}"
+            if job.kind == ADD_PRODUCT
+            else ""
+        )
+        self.products.provisioning_succeeded(
+            job.site_key, job.family, (states[0], states[1]), message=added
+        )
         self.requests.update_lifecycle(job.request_id)

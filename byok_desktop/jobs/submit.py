@@ -11,8 +11,7 @@ from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
 from byok_desktop.jobs.customer_role import CannotSubmit
 from byok_desktop.jobs.owner import this_owner
-from byok_desktop.jobs.runner import PROVISION
-from byok_desktop.provisioning.steps import PROVISIONING_STEPS
+from byok_desktop.jobs.runner import ADD_PRODUCT, PROVISION, STEPS
 from byok_desktop.request import RequestDraft, RequestStatus
 from byok_desktop.request_records import RequestLocked, SubmittedElsewhere, VersionConflict
 from byok_desktop.store.jobs import JobStore, new_job_row
@@ -94,16 +93,19 @@ def submit_request(
         )
     if preflight is not None:
         preflight(draft, profile)  # before the request is locked: nothing to undo
+    # A family already BYOK on the site has its key: its new product is only checked.
+    byok_families = {p.family for p in requests.products_on_site(key)}
+    kinds = {f: ADD_PRODUCT if f in byok_families else PROVISION for f in draft.families}
     rows = [
         new_job_row(
-            kind=PROVISION,
+            kind=kinds[family],
             request_id=request_id,
             profile_uid=profile.uid,
             site_key=key,
             family=family.value,
             location=draft.location.value,
             account_id=draft.aws_account_id,
-            steps_total=len(PROVISIONING_STEPS),
+            steps_total=len(STEPS[kinds[family]]),
             owner=this_owner() if owner is None else owner,
         )
         for family in sorted(draft.families, key=lambda f: f.value)

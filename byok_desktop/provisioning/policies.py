@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -91,12 +92,15 @@ def role_permission_policy(account_id: str, regions: Iterable[str] | None = None
     """The role may use only keys this app manages (tagged ``byok:managed-by``) in
     ``regions`` of the account, for the key-use actions only.
 
-    One role serves every family of the account, whatever their location, so ``regions``
-    must cover the locations of all of the account's BYOK keys; by default it names the
-    regions of every location BYOK offers (never every region of the account). KMS
-    evaluates ``aws:ResourceTag/…`` for each of :data:`KEY_USE_ACTIONS`. Aliases
+    Least privilege: provisioning names the regions of the location it provisions, plus
+    those the role's policy already named (one role serves every family of the account,
+    and an account may hold keys in both locations), never every region of the account.
+    The regions appear twice, as region-specific key ARNs and as an ``aws:RequestedRegion``
+    condition, so a wildcard added to one of them by hand still leaves the other in force.
+    KMS evaluates ``aws:ResourceTag/…`` for each of :data:`KEY_USE_ACTIONS`. Aliases
     (``kms:ResourceAliases``) are not used: the tags already name the app's keys, and
-    an alias is renamed more easily than a tag is changed."""
+    an alias is renamed more easily than a tag is changed. ``regions`` None: the regions
+    of every location BYOK offers."""
     codes = byok_regions() if regions is None else list(dict.fromkeys(regions))
     return {
         "Version": "2012-10-17",
@@ -106,10 +110,34 @@ def role_permission_policy(account_id: str, regions: Iterable[str] | None = None
                 "Effect": "Allow",
                 "Action": KEY_USE_ACTIONS,
                 "Resource": [f"arn:aws:kms:{code}:{account_id}:key/*" for code in codes],
-                "Condition": {"StringEquals": {f"aws:ResourceTag/{TAG_MANAGED_BY}": MANAGED_BY}},
+                "Condition": {
+                    "StringEquals": {
+                        f"aws:ResourceTag/{TAG_MANAGED_BY}": MANAGED_BY,
+                        "aws:RequestedRegion": codes,
+                    }
+                },
             }
         ],
     }
+
+
+_KEY_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:kms:([a-z]+(?:-[a-z]+){1,2}-\d+):")
+
+
+def permission_policy_regions(document: dict[str, Any]) -> list[str]:
+    """The regions an earlier :func:`role_permission_policy` granted (from its key ARNs),
+    in order; [] for a document the app did not write."""
+    found: list[str] = []
+    statements = document.get("Statement", [])
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        if not isinstance(statement, dict) or statement.get("Sid") != "UseBYOKKeysOnly":
+            continue
+        resources = statement.get("Resource", [])
+        for arn in [resources] if isinstance(resources, str) else resources:
+            match = _KEY_ARN_REGION.match(str(arn))
+            if match:
+                found.append(match.group(1))
+    return list(dict.fromkeys(found))
 
 
 def key_policy(account_id: str, role_arn: str) -> dict[str, Any]:

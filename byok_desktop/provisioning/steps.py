@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from byok_desktop.aws.connection import AwsConnection
 from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
@@ -29,6 +30,7 @@ from byok_desktop.provisioning.naming import (
 )
 from byok_desktop.provisioning.policies import (
     key_policy,
+    permission_policy_regions,
     provider_access_allowed,
     role_permission_policy,
     trust_policy,
@@ -145,15 +147,37 @@ def ensure_role(ctx: StepContext) -> dict[str, str]:
                 "iam:GetRole",
                 role_ref,
             )
+    regions = _granted_regions(iam, ctx.role_name, role_ref) + [
+        r.code for r in ctx.target.location.regions
+    ]
     _call(
         "iam:PutRolePolicy",
         role_ref,
         iam.put_role_policy,
         RoleName=ctx.role_name,
         PolicyName=PERMISSION_POLICY_NAME,
-        PolicyDocument=json.dumps(role_permission_policy(ctx.account_id)),
+        PolicyDocument=json.dumps(role_permission_policy(ctx.account_id, regions)),
     )
     return {"role_arn": str(role["Arn"])}
+
+
+def _granted_regions(iam: Any, role_name: str, role_ref: str) -> list[str]:
+    """The regions the role's permission policy already grants: the role is one per
+    account, so a site in the other location keeps its grant when this one is added."""
+    try:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=PERMISSION_POLICY_NAME)[
+            "PolicyDocument"
+        ]
+    except Exception as exc:
+        if _error_code(exc) == "NoSuchEntity":
+            return []
+        raise classify(exc, "iam:GetRolePolicy", role_ref) from exc
+    if isinstance(document, str):  # botocore decodes it; an emulator may not
+        try:
+            document = json.loads(unquote(document))
+        except ValueError:
+            return []  # not the app's document: rewritten with this location's regions
+    return permission_policy_regions(document) if isinstance(document, dict) else []
 
 
 # --- 3. primary key ----------------------------------------------------------------------

@@ -121,8 +121,11 @@ class ProductStore:
             )
             self._wrote(session, (site_key, family))
 
-    def provisioning_succeeded(self, site_key: str, family: str, states: tuple[str, str]) -> None:
-        """The family's products are Active, with the key state seen in each region."""
+    def provisioning_succeeded(
+        self, site_key: str, family: str, states: tuple[str, str], message: str = ""
+    ) -> None:
+        """The family's products not provisioned yet are Active, with the key state seen
+        in each region; ``message`` for the family's events (default: "Provisioned…")."""
         now = datetime.now(UTC)
         with self._sessions.begin() as session:
             session.execute(
@@ -146,7 +149,7 @@ class ProductStore:
                     family=family,
                     at=now,
                     kind="provisioned",
-                    message=f"Provisioned: keys {states[0]} and {states[1]}",
+                    message=message or f"Provisioned: keys {states[0]} and {states[1]}",
                 )
             )
             self._wrote(session, (site_key, family))
@@ -251,15 +254,21 @@ class ProductStore:
                 event_kind="revoked",
             )
             # The key-management role is one per account: its trust now denies the
-            # provider for every family whose keys it serves, so they are suspended too.
+            # provider for every family whose keys it serves, so they are suspended too,
+            # under the same revocation and the same restore window.
             shared = _role_siblings(session, site_key, family)
             cause = (
                 f"Permissions revoked: the account's key-management role denies the provider "
                 f"since access to {site_key}'s {ProductFamily(family).display_name} keys was "
-                f"revoked on {_local(at)}"
+                f"revoked on {_local(at)}; restorable until {_local(until)}"
             )
             for other_site, other_family in shared:
-                _access_row(session, other_site, other_family).trust_allowed = False
+                other = _access_row(session, other_site, other_family)
+                other.trust_allowed = False
+                if other.revoked_at is None:
+                    other.revoked_at = at
+                    other.restored_at = None
+                other.restore_until = until  # one window for the whole revocation
                 _set_family_status(
                     session,
                     other_site,
@@ -320,14 +329,17 @@ class ProductStore:
                 checked_at=None,
                 event_kind="restored",
             )
-            # The role trusts the provider again, for every family it serves; a family
-            # revoked on its own stays suspended (its keys are still disabled).
+            # The role trusts the provider again, for every family it serves: those whose
+            # keys are usable come back with it; a family whose own keys are still
+            # disabled keeps its revocation (and the window) until they are enabled.
             shared = _role_siblings(session, site_key, family)
             for other_site, other_family in shared:
                 other = _access_row(session, other_site, other_family)
                 other.trust_allowed = True
-                if other.revoked_at is not None:
-                    continue
+                if other.revoked_at is not None and _keys_usable(session, other_site, other_family):
+                    other.revoked_at = None
+                    other.restore_until = None
+                    other.restored_at = at
                 _set_family_status(
                     session,
                     other_site,
@@ -495,9 +507,7 @@ class ProductView:
             query = query.limit(limit)
         with self._sessions() as session:
             ids = _fetch_ids(session.connection(), query)
-            found = session.scalars(
-                select(ProductRow).where(ProductRow.id.in_(ids[:first_rows]))
-            )
+            found = session.scalars(select(ProductRow).where(ProductRow.id.in_(ids[:first_rows])))
             return ids, {row.id: _record(row) for row in found}
 
     def ids_query(
@@ -690,17 +700,22 @@ def _role_siblings(session: Session, site_key: str, family: str) -> list[FamilyK
     return [(s, f) for s, f in found if (s, f) != (site_key, family)]
 
 
+def _keys_usable(session: Session, site: str, family: str) -> bool:
+    """Whether the family's keys were last seen usable (or never seen otherwise)."""
+    keys = session.scalars(
+        select(FamilyKeyRow.key_state).where(
+            FamilyKeyRow.site_key == site, FamilyKeyRow.family == family
+        )
+    )
+    return all(state in ("", "Enabled") for state in keys)
+
+
 def _allowed_again(
     session: Session, site: str, family: str, restored_site: str, restored: str, at: datetime
 ) -> Callable[[ProductStatus], Derived]:
     """The status of a family that was suspended only because the shared role denied the
     provider: Active again when its keys were last seen usable, else as it was."""
-    keys = list(
-        session.scalars(
-            select(FamilyKeyRow).where(FamilyKeyRow.site_key == site, FamilyKeyRow.family == family)
-        )
-    )
-    usable = all(k.key_state in ("", "Enabled") for k in keys)
+    usable = _keys_usable(session, site, family)
     why = (
         f"Provider access allowed again when {restored_site}'s "
         f"{ProductFamily(restored).display_name} access was restored on {_local(at)}"
@@ -709,7 +724,9 @@ def _allowed_again(
     def decide(before: ProductStatus) -> Derived:
         if usable:
             return Derived(ProductStatus.ACTIVE, why)
-        return Derived(before, f"{why}; a key was last seen unusable: check its health")
+        return Derived(
+            before, f"{why}; a key of its own was last seen disabled or unusable: restore it"
+        )
 
     return decide
 
@@ -778,7 +795,7 @@ def _set_family_status(
 def on_job_interrupted(session: Session, site_key: str, family: str, kind: str) -> None:
     """What a job cut short by a crash or a closed app means for its products, written
     in the transaction that marks it Interrupted."""
-    if kind == "provision":
+    if kind in ("provision", "add-product"):
         session.execute(
             update(ProductRow)
             .where(

@@ -79,6 +79,7 @@ def load_sites(session: Session, keys: Iterable[str]) -> dict[str, SiteRecords]:
                 family=ProductFamily(family),
                 location=Location(location),
                 label=f"BYOK product {Product(product).display_name}",
+                product=Product(product),
             )
             sites[key].products.append((request_id, claim))
         requests = select(RequestRow).where(RequestRow.site_key.in_(chunk))

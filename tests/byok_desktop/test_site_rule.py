@@ -97,24 +97,90 @@ def test_other_family_in_the_same_location_is_ready(
 
 
 @pytest.mark.parametrize(
-    "products",
+    ("products", "problems"),
     [
-        {Product.JIRA_SOFTWARE},
-        {Product.JIRA_SERVICE_MANAGEMENT},
-        {Product.CONFLUENCE, Product.JIRA_SOFTWARE},
+        (
+            {Product.JIRA_SOFTWARE},
+            [
+                "'acme' already has BYOK for Jira Software; remove it from this request (a "
+                "BYOK product stays BYOK), or choose a new site."
+            ],
+        ),
+        (
+            {Product.CONFLUENCE, Product.JIRA_SOFTWARE},
+            [
+                "'acme' already has BYOK for Jira Software; remove it from this request (a "
+                "BYOK product stays BYOK), or choose a new site."
+            ],
+        ),
+        ({Product.JIRA_SERVICE_MANAGEMENT}, []),  # same family, new product: added
+        ({Product.JIRA_SERVICE_MANAGEMENT, Product.CONFLUENCE}, []),
+        ({Product.CONFLUENCE}, []),  # the other family, as before
     ],
 )
-def test_same_family_again_is_a_products_problem(
-    store: RequestStore, jira_enabled_site: int, products: set[Product]
+def test_a_product_already_byok_is_a_problem_and_a_new_one_of_its_family_is_not(
+    store: RequestStore, jira_enabled_site: int, products: set[Product], problems: list[str]
 ) -> None:
     new = store.create(ready_draft(products=frozenset(products)))
+    result = store.validate(new.draft, new.id)
+    assert result.problems(Field.PRODUCTS) == problems
+    assert result.problems() == problems
+    assert new.status is (RequestStatus.DRAFT if problems else RequestStatus.READY)
+
+
+def test_a_same_family_addition_says_no_new_key_is_made(
+    store: RequestStore, jira_enabled_site: int
+) -> None:
+    new = store.create(ready_draft(products=frozenset({Product.JIRA_SERVICE_MANAGEMENT})))
+    result = store.validate(new.draft, new.id)
+    assert new.status is RequestStatus.READY
+    assert (
+        "'acme' already has BYOK for the Jira family (Jira Software): Jira Service Management "
+        "is added under the family's existing key in European Union. No new key is made; "
+        "provisioning checks that key in both regions."
+    ) in result.notes(Field.PRODUCTS)
+    assert result.notes(Field.SITE_NAME) == []  # no other family is added
+
+
+def test_a_same_family_addition_in_another_location_is_refused(
+    store: RequestStore, jira_enabled_site: int
+) -> None:
+    new = store.create(
+        ready_draft(products=frozenset({Product.JIRA_SERVICE_MANAGEMENT}), location=Location.USA)
+    )
     assert new.status is RequestStatus.DRAFT
     result = store.validate(new.draft, new.id)
-    assert result.fields_with_problems() == [Field.PRODUCTS]
-    assert result.problems(Field.PRODUCTS) == [
-        "'acme' already has BYOK for the Jira family; choose only Confluence products "
-        "for this site, or choose a new site."
-    ]
+    assert result.fields_with_problems() == [Field.LOCATION]
+    (problem,) = result.problems(Field.LOCATION)
+    assert problem.startswith("'acme' is pinned to European Union")
+
+
+def test_the_reverse_jira_software_where_jsm_is_byok_is_valid(store: RequestStore) -> None:
+    provisioned = store.create(ready_draft(products=frozenset({Product.JIRA_SERVICE_MANAGEMENT})))
+    store.record_product("acme", Product.JIRA_SERVICE_MANAGEMENT, Location.EU, provisioned.id)
+    new = store.create(ready_draft(products=frozenset({Product.JIRA_SOFTWARE})))
+    assert new.status is RequestStatus.READY
+
+
+@pytest.mark.parametrize(
+    ("claimed", "asked", "problem_count"),
+    [
+        (Product.JIRA_SOFTWARE, Product.JIRA_SERVICE_MANAGEMENT, 0),
+        (Product.JIRA_SERVICE_MANAGEMENT, Product.JIRA_SOFTWARE, 0),
+        (Product.JIRA_SOFTWARE, Product.JIRA_SOFTWARE, 1),
+        (Product.CONFLUENCE, Product.CONFLUENCE, 1),
+        (Product.CONFLUENCE, Product.JIRA_SOFTWARE, 0),
+        (None, Product.JIRA_SERVICE_MANAGEMENT, 1),  # a claim naming only its family
+    ],
+)
+def test_site_rule_table(
+    tiers: TierTable, claimed: Product | None, asked: Product, problem_count: int
+) -> None:
+    family = (claimed or Product.JIRA_SOFTWARE).family
+    claim = SiteClaim("product", family, Location.EU, "BYOK product", claimed)
+    result = validate(ready_draft(products=frozenset({asked})), tiers, [claim])
+    assert len(result.problems(Field.PRODUCTS)) == problem_count
+    assert result.problems() == result.problems(Field.PRODUCTS)
 
 
 def test_other_location_is_a_location_problem(store: RequestStore, jira_enabled_site: int) -> None:

@@ -224,3 +224,31 @@ def test_import_of_odd_user_counts_gives_drafts(
     (imported,) = report.imported_ids
     assert store.get(imported).status is RequestStatus.DRAFT
     assert store.get(imported).draft.desired_users == users
+
+
+def test_import_onto_a_byok_site_adds_a_new_product_of_its_family_only(
+    store: RequestStore, tmp_path: Path
+) -> None:
+    """acme has BYOK for Jira Software: a file's request for Jira Service Management there
+    is Ready (same family, same location); one for Jira Software again is a Draft."""
+    provisioned = store.create(ready_draft(products=frozenset({Product.JIRA_SOFTWARE})))
+    store.record_product("acme", Product.JIRA_SOFTWARE, Location.EU, provisioned.id)
+    jsm = ready_draft(uid="import-jsm-0001", products=frozenset({Product.JIRA_SERVICE_MANAGEMENT}))
+    again = ready_draft(
+        uid="import-jsw-0001", site_name="acme", products=frozenset({Product.JIRA_SOFTWARE})
+    )
+
+    report = import_files(store, [_file(tmp_path / "jsm.byok.json", jsm)])
+    assert report.ok
+    [jsm_id] = report.imported_ids
+    assert store.get(jsm_id).status is RequestStatus.READY
+
+    store.delete([jsm_id])
+    report = import_files(store, [_file(tmp_path / "again.byok.json", again)])
+    [again_id] = report.imported_ids
+    stored = store.get(again_id)
+    assert stored.status is RequestStatus.DRAFT
+    assert store.validate(stored.draft, again_id).problems() == [
+        "'acme' already has BYOK for Jira Software; remove it from this request (a BYOK "
+        "product stays BYOK), or choose a new site."
+    ]

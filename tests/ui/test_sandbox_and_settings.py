@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext
@@ -93,4 +94,37 @@ def test_provisioning_settings_are_checked_saved_and_used(
     assert "restart" in window.status.text()
     page._provisioning_defaults()
     assert page.role_edit.text() == "atlassian-key-management"
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
+
+
+def test_the_sandbox_can_behave_like_real_aws_from_settings(
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
+) -> None:
+    window = make_window(sandbox)
+    window.show_section("settings")
+    page = window.settings_page
+    check = page.realistic_check
+    assert check.text() == "Behave like real AWS (slower)"
+    assert check.isEnabled()  # the sandbox is the chosen connection
+    assert not check.isChecked()
+    assert page.realistic_help.isHidden()
+    save_button = page.findChild(QPushButton, "saveAwsSettings")
+    below = save_button.mapTo(page, save_button.rect().topLeft())
+    check.setChecked(True)
+    assert not page.realistic_help.isHidden()
+    assert "throttled" in page.realistic_help.text()
+    QApplication.sendPostedEvents()  # the layout's request, then the layout itself
+    for layout in (page.layout(), save_button.parentWidget().layout()):
+        layout.activate()
+    assert save_button.mapTo(page, save_button.rect().topLeft()) == below  # nothing moved
+    page.save_aws_settings()
+    qtbot.waitUntil(lambda: "behave like real AWS" in window.status.text())
+    assert load_settings(sandbox.paths.core_settings_file).sandbox_realistic_aws is True
+    assert sandbox.settings.sandbox_realistic_aws is True
+    # New connections go through the realistic layer.
+    (profile,) = sandbox.credentials.profiles.list()
+    assert sandbox.aws_config(profile).realism is not None
+    # Real AWS chosen: the sandbox's option does not apply.
+    page.aws_real.setChecked(True)
+    assert not check.isEnabled()
     qtbot.waitUntil(lambda: window.ops.pending == 0)

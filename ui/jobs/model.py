@@ -41,6 +41,7 @@ _COLOURS = {
 
 _DONE = {
     "provision": "Done: keys Enabled in both regions",
+    "add-product": "Done: the family's key checked; product Active",
     "revoke": "Done: access revoked, keys disabled in both regions",
     "restore": "Done: keys Enabled and access restored",
 }
@@ -66,7 +67,8 @@ def step_text(job: Job) -> str:
         return "Waiting for a worker (or for the site's previous job)"
     title = STEP_TITLES.get(job.current_step, job.current_step)
     if job.status is JobStatus.RUNNING:
-        return title
+        # What the step is waiting for now ("Waiting for IAM to propagate (12 s)").
+        return f"{title} — {job.detail}" if job.detail else title
     return f"Stopped at: {title}" if title else job.error_message
 
 

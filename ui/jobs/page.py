@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.job_records import Job, JobStatus, JobStep
+from byok_desktop.products import ProductFamily
 from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
@@ -227,10 +228,12 @@ class JobsPage(QWidget):
         if current is None or current.id != job.id:
             return
         lines = [
-            f"Job #{job.id}: provision {job.family} keys for {job.site_key} "
-            f"({job.location.upper()}), account {job.account_id}",
+            f"Job #{job.id} ({job.kind}): {ProductFamily(job.family).display_name} of "
+            f"{job.site_key} ({job.location.upper()}), account {job.account_id}",
             f"Status: {job.status.display_name}",
         ]
+        if job.status is JobStatus.RUNNING and job.detail:
+            lines.append(f"Now: {job.detail}")
         if job.error_message:
             lines.append(f"Why: {job.error_message}")
         lines.append("")

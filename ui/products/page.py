@@ -48,7 +48,7 @@ from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import Profile
 from byok_desktop.health.service import CheckResult, HealthService
 from byok_desktop.job_records import Job
-from byok_desktop.jobs.access import family_products, shared_role_products
+from byok_desktop.jobs.access import RoleFamily, restore_target, role_families
 from byok_desktop.locations import Location
 from byok_desktop.logging_setup import LOG_FILE
 from byok_desktop.product_records import ProductDetail, ProductFilter, ProductRecord, ProductSort
@@ -71,7 +71,6 @@ from ui.products.model import (
     STATUS_ORDER,
     Column,
     ProductsModel,
-    product_label,
 )
 from ui.products.rebuild import RebuildDialog
 from ui.resources import icon
@@ -102,10 +101,25 @@ class _Detail:
 
 
 @dataclass(frozen=True, slots=True)
-class _RevokeFacts:
-    suspended: list[ProductRecord]
-    shared: list[ProductRecord]
+class _AccessFacts:
+    """What a revoke or restore acts on, read before asking: every family on the
+    account's key-management role (the one acted on first), and for a restore the
+    family whose keys the revoke disabled and the one deadline."""
+
+    families: list[RoleFamily]
     account: str
+    target: tuple[str, str]
+    restore_until: datetime | None
+
+
+def _read_access_facts(database: Database, site: str, family: str, restore: bool) -> _AccessFacts:
+    target = restore_target(database, site, family) if restore else (site, family)
+    return _AccessFacts(
+        role_families(database, site, family),
+        database.view.account_of(site, family),
+        target,
+        database.products.access(*target).restore_until,
+    )
 
 
 def _read_counts(view: ProductView, wanted: ProductFilter) -> _Counts:
@@ -1015,16 +1029,8 @@ class ProductsPage(QWidget):
         if record is None or not self.revoke_action.isEnabled():
             return
         database, site, family = self._database, record.site_key, record.family.value
-
-        def work() -> _RevokeFacts:
-            return _RevokeFacts(
-                family_products(database, site, family),
-                shared_role_products(database, site, family),
-                database.view.account_of(site, family),
-            )
-
         self._ops.run(
-            work,
+            lambda: _read_access_facts(database, site, family, restore=False),
             lambda facts: self._confirm_revoke(record, facts),
             on=Executor.DATABASE,
             what="read the products a revoke suspends",
@@ -1032,39 +1038,33 @@ class ProductsPage(QWidget):
             key=self._keys["facts"],
         )
 
-    def _confirm_revoke(self, record: ProductRecord, facts: _RevokeFacts) -> None:
+    def _confirm_revoke(self, record: ProductRecord, facts: _AccessFacts) -> None:
         site, family = record.site_key, record.family.value
-        suspended, shared, account = facts.suspended, facts.shared, facts.account
+        families, account = facts.families, facts.account
         days = self._context.settings.restore_window_days
         request = TypedConfirmation(
             title="Revoke key access",
             intro=(
                 f"Revoke the key provider's access to the {record.family.display_name} keys of "
-                f"{site}? The provider's statement in the key-management role's trust policy "
-                f"(AWS account {account}) becomes Deny and the key is disabled in "
-                f"{record.location.regions_label()}. The products below are suspended: "
-                "their data cannot be read until access is restored."
+                f"{site}? The provider's statement in the trust policy of AWS account "
+                f"{account}'s key-management role becomes Deny and the key is disabled in "
+                f"{record.location.regions_label()}. The role is one per account, so every "
+                "product family below is suspended at once: their data cannot be read until "
+                "access is restored."
             ),
             required=site,
             ok_label="Revoke access",
             groups=(
                 (
-                    f"Suspended ({_plural(len(suspended), 'product')} sharing this key):",
-                    [f"{site} — {product_label(p)}" for p in suspended],
-                ),
-                (
-                    f"Also lose the provider's access through the shared role "
-                    f"({_plural(len(shared), 'product')} in account {account}: the role is one "
-                    "per account):",
-                    [
-                        f"{p.site_key} — {product_label(p)} ({p.status.display_name})"
-                        for p in shared
-                    ],
+                    f"Suspended ({_plural(len(families), 'product family', 'product families')}"
+                    f" on the key-management role of account {account}):",
+                    [f.line() for f in families],
                 ),
             ),
             outro=(
-                f"Access can be restored within {days} days of the revocation; after that only "
-                f"the vendor's support can help. {NEVER_NON_BYOK}"
+                f"One restore window covers them all: access can be restored within {days} "
+                "days of the revocation, from any of them; after that only the vendor's "
+                f"support can help. {NEVER_NON_BYOK}"
             ),
         )
         if not TypedConfirm.ask(self, request):
@@ -1081,23 +1081,37 @@ class ProductsPage(QWidget):
             return
         database, site, family = self._database, record.site_key, record.family.value
         self._ops.run(
-            lambda: family_products(database, site, family),
-            lambda products: self._confirm_restore(record, products),
+            lambda: _read_access_facts(database, site, family, restore=True),
+            lambda facts: self._confirm_restore(record, facts),
             on=Executor.DATABASE,
             what="read the products a restore brings back",
             owner=self,
             key=self._keys["facts"],
         )
 
-    def _confirm_restore(self, record: ProductRecord, products: list[ProductRecord]) -> None:
+    def _confirm_restore(self, record: ProductRecord, facts: _AccessFacts) -> None:
         site, family = record.site_key, record.family.value
-        listed = "\n".join(f"• {site} — {product_label(p)}" for p in products)
+        listed = "\n".join(f"• {f.line()}" for f in facts.families)
+        # The restore runs on the family whose keys the revoke disabled, maybe another.
+        keys = next(
+            (f for f in facts.families if (f.site_key, f.family.value) == facts.target), None
+        )
+        whose = f"{keys.site_key}'s {keys.family.display_name}" if keys else facts.target[0]
+        where = (keys.products[0].location if keys else record.location).regions_label()
+        until = (
+            f" One restore window covers them all: restorable until "
+            f"{facts.restore_until.astimezone():%Y-%m-%d %H:%M}."
+            if facts.restore_until is not None
+            else ""
+        )
         if not Dialogs.confirm(
             self,
             "Restore key access",
-            f"Restore the key provider's access to the {record.family.display_name} keys of "
-            f"{site}? The key is enabled again in {record.location.regions_label()} and the "
-            f"trust policy allows the provider again. These products come back:\n\n{listed}",
+            f"Restore the key provider's access through the key-management role of AWS "
+            f"account {facts.account}? The keys the revoke disabled ({whose}) are enabled "
+            f"again in {where} and the role's trust policy allows "
+            f"the provider again. Every product family on the role comes back:\n\n{listed}"
+            f"\n\n{until.strip()}",
             "Restore access",
         ):
             self.message.emit("Nothing was restored.")

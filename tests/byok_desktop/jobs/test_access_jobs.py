@@ -5,16 +5,20 @@ either kind of job after a crash in any step."""
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 from datetime import timedelta
 
 import pytest
 
+from byok_desktop.cli_jobs import run_job_command
 from byok_desktop.context import AppContext
 from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.jobs.access import (
     CannotChangeAccess,
     family_products,
+    role_families,
     shared_role_products,
     submit_restore,
     submit_revoke,
@@ -199,8 +203,38 @@ def test_the_family_and_the_products_sharing_the_role_are_named(
     _revoke(ctx)
     assert health_check(ctx, "beta", "confluence").status is ProductStatus.SUSPENDED
     [confluence] = family_of(ctx, "beta", "confluence")
-    assert confluence.status_reason.startswith("Permissions revoked")
-    assert ctx.database.products.access("beta", "confluence").revoked_at is None
+    assert "Permissions revoked" in confluence.status_reason
+    # One revocation, one restore window: the same deadline on both families.
+    acme = ctx.database.products.access("acme", "jira")
+    beta = ctx.database.products.access("beta", "confluence")
+    assert acme.restore_until is not None
+    assert (beta.revoked_at, beta.restore_until) == (acme.revoked_at, acme.restore_until)
+    assert [
+        (f.site_key, f.family.value) for f in role_families(ctx.database, "beta", "confluence")
+    ] == [
+        ("beta", "confluence"),
+        ("acme", "jira"),
+    ]
+
+
+def test_restoring_from_a_family_the_role_suspended_restores_the_revoked_keys_and_all(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    beta = provision(ctx, "beta", frozenset({Product.CONFLUENCE}))
+    _revoke(ctx)  # acme's Jira keys disabled, the shared role denies the provider
+
+    job = submit_restore(ctx.database, ctx.credentials, "beta", "confluence")
+
+    # The restore runs on the family whose keys the revoke disabled.
+    assert (job.site_key, job.family) == ("acme", "jira")
+    finished = _run(ctx, job.id)
+    assert finished.status is JobStatus.SUCCEEDED, finished.error_message
+    assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
+    assert aws.key_states(beta.key_id) == ("Enabled", "Enabled")
+    assert aws.provider_allowed() is True
+    for site, family in (("acme", "jira"), ("beta", "confluence")):
+        assert {p.status for p in family_of(ctx, site, family)} == {ProductStatus.ACTIVE}
+        assert ctx.database.products.access(site, family).revoked_at is None
 
 
 # --- restore --------------------------------------------------------------------------------
@@ -495,3 +529,30 @@ def test_a_restore_resumed_after_the_window_ended_is_refused_before_any_change(
     assert _status(ctx)[0] is ProductStatus.SUSPENDED
     for region in EU_REGIONS:
         assert aws.key_state(jira.key_id, region) == "Disabled"
+
+
+def test_the_cli_names_every_family_a_revoke_suspends_and_a_restore_brings_back(
+    ctx: AppContext, jira: Provisioned, aws: Account
+) -> None:
+    provision(ctx, "beta", frozenset({Product.CONFLUENCE}))
+    out = io.StringIO()
+
+    code = run_job_command(
+        ctx, argparse.Namespace(command="revoke", site="acme", family="jira"), out
+    )
+
+    printed = out.getvalue()
+    assert code == 0, printed
+    assert "suspends 2 product families on the account's key-management role" in printed
+    assert "  acme — Jira family: Jira Software, Jira Service Management (Active)" in printed
+    assert "  beta — Confluence: Confluence (Active)" in printed
+    out = io.StringIO()
+    # Restored from the family the shared role suspended: the revoked keys come back too.
+    code = run_job_command(
+        ctx, argparse.Namespace(command="restore", site="beta", family="confluence"), out
+    )
+    printed = out.getvalue()
+    assert code == 0, printed
+    assert f"restore acme/jira (account {ACCOUNT}): brings back 2 product families" in printed
+    assert "  beta — Confluence: Confluence (Suspended)" in printed
+    assert "acme/jira: Succeeded" in printed

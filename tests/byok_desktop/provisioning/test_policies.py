@@ -15,6 +15,7 @@ from byok_desktop.provisioning.policies import (
     byok_regions,
     key_policy,
     key_policy_grants_role,
+    permission_policy_regions,
     provider_access_allowed,
     role_permission_policy,
     trust_policy,
@@ -23,6 +24,11 @@ from byok_desktop.provisioning.policies import (
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/atlassian-key-management"
 OURS = {f"aws:ResourceTag/{TAG_MANAGED_BY}": [MANAGED_BY]}
+
+
+def _in(region: str, tags: dict[str, list[str]] = OURS) -> dict[str, list[str]]:
+    """The condition keys of a call made in ``region`` on a key with ``tags``."""
+    return {**tags, "aws:RequestedRegion": [region]}
 
 
 def _key(region: str, account: str = ACCOUNT) -> str:
@@ -39,12 +45,39 @@ def test_the_permission_policy_names_regions_never_every_region() -> None:
     assert statement["Resource"] == [f"arn:aws:kms:{r}:{ACCOUNT}:key/*" for r in byok_regions()]
     assert not any(":*:" in arn for arn in statement["Resource"])
     assert not any("*" in action for action in statement["Action"])
+    assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == byok_regions()
+
+
+def test_one_locations_permission_policy_names_its_two_regions_and_the_apps_tag() -> None:
+    document = role_permission_policy(ACCOUNT, byok_regions([Location.USA]))
+    [statement] = document["Statement"]
+    assert statement["Resource"] == [
+        f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*",
+        f"arn:aws:kms:us-west-2:{ACCOUNT}:key/*",
+    ]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"aws:ResourceTag/{TAG_MANAGED_BY}": MANAGED_BY,
+            "aws:RequestedRegion": ["us-east-1", "us-west-2"],
+        }
+    }
+    assert permission_policy_regions(document) == ["us-east-1", "us-west-2"]
+    assert permission_policy_regions({"Statement": [{"Sid": "Other", "Resource": "*"}]}) == []
+
+
+def test_a_call_from_another_region_is_not_granted_even_on_a_granted_key_arn() -> None:
+    policy = role_permission_policy(ACCOUNT, byok_regions([Location.EU]))
+    key = _key("eu-west-1")
+    assert decide(policy, None, "kms:Decrypt", key, _in("eu-west-1")).verdict is Verdict.ALLOWED
+    assert decide(policy, None, "kms:Decrypt", key, _in("us-east-1")).verdict is (
+        Verdict.NOT_GRANTED
+    )
 
 
 @pytest.mark.parametrize("region", byok_regions())
 def test_the_role_may_use_the_apps_tagged_keys_in_byok_regions(region: str) -> None:
     decision = decide_all(
-        role_permission_policy(ACCOUNT), None, KEY_USE_ACTIONS, _key(region), OURS
+        role_permission_policy(ACCOUNT), None, KEY_USE_ACTIONS, _key(region), _in(region)
     )
     assert decision.verdict is Verdict.ALLOWED
 
@@ -74,14 +107,16 @@ def test_the_role_may_use_the_apps_tagged_keys_in_byok_regions(region: str) -> N
 def test_the_role_may_not(
     name: str, action: str, resource: str, tags: dict[str, list[str]]
 ) -> None:
-    decision = decide(role_permission_policy(ACCOUNT), None, action, resource, tags)
+    region = resource.split(":")[3]
+    decision = decide(role_permission_policy(ACCOUNT), None, action, resource, _in(region, tags))
     assert decision.verdict is Verdict.NOT_GRANTED, name
 
 
 def test_a_permission_policy_for_one_location_leaves_out_the_other() -> None:
     policy = role_permission_policy(ACCOUNT, byok_regions([Location.EU]))
-    assert decide(policy, None, "kms:Decrypt", _key("eu-west-1"), OURS).verdict is Verdict.ALLOWED
-    assert decide(policy, None, "kms:Decrypt", _key("us-east-1"), OURS).verdict is (
+    allowed = decide(policy, None, "kms:Decrypt", _key("eu-west-1"), _in("eu-west-1"))
+    assert allowed.verdict is Verdict.ALLOWED
+    assert decide(policy, None, "kms:Decrypt", _key("us-east-1"), _in("us-east-1")).verdict is (
         Verdict.NOT_GRANTED
     )
 

@@ -93,14 +93,21 @@ def test_full_run_creates_one_key_per_region_with_alias_tags_and_policy(
     role = iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]
     assert provider_access_allowed(role["AssumeRolePolicyDocument"], DEFAULT_PROVIDER_PRINCIPAL)
     assert iam.list_role_policies(RoleName=DEFAULT_ROLE_NAME)["PolicyNames"] == ["byok-key-use"]
-    # Least privilege: the app's tagged keys in BYOK regions only, never every region.
+    # Least privilege: the app's tagged keys in the location's two regions only.
     permission = iam.get_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="byok-key-use")
     [statement] = permission["PolicyDocument"]["Statement"]
-    assert not any(":*:" in arn for arn in statement["Resource"])
+    assert statement["Resource"] == [
+        f"arn:aws:kms:{r}:{ACCOUNT}:key/*" for r in ("eu-central-1", "eu-west-1")
+    ]
+    assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == [
+        "eu-central-1",
+        "eu-west-1",
+    ]
     for region in ("eu-central-1", "eu-west-1"):
         kms = connection.client("kms", region)
         tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]}
         context = {f"aws:ResourceTag/{k}": [v] for k, v in tags.items()}
+        context["aws:RequestedRegion"] = [region]
         arn = resources[f"key_arn:{region}"]
         decision = decide_all(permission["PolicyDocument"], None, KEY_USE_ACTIONS, arn, context)
         assert decision.verdict is Verdict.ALLOWED, decision
@@ -108,6 +115,25 @@ def test_full_run_creates_one_key_per_region_with_alias_tags_and_policy(
         assert decide(
             permission["PolicyDocument"], None, "kms:Decrypt", elsewhere, context
         ).verdict is (Verdict.NOT_GRANTED)
+
+
+def test_a_site_in_the_other_location_adds_its_regions_to_the_shared_role(
+    connection: AwsConnection,
+) -> None:
+    _run_all(_context(connection))
+    _run_all(_context(connection, site="beta", location=Location.USA))
+    iam = connection.client("iam", "eu-central-1")
+    document = iam.get_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="byok-key-use")[
+        "PolicyDocument"
+    ]
+    [statement] = document["Statement"]
+    regions = ["eu-central-1", "eu-west-1", "us-east-1", "us-west-2"]
+    assert statement["Resource"] == [f"arn:aws:kms:{r}:{ACCOUNT}:key/*" for r in regions]
+    assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == regions
+    # Provisioning the first site again keeps the other site's grant.
+    _run_all(_context(connection))
+    again = iam.get_role_policy(RoleName=DEFAULT_ROLE_NAME, PolicyName="byok-key-use")
+    assert again["PolicyDocument"]["Statement"][0]["Resource"] == statement["Resource"]
 
 
 def test_running_twice_adopts_everything(connection: AwsConnection) -> None:

@@ -95,24 +95,62 @@ def test_revoking_suspends_every_family_on_the_accounts_role_and_says_so(
     assert _status(context, "acme", Product.JIRA_SOFTWARE) is ProductStatus.ACTIVE
     assert _status(context, "acme", Product.CONFLUENCE) is ProductStatus.ACTIVE
     assert heard[-1].families == {("acme", "jira"), ("acme", "confluence")}
-    [confluence] = [
-        p for p in products.on_site("acme") if p.product is Product.CONFLUENCE
-    ]
+    [confluence] = [p for p in products.on_site("acme") if p.product is Product.CONFLUENCE]
     assert "allowed again" in confluence.status_reason
 
 
-def test_restoring_one_family_leaves_a_family_revoked_on_its_own_suspended(
+def _keys(context: AppContext, site: str, family: str) -> None:
+    arns = {
+        r: f"arn:aws:kms:{r}:111122223333:key/mrk-{site}{family}"
+        for r in ("eu-central-1", "eu-west-1")
+    }
+    context.database.jobs.record_keys(None, site, family, f"mrk-{site}{family}", "alias/x", arns)
+
+
+def test_one_restore_window_covers_every_family_on_the_role(context: AppContext) -> None:
+    """Model (a), trust per role: one revocation, one deadline for all its families."""
+    _provision(context, "acme", Product.JIRA_SOFTWARE, "111122223333")
+    _provision(context, "beta", Product.CONFLUENCE, "111122223333")
+    _provision(context, "elsewhere", Product.CONFLUENCE, "444455556666")
+    products = context.database.products
+    now = datetime.now(UTC)
+    until = now + timedelta(days=15)
+
+    products.access_revoked("acme", "jira", now, until)
+
+    acme, beta = products.access("acme", "jira"), products.access("beta", "confluence")
+    assert (acme.revoked_at, acme.restore_until) == (now, until)
+    assert (beta.revoked_at, beta.restore_until) == (now, until)
+    assert beta.restorable(now + timedelta(days=14))
+    assert not beta.restorable(now + timedelta(days=16))
+    assert products.access("elsewhere", "confluence").revoked_at is None
+    [confluence] = products.on_site("beta")
+    assert confluence.status is ProductStatus.SUSPENDED
+    assert "restorable until" in confluence.status_reason
+
+    products.access_restored("acme", "jira", now + timedelta(hours=1))
+
+    for site, family in (("acme", "jira"), ("beta", "confluence")):
+        access = products.access(site, family)
+        assert (access.revoked_at, access.restore_until) == (None, None)
+    assert _status(context, "beta", Product.CONFLUENCE) is ProductStatus.ACTIVE
+
+
+def test_restoring_leaves_a_family_whose_own_keys_are_disabled_suspended(
     context: AppContext,
 ) -> None:
     _provision(context, "acme", Product.JIRA_SOFTWARE, "111122223333")
     _provision(context, "acme", Product.CONFLUENCE, "111122223333")
+    _keys(context, "acme", "jira")
+    _keys(context, "acme", "confluence")
     products = context.database.products
     now = datetime.now(UTC)
     until = now + timedelta(days=15)
     products.access_revoked("acme", "jira", now, until)
-    products.access_revoked("acme", "confluence", now, until)
+    products.access_revoked("acme", "confluence", now, until)  # its keys disabled too
 
     products.access_restored("acme", "jira", now + timedelta(hours=1))
 
     assert _status(context, "acme", Product.JIRA_SOFTWARE) is ProductStatus.ACTIVE
     assert _status(context, "acme", Product.CONFLUENCE) is ProductStatus.SUSPENDED
+    assert products.access("acme", "confluence").restore_until == until  # still restorable

@@ -7,6 +7,8 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
+from byok_desktop.aws.realism import Realism
+from byok_desktop.aws.sandbox import SandboxServer
 from byok_desktop.context import AppContext
 from byok_desktop.job_records import JobStatus
 from byok_desktop.jobs.submit import submit_request
@@ -14,9 +16,13 @@ from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
 from tests.helpers.gui import WindowFactory
+from tests.helpers.realistic_aws import no_retry_backoff
 from tests.helpers.requests_gui import refresh, show
 from ui.dialogs import Dialogs
+from ui.jobs.model import COLUMNS
 from ui.main_window import MainWindow
+
+CURRENT_STEP_COLUMN = COLUMNS.index("Current step")
 
 
 def _statuses(window: MainWindow) -> list[JobStatus]:
@@ -136,3 +142,33 @@ def test_submit_of_a_request_whose_customer_role_is_missing_is_refused_by_the_pr
     assert "setup kit" in errors[0]
     assert _statuses(window) == []
     assert store.get(acme.id).status is RequestStatus.READY  # nothing was locked
+def test_a_running_jobs_wait_for_aws_is_shown_in_the_jobs_table(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    sandbox: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sandbox behaving like real AWS: a new role is invisible to KMS for a while, so
+    the job waits, and the Jobs page says what it waits for while it does (here until the
+    job is cancelled: the role never becomes visible in the test's time)."""
+    no_retry_backoff(monkeypatch)
+    sandbox.sandbox = SandboxServer(Realism.quick(principal_delay_s=3600.0))
+    # A role of its own: the sandbox's simulated AWS lives as long as the test process, and
+    # a role an earlier test made is adopted, never created (so never waited for).
+    sandbox.settings_service.override(sandbox_realistic_aws=True, role_name="byok-wait-test")
+    request = sandbox.database.requests.create(ready_draft(aws_account_id="123456789012"))
+    window = make_window(sandbox)
+    model = window.jobs_page.model
+
+    def current_step() -> str:
+        return str(model.index(0, CURRENT_STEP_COLUMN).data()) if model.rowCount() else ""
+
+    window.jobs.submit(request.id)
+
+    qtbot.waitUntil(lambda: "— Waiting for IAM to propagate (" in current_step(), timeout=60_000)
+    assert current_step().startswith("Create the multi-Region key and its alias — Waiting for")
+    job = model.job(0)
+    assert job is not None
+    window.jobs.cancel(job)
+    qtbot.waitUntil(lambda: _statuses(window) == [JobStatus.CANCELLED], timeout=60_000)
+    assert "Waiting" not in current_step()

@@ -574,18 +574,79 @@ def test_revoke_lists_the_family_and_the_shared_role_and_cancel_does_nothing(
     assert "Nothing was revoked" in window.status.text()
     [request_shown] = asked
     assert request_shown.required == "acme"
-    suspended, shared = request_shown.groups
-    assert sorted(suspended[1]) == [
-        "acme — Jira Service Management (Jira family)",
-        "acme — Jira Software (Jira family)",
+    # Model (a), trust per role: every family on the account's role, the revoked first.
+    [(heading, families)] = request_shown.groups
+    assert list(families) == [
+        "acme — Jira family: Jira Software, Jira Service Management (Active)",
+        "acme — Confluence: Confluence (Active)",
+        "acme-two — Confluence: Confluence (Active)",
     ]
-    assert sorted(shared[1]) == ["acme — Confluence (Active)", "acme-two — Confluence (Active)"]
-    assert "shared role" in shared[0]
+    assert "3 product families on the key-management role of account 123456789012" in heading
+    assert "One restore window covers them all" in request_shown.outro
+    # The dialog the user sees lists them.
+    dialog = TypedConfirmDialog(request_shown)
+    qtbot.addWidget(dialog)
+    [listing] = dialog.lists
+    assert [listing.item(i).text() for i in range(listing.count())] == list(families)
 
     answer[0] = True
     page.revoke_action.trigger()
     qtbot.waitUntil(lambda: len(asked) == 2)
     assert changes == [("revoke", "acme", "jira")]
+
+
+def test_restore_from_a_family_the_role_suspended_lists_every_family_and_one_deadline(
+    qtbot: QtBot, window: MainWindow, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acme = context.database.requests.create(ready_draft(aws_account_id="123456789012"))
+    beta = context.database.requests.create(
+        ready_draft(aws_account_id="123456789012", site_name="beta")
+    )
+    insert_products(
+        context.database.engine,
+        [
+            product_row("acme", Product.JIRA_SOFTWARE, request_id=acme.id),
+            product_row("beta", Product.CONFLUENCE, request_id=beta.id),
+        ],
+    )
+    context.database.jobs.record_keys(
+        None,
+        "acme",
+        "jira",
+        "mrk-1234abcd",
+        "alias/cryptor-acme-jira",
+        {
+            r: f"arn:aws:kms:{r}:123456789012:key/mrk-1234abcd"
+            for r in ("eu-central-1", "eu-west-1")
+        },
+    )
+    until = datetime.now(UTC) + timedelta(days=15)
+    context.database.products.access_revoked("acme", "jira", datetime.now(UTC), until)
+    page = page_of(qtbot, window)
+    page.reload()
+    settle(qtbot, window)
+    changes: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(window.jobs, "change_access", lambda *args: changes.append(args))
+    shown: list[str] = []
+
+    def confirm(cls: type, parent: object, title: str, text: str, ok: str) -> bool:
+        shown.append(text)
+        return True
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(confirm))
+    [confluence] = context.database.products.on_site("beta")
+    detail_of(qtbot, window, confluence.id)
+    assert not page.revoke_action.isEnabled()  # revoked with acme's Jira, through the role
+    assert page.restore_action.isEnabled()
+
+    page.restore_action.trigger()
+
+    qtbot.waitUntil(lambda: changes == [("restore", "beta", "confluence")])
+    [text] = shown
+    assert "• acme — Jira family: Jira Software (Suspended)" in text
+    assert "• beta — Confluence: Confluence (Suspended)" in text
+    assert "The keys the revoke disabled (acme's Jira family) are enabled again" in text
+    assert f"restorable until {until.astimezone():%Y-%m-%d %H:%M}" in text
 
 
 def test_add_product_asks_for_a_request_in_the_pinned_location(
@@ -856,7 +917,7 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
     assert '"Effect": "Allow"' in page.detail.trust_policy.text.toPlainText()
     page.revoke_action.trigger()
     qtbot.waitUntil(lambda: bool(asked))
-    assert asked[0].groups[1][1] == ["acme — Confluence (Active)"]
+    assert "acme — Confluence: Confluence (Active)" in asked[0].groups[0][1]
     qtbot.waitUntil(
         lambda: (
             by_product(page)[jira].status is ProductStatus.SUSPENDED
