@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.locations import Location
@@ -32,6 +33,7 @@ log = logging.getLogger("byok_desktop.jobs")
 PROVISION = "provision"
 REVOKE = "revoke"
 RESTORE = "restore"
+KEYRING_FAULT = "keyring"  # a job's error_fault when the keyring failed it
 STEPS: dict[str, tuple[Step, ...]] = {
     PROVISION: PROVISIONING_STEPS,
     REVOKE: REVOKE_STEPS,
@@ -119,6 +121,12 @@ class JobRunner:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, exc.fault.value, str(exc))
             finished = self.jobs.finish(job_id, JobStatus.FAILED, exc.fault.value, str(exc))
+            self._stopped(job, str(exc))
+            log.warning("Job %s failed: %s", job_id, exc)
+        except KeyringProblem as exc:  # the environment, not a bug: resumable once fixed
+            if step_id is not None:
+                self.jobs.step_failed(step_id, StepStatus.FAILED, KEYRING_FAULT, str(exc))
+            finished = self.jobs.finish(job_id, JobStatus.FAILED, KEYRING_FAULT, str(exc))
             self._stopped(job, str(exc))
             log.warning("Job %s failed: %s", job_id, exc)
         except Exception as exc:  # a bug: keep the journal, tell the user, log the traceback
