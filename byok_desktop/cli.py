@@ -266,7 +266,7 @@ def _run(
                 )
             return EXIT_OK
         if args.command in JOB_COMMANDS:
-            return run_job_command(context, args, out)
+            return run_job_command(context, args, out, err)
         if args.command == PROFILE_COMMAND:
             return run_profile_command(context, args, out)
         if args.command == "list":

@@ -60,9 +60,11 @@ def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     health.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
-def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+def run_job_command(
+    context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO | None = None
+) -> int:
     if args.command == "provision":
-        return _provision(context, args, out)
+        return _provision(context, args, out, err or out)
     if args.command == "resume":
         return _resume(context, args.job_ids, out)
     if args.command in ("revoke", "restore"):
@@ -70,7 +72,7 @@ def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) 
     return _health(context, args.sites, out, as_json=args.json)
 
 
-def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+def _provision(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from byok_desktop.exit_codes import classify
     from byok_desktop.jobs.owner import owner_alive, this_owner
     from byok_desktop.jobs.submit import CannotSubmit, ProfileCheckFailed, submit_request
@@ -102,8 +104,8 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
                     this_owner("cli"),
                 )
             )
-        except ProfileCheckFailed as exc:
-            print(f"#{request_id}: not submitted: {exc}", file=out)
+        except ProfileCheckFailed as exc:  # the environment or AWS: an error, on stderr
+            print(f"error: #{request_id}: not submitted: {exc}", file=err)
             codes.append(classify(exc.cause).code)  # 3 for the keyring, 4 for AWS
         except (CannotSubmit, LookupError) as exc:
             print(f"#{request_id}: not submitted: {exc}", file=out)

@@ -150,7 +150,12 @@ class SecretStore:
                 if self._worker is worker:
                     self._worker = None
             worker.stop()
-            log.warning("Keyring %s timed out after %.0f s", what, self._timeout)
+            log.warning(
+                "Keyring %s timed out after %.0f s",
+                what,
+                self._timeout,
+                extra={"console": False},  # the caller says it, as a KeyringProblem
+            )
             raise KeyringProblem(KeyringFault.TIMEOUT) from None
         except KeyringProblem:
             raise

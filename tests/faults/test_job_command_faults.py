@@ -179,9 +179,10 @@ def test_provision_checks_the_profile_before_submitting(station: Workstation, fa
 
     assert result.returncode == code, result.stdout + result.stderr
     _no_traceback(result)
-    assert f"#{station.request_id}: not submitted: " in result.stdout
-    assert says in result.stdout
-    assert "nothing was submitted" in result.stdout
+    (line,) = result.stderr.splitlines()  # one sentence, on stderr
+    assert line.startswith(f"error: #{station.request_id}: not submitted: ")
+    assert says in line
+    assert line.endswith("nothing was submitted.")
     assert elapsed < BOUND_S
     assert station.request_status() == "ready"
     assert station.job_count() == 0
