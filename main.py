@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from byok_desktop import APP_NAME, __version__
-from byok_desktop.logging_setup import configure_logging
+from byok_desktop.logging_setup import configure_logging_or_warn
 from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import DATA_DIR_ENV, resolve_paths
 
@@ -94,12 +94,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Paths, the log and every fault: one sentence and an exit code, never a traceback.
         return cli.run_command(args, overrides)
     paths = resolve_paths(args.data_dir)
-    paths.ensure()
     level = logging.DEBUG if args.debug else logging.INFO
-    configure_logging(paths.log_dir, level)
+    folder_problem = ""
+    try:
+        paths.ensure()
+    except OSError as exc:  # said in a dialog by the GUI, never a traceback
+        from byok_desktop.exit_codes import describe_os_error
+
+        folder_problem = describe_os_error(exc, f"The data folder {paths.data_dir} cannot be used")
+    log_problem = configure_logging_or_warn(paths.log_dir, level)
     from ui.app import run_gui  # Qt is loaded only for the GUI
 
-    return run_gui(paths, [sys.argv[0], *qt_args], overrides)
+    return run_gui(
+        paths,
+        [sys.argv[0], *qt_args],
+        overrides,
+        folder_problem=folder_problem,
+        log_problem=log_problem,
+    )
 
 
 if __name__ == "__main__":

@@ -27,12 +27,18 @@ from byok_desktop.exit_codes import ExitCode, classify, describe_os_error, help_
 from byok_desktop.logging_setup import configure_logging_or_warn
 from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths, resolve_paths
-from byok_desktop.request import Field
-from byok_desktop.request_file import RequestFileError, read_file
+from byok_desktop.request import Field, RequestDraft
+from byok_desktop.request_file import FileProblem, RequestFileError, read_file
 from byok_desktop.request_records import SortKey
 from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_table
-from byok_desktop.transfer import OnConflict, export_requests, import_files
-from byok_desktop.validation import validate
+from byok_desktop.transfer import (
+    ExportTooLarge,
+    OnConflict,
+    duplicate_uids,
+    export_requests,
+    import_files,
+    verdicts,
+)
 
 log = logging.getLogger("byok_desktop.cli")
 
@@ -215,14 +221,28 @@ def _run(
                 print("error: no request matches; nothing exported", file=out)
                 return EXIT_INVALID
             try:
-                count = export_requests(store, ids, args.output)
+                exported = export_requests(store, ids, args.output)
+            except ExportTooLarge as exc:
+                print(f"error: {plain(str(exc))} Nothing was written.", file=err)
+                return EXIT_INVALID
             except OSError as exc:
                 print(
                     f"error: {plain(describe_os_error(exc, f'cannot write {args.output}'))}",
                     file=err,
                 )
                 return EXIT_UNAVAILABLE
-            print(f"exported {count} request(s) to {args.output}", file=out)
+            if len(exported.files) == 1:
+                print(
+                    f"exported {exported.count} request(s) to {plain(str(args.output))}", file=out
+                )
+            else:
+                print(
+                    f"exported {exported.count} request(s) in {len(exported.files)} files "
+                    "(one file would be more than import reads); import them together:",
+                    file=out,
+                )
+                for file in exported.files:
+                    print(f"  {plain(str(file))}", file=out)
             return EXIT_OK
         if args.command == "import":
             report = import_files(store, args.files, OnConflict(args.on_conflict))
@@ -246,9 +266,16 @@ def _run(
                     f"  #{row.id} {plain(row.site_name or '(no site)')}: {row.status.display_name}",
                     file=out,
                 )
+            for change in report.status_changes:
+                print(
+                    f"changed #{change.request_id} {plain(change.site_name or '(no site)')}: "
+                    f"{change.before.display_name} -> {change.after.display_name}"
+                    + (f": {plain(change.reason)}" if change.reason else ""),
+                    file=out,
+                )
             return EXIT_OK
         if args.command in JOB_COMMANDS:
-            return run_job_command(context, args, out)
+            return run_job_command(context, args, out, err)
         if args.command == RECONCILE_COMMAND:
             return run_reconcile(context, args, out, err)
         if args.command == PROFILE_COMMAND:
@@ -306,8 +333,9 @@ def plain_lines(text: str) -> str:
 
 
 def _check(files: Sequence[Path], paths: AppPaths, out: TextIO, as_json: bool = False) -> int:
-    """Validate files on their own: formats and every field rule (not the site's
-    claims in some database, which differ per workstation)."""
+    """Validate files as ``import`` of them together would: formats, every field rule and
+    the site rule among the files' requests (not the site's claims in some database,
+    which differ per workstation)."""
     report: list[dict[str, object]] = []
     try:
         tiers = load_tier_table(paths.data_dir)
@@ -315,27 +343,28 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO, as_json: bool = 
         print(f"warning: {exc}; using the built-in tier table", file=sys.stderr)
         tiers = builtin_tier_table()
     all_valid = True
+    read: list[tuple[Path, list[RequestDraft]]] = []
     for path in files:
         try:
-            drafts = read_file(path)
+            read.append((path, read_file(path)))
         except RequestFileError as exc:
             all_valid = False
-            report.append(
-                {
-                    "file": str(path),
-                    "ok": False,
-                    "problems": [{"where": p.where, "message": p.message} for p in exc.problems],
-                    "requests": [],
-                }
-            )
+            report.append(_file_problems(path, exc.problems))
             if not as_json:
                 for problem in exc.problems:
                     print(plain(str(problem)), file=out)
-            continue
+    named = [(str(path), draft) for path, drafts in read for draft in drafts]
+    for problem in duplicate_uids(named):
+        all_valid = False
+        report.append(_file_problems(Path(problem.file), [problem]))
+        if not as_json:
+            print(plain(str(problem)), file=out)
+    results = iter(verdicts([draft for _, draft in named], tiers))
+    for path, drafts in read:
         entries: list[dict[str, object]] = []
         report.append({"file": str(path), "ok": True, "problems": [], "requests": entries})
         for index, draft in enumerate(drafts):
-            result = validate(draft, tiers)
+            result = next(results)
             label = plain(f"{path}: requests[{index}] ({draft.site_name or 'no site'})")
             problems = [
                 {"field": fld.value, "label": fld.label, "message": message}
@@ -358,3 +387,12 @@ def _check(files: Sequence[Path], paths: AppPaths, out: TextIO, as_json: bool = 
     if as_json:
         _json_out({"ok": all_valid, "files": report}, out)
     return EXIT_OK if all_valid else EXIT_INVALID
+
+
+def _file_problems(path: Path, problems: Sequence[FileProblem]) -> dict[str, object]:
+    return {
+        "file": str(path),
+        "ok": False,
+        "problems": [{"where": p.where, "message": p.message} for p in problems],
+        "requests": [],
+    }

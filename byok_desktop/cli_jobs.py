@@ -4,15 +4,22 @@ progress line by line for scripts and logs."""
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from byok_desktop.context import AppContext
+from byok_desktop.exit_codes import ExitCode, for_job_fault, worst
 from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.products import ProductFamily
 
-EXIT_OK = 0
-EXIT_FAILED = 1
+if TYPE_CHECKING:
+    from byok_desktop.jobs.scheduler import JobScheduler
+
+EXIT_OK = ExitCode.OK
+EXIT_FAILED = ExitCode.PROBLEMS
+# How long Ctrl+C waits for running jobs to reach a step boundary before the process goes.
+INTERRUPT_GRACE_S = 3.0
 
 JOB_COMMANDS = ("provision", "resume", "revoke", "restore", "health")
 
@@ -55,22 +62,26 @@ def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
     health = commands.add_parser("health", help="check key health in AWS and print it")
     health.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
+    health.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
-def run_job_command(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+def run_job_command(
+    context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO | None = None
+) -> int:
     if args.command == "provision":
-        return _provision(context, args, out)
+        return _provision(context, args, out, err or out)
     if args.command == "resume":
         return _resume(context, args.job_ids, out)
     if args.command in ("revoke", "restore"):
         return _change_access(context, args.command, args.site, args.family, out)
-    return _health(context, args.sites, out)
+    return _health(context, args.sites, out, as_json=args.json)
 
 
-def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> int:
+def _provision(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from byok_desktop.exit_codes import classify
     from byok_desktop.jobs.customer_role import submit_preflight
     from byok_desktop.jobs.owner import owner_alive, this_owner
-    from byok_desktop.jobs.submit import CannotSubmit, submit_request
+    from byok_desktop.jobs.submit import CannotSubmit, ProfileCheckFailed, submit_request
     from byok_desktop.request import RequestStatus
     from byok_desktop.request_records import SortKey
 
@@ -87,7 +98,7 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
     else:
         ids = args.request_ids
     created: list[Job] = []
-    refused = False
+    codes: list[ExitCode] = []
     # A request that names the customer's role is checked before it is locked.
     preflight = submit_preflight(context.database, context.credentials, context.settings)
     for request_id in ids:
@@ -103,11 +114,14 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO) -> in
                     preflight=preflight,
                 )
             )
+        except ProfileCheckFailed as exc:  # the environment or AWS: an error, on stderr
+            print(f"error: #{request_id}: not submitted: {exc}", file=err)
+            codes.append(classify(exc.cause).code)  # 3 for the keyring, 4 for AWS
         except (CannotSubmit, LookupError) as exc:
             print(f"#{request_id}: not submitted: {exc}", file=out)
-            refused = True
-    ok = _run(context, created, out)
-    return EXIT_OK if ok and not refused else EXIT_FAILED
+            codes.append(ExitCode.PROBLEMS)
+    codes.append(_run(context, created, out))
+    return int(worst(codes))
 
 
 def _resume(context: AppContext, job_ids: Sequence[int], out: TextIO) -> int:
@@ -123,8 +137,8 @@ def _resume(context: AppContext, job_ids: Sequence[int], out: TextIO) -> int:
     if not chosen:
         print("no job to resume", file=out)
         return EXIT_FAILED if missing else EXIT_OK
-    ok = _run(context, sorted(chosen, key=lambda j: j.id), out)
-    return EXIT_OK if ok and not missing else EXIT_FAILED
+    code = _run(context, sorted(chosen, key=lambda j: j.id), out)
+    return int(worst([code, ExitCode.PROBLEMS if missing else ExitCode.OK]))
 
 
 def _change_access(context: AppContext, kind: str, site: str, family: str, out: TextIO) -> int:
@@ -152,35 +166,68 @@ def _change_access(context: AppContext, kind: str, site: str, family: str, out: 
     )
     for role_family in families:
         print(f"  {role_family.line()}", file=out)
-    return EXIT_OK if _run(context, [job], out) else EXIT_FAILED
+    return int(_run(context, [job], out))
 
 
-def _health(context: AppContext, sites: Sequence[str], out: TextIO) -> int:
+def _health(context: AppContext, sites: Sequence[str], out: TextIO, as_json: bool) -> int:
+    """0 when every family is Active, 1 when one is not, 4 when AWS could not be asked
+    (unreachable, denied, expired) for one: its status is then the last one known."""
     from byok_desktop.health.service import CheckResult, HealthService
+    from byok_desktop.product_status import ProductStatus
 
     families = [
         (site, family)
         for site, family in context.database.products.provisioned_families()
         if not sites or site in sites
     ]
-    if not families:
-        print("no provisioned product to check", file=out)
-        return EXIT_OK
+    listed: list[dict[str, object]] = []
 
     def show(result: CheckResult) -> None:
         products = context.database.products.on_site(result.site_key)
         reason = next((p.status_reason for p in products if p.family.value == result.family), "")
+        listed.append(
+            {
+                "site": result.site_key,
+                "family": result.family,
+                "status": result.status.value,
+                "reason": reason,
+                "aws_error": result.error,
+                "aws_fault": result.fault,
+            }
+        )
+        if as_json:
+            return
         line = f"{result.site_key}/{result.family}: {result.status.display_name}"
         print(line + (f": {reason}" if reason else ""), file=out)
         out.flush()
 
-    service = HealthService(context.database, context.credentials, lambda: context.settings)
-    results = service.check(families, on_result=show)
-    return EXIT_OK if all(not r.error for r in results) else EXIT_FAILED
+    if not families:
+        if not as_json:
+            print("no provisioned product to check", file=out)
+        results = []
+    else:
+        service = HealthService(context.database, context.credentials, lambda: context.settings)
+        results = service.check(families, on_result=show)
+    code = worst(
+        ExitCode.AWS
+        if r.fault
+        else ExitCode.OK
+        if r.status is ProductStatus.ACTIVE
+        else ExitCode.PROBLEMS
+        for r in results
+    )
+    if as_json:
+        json.dump({"exit_code": int(code), "families": listed}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    return int(code)
 
 
-def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
-    """Run jobs on the worker pool, printing each step once; True when all succeeded."""
+def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> ExitCode:
+    """Run jobs on the worker pool, printing each step once. The code: 0 when all
+    succeeded, else the worst of their failures (1 a problem, 3 the keyring, 4 AWS).
+    Ctrl+C asks running jobs to stop at their next step (resumable), waits a moment for
+    them, and goes on as KeyboardInterrupt (130); a job still inside a step is left to
+    ``resume``, like one whose process was killed."""
     from byok_desktop.jobs.owner import this_owner
     from byok_desktop.jobs.runner import STEP_TITLES, JobRunner
     from byok_desktop.jobs.scheduler import JobScheduler
@@ -208,12 +255,15 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
         for job in jobs_to_run:
             scheduler.submit(job.id, job.site_key)
         scheduler.wait_idle()
-    finally:
-        scheduler.shutdown()
+    except KeyboardInterrupt:
+        _stop_for_interrupt(context, scheduler, jobs_to_run, out)
+        raise
+    scheduler.shutdown()
     jobs = context.database.jobs
+    codes: list[ExitCode] = []
     for job in jobs_to_run:
+        now = jobs.get(job.id)
         if job.id not in claimed:  # another process or workstation claimed it first
-            now = jobs.get(job.id)
             by = f" ({now.owner})" if now.owner else ""
             print(
                 f"job #{job.id} {job.kind} {job.site_key}/{job.family}: another process or "
@@ -221,6 +271,27 @@ def _run(context: AppContext, jobs_to_run: Sequence[Job], out: TextIO) -> bool:
                 "it was not run twice.",
                 file=out,
             )
-    return all(j.id in claimed for j in jobs_to_run) and all(
-        jobs.get(j.id).status is JobStatus.SUCCEEDED for j in jobs_to_run
-    )
+            codes.append(ExitCode.PROBLEMS)
+        elif now.status is JobStatus.FAILED:
+            codes.append(for_job_fault(now.error_fault))
+        elif now.status is not JobStatus.SUCCEEDED:
+            codes.append(ExitCode.PROBLEMS)
+    return worst(codes)
+
+
+def _stop_for_interrupt(
+    context: AppContext, scheduler: JobScheduler, jobs_to_run: Sequence[Job], out: TextIO
+) -> None:
+    jobs = context.database.jobs
+    for job in jobs_to_run:
+        jobs.request_cancel(job.id)  # Queued: Cancelled now; Running: at its next step
+    scheduler.shutdown(wait=False)
+    scheduler.wait_idle(INTERRUPT_GRACE_S)
+    for job in jobs_to_run:
+        print(
+            f"job #{job.id} {job.kind} {job.site_key}/{job.family}: "
+            f"{jobs.get(job.id).status.display_name}; `resume {job.id}` continues it from "
+            "its last completed step.",
+            file=out,
+        )
+    out.flush()

@@ -7,6 +7,7 @@ Every command follows the table; README.md and ``main.py --help`` print it from 
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -36,6 +37,35 @@ TABLE: tuple[tuple[ExitCode, str], ...] = (
     (ExitCode.INTERRUPTED, "interrupted (Ctrl+C)"),
     (ExitCode.BROKEN_PIPE, "the output's reader stopped reading (e.g. `| head`); quiet"),
 )
+
+
+# A failed job's error_fault (AwsFault values, and the runner's "keyring") -> its code.
+_AWS_JOB_FAULTS = frozenset(
+    {
+        "access_denied",
+        "expired_credentials",
+        "invalid_credentials",
+        "missing_credentials",
+        "unreachable",
+        "throttled",
+        "account_mismatch",
+    }
+)
+
+
+def for_job_fault(fault: str) -> ExitCode:
+    """The code of a job that failed with ``fault``: AWS could not be used (4), the
+    keyring could not (3), or the job found a problem (1)."""
+    if fault == "keyring":
+        return ExitCode.ENVIRONMENT
+    if fault in _AWS_JOB_FAULTS:
+        return ExitCode.AWS
+    return ExitCode.PROBLEMS
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """The code of a command that met several outcomes: the highest of 0, 1, 3, 4."""
+    return max(codes, default=ExitCode.OK)
 
 
 def help_text() -> str:

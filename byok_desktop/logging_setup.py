@@ -89,6 +89,10 @@ def _install(handlers: list[logging.Handler], level: int, console: bool) -> None
         stream.setLevel(logging.WARNING)
         stream.addFilter(_for_console)
         handlers = [*handlers, stream]
+    if not handlers:
+        # No log file and no console (the GUI on an unwritable log folder): records go
+        # nowhere, rather than to logging's last resort, which prints tracebacks on stderr.
+        handlers = [logging.NullHandler()]
     for handler in handlers:
         handler._byok_desktop = True  # type: ignore[attr-defined]
         root.addHandler(handler)

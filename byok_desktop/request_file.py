@@ -8,6 +8,7 @@ is half-imported and no typo silently drops a field.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ FILE_SUFFIX = ".byok.json"
 MAX_FILE_BYTES = 5 * 1024 * 1024  # thousands of requests; larger is not a request file
 MAX_REQUESTS = 10_000
 MAX_TEXT = 1_000_000  # anything the editor can hold round-trips; the file size caps it
+UID_MIN, UID_MAX = 8, 36  # the database keeps 36 characters (a UUID's text)
 
 # The request's keys come from the field declarations; "group.key" is a key in an object.
 _FILE_KEYS = {spec.field: tuple(spec.file_key.split(".")) for spec in FIELDS}
@@ -156,8 +158,10 @@ class _Reader:
                 self.problem(f"{where}.{key}", "is missing.")
 
         uid = self.text(raw.get("uid", ""), where, "uid")
-        if "uid" in raw and not (8 <= len(uid) <= 36 and uid.isascii() and uid.isprintable()):
-            self.problem(f"{where}.uid", "must be the request's identifier as exported.")
+        if isinstance(raw.get("uid"), str) and not _text_problem(raw["uid"]):
+            problem = uid_problem(uid)
+            if problem:
+                self.problem(f"{where}.uid", problem)
         users = self.users(raw.get("desired_users"), where)
         location = self.location(raw.get("location"), where)
         products = self.products(raw.get("products", []), where)
@@ -182,8 +186,18 @@ class _Reader:
             if -(10**15) < value < 10**15:
                 return str(value)
             self.problem(f"{where}.desired_users", "is far too large.")
+        elif isinstance(value, _WrittenNumber) and math.isinf(value):  # 1e400
+            self.problem(f"{where}.desired_users", "is far too large.")
+        elif isinstance(value, _WrittenNumber) and value.is_integer() and abs(value) < 10**15:
+            self.problem(
+                f"{where}.desired_users",
+                f"{excerpt(value.text)} is written as a decimal number; write {int(value)}.",
+            )
         elif isinstance(value, float):
-            self.problem(f"{where}.desired_users", f"must be a whole number, not {value!r}.")
+            written = value.text if isinstance(value, _WrittenNumber) else repr(value)
+            self.problem(
+                f"{where}.desired_users", f"must be a whole number, not {excerpt(written)}."
+            )
         elif isinstance(value, _HugeNumber):
             self.problem(f"{where}.desired_users", "is far too large.")
         elif isinstance(value, str) or value is None:
@@ -283,6 +297,30 @@ class _HugeNumber:
         return f"a {self.digits:,}-digit number"
 
 
+class _WrittenNumber(float):
+    """A JSON number with a fraction or an exponent, remembering how the file wrote it
+    (``1e9``), so a message can quote the file rather than Python's 1000000000.0."""
+
+    text: str
+
+    def __new__(cls, text: str) -> _WrittenNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def uid_problem(uid: str) -> str:
+    """What is wrong with a request's uid; "" when nothing is (docs/request-file.md)."""
+    if not UID_MIN <= len(uid) <= UID_MAX:
+        return (
+            f"is {len(uid)} characters long; a uid has {UID_MIN} to {UID_MAX} characters "
+            "(the app writes 36)."
+        )
+    if not (uid.isascii() and uid.isprintable()):
+        return "may hold only printable ASCII characters (letters, digits, hyphens…)."
+    return ""
+
+
 def _parse_int(text: str) -> int | _HugeNumber:
     return int(text) if len(text) <= 30 else _HugeNumber(text)
 
@@ -308,7 +346,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 # One decoder for every file, as json.loads shares its default one (building it per
 # call costs as much as decoding a small file).
-_DECODER = json.JSONDecoder(parse_int=_parse_int, object_pairs_hook=_no_duplicates)
+_DECODER = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_WrittenNumber, object_pairs_hook=_no_duplicates
+)
 
 
 def _loads(text: str) -> Any:
@@ -326,6 +366,7 @@ def _kind(value: Any) -> str:
         bool: "true/false",
         int: "a number",
         float: "a number",
+        _WrittenNumber: "a number",
         str: "text",
         list: "a list",
         dict: "an object",
@@ -356,7 +397,8 @@ def excerpt(value: Any, limit: int = 60, quote: bool = False) -> str:
 def _json_problem(exc: json.JSONDecodeError, data: bytes) -> str:
     if not exc.doc.strip():
         return "the file is empty."
-    if exc.pos >= len(exc.doc.rstrip()):
+    # The end reached where more was due, or a string with no closing quote before it.
+    if exc.pos >= len(exc.doc.rstrip()) or exc.msg.startswith("Unterminated string"):
         return "the file ends early; it may have been cut off."
     return f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
 

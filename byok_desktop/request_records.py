@@ -115,3 +115,15 @@ class SortKey(Enum):
     LOCATION = "location"
     USERS = "users"
     UPDATED = "updated"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A request already stored whose status changed because of another write (an
+    import naming its site): what it was, what it is, and the first problem why."""
+
+    request_id: int
+    site_name: str
+    before: RequestStatus
+    after: RequestStatus
+    reason: str

@@ -6,12 +6,13 @@ keyring and boto3 load after the window is on screen (see docs/performance.md)."
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from byok_desktop.context import AppContext
 
 log = logging.getLogger("ui")
+
+# At quit, how long network and keyring work still running may take before it is
+# abandoned (the window already waited up to 3 s in Operations.shutdown).
+QUIT_POOL_WAIT_MS = 1_000
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -140,10 +145,9 @@ def _open_for(
     window: MainWindow, paths: AppPaths, overrides: ContextOverrides | None
 ) -> AppContext | None:
     """Open the context for the shown frame; on failure say why and return None."""
-    from PySide6.QtWidgets import QMessageBox
-
     from byok_desktop.context import WrongDatabaseMode
     from byok_desktop.errors import StorageError
+    from ui.dialogs import Dialogs
 
     try:
         return _open_or_offer_fresh_start(paths, overrides, window)
@@ -151,11 +155,11 @@ def _open_for(
         return None
     except WrongDatabaseMode as exc:
         log.error("%s", exc)
-        QMessageBox.critical(window, APP_NAME, str(exc))
+        Dialogs.error(window, APP_NAME, str(exc))
         return None
     except (StorageError, OSError) as exc:
         log.exception("Could not open the database")
-        QMessageBox.critical(
+        Dialogs.error(
             window,
             APP_NAME,
             f"The database at {paths.database} could not be opened:\n\n{exc}\n\n"
@@ -164,10 +168,25 @@ def _open_for(
         return None
 
 
-def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | None = None) -> int:
+def run_gui(
+    paths: AppPaths,
+    argv: Sequence[str],
+    overrides: ContextOverrides | None = None,
+    *,
+    folder_problem: str = "",
+    log_problem: str = "",
+) -> int:
+    """The app's life. ``folder_problem``: the data folder cannot be used (said in a
+    dialog; exit 3); ``log_problem``: the log cannot be written (said in the window)."""
     install_qt_message_handler()
     app = create_application(argv)
     install_excepthook(_show_crash)
+    if folder_problem:
+        from ui.dialogs import Dialogs
+
+        log.error("%s", folder_problem)
+        Dialogs.error(None, APP_NAME, folder_problem)
+        return 3  # byok_desktop.exit_codes.ExitCode.ENVIRONMENT
     window = MainWindow(
         None,
         app_settings(paths),
@@ -186,6 +205,8 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
             app.exit(1)
             return
         opened.append(context)
+        if log_problem:
+            context.warnings.append(log_problem[:1].upper() + log_problem[1:])
         window.attach(context)
         freeze_startup_objects()
         QTimer.singleShot(WORKER_PRESTART_MS, window.jobs.prestart)
@@ -194,12 +215,31 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
     window.first_painted.connect(open_data)
     window.show()
     code = app.exec()
-    # Work still on the thread pool (a page's first load when the app quits at once) must
-    # end before the context closes and the interpreter goes.
-    window.ops.wait()
+    # The database worker's last work (the last save, a job's stop) always ends first.
+    # Network, keyring and file work on the pool gets a moment (a page's first load when
+    # the app quits at once); a call stuck past it (a keyring that never answers) is
+    # abandoned: the process ends without waiting for it.
+    from ui.operations import Executor
+
+    window.ops.wait(only=Executor.DATABASE)
+    settled = window.ops.wait(QUIT_POOL_WAIT_MS, only=Executor.POOL)
     for context in opened:
         context.close()
+    if not settled:
+        _exit_abandoning(int(code))
     return int(code)
+
+
+def _exit_abandoning(code: int) -> NoReturn:
+    """End the process now: a Qt pool thread stuck in a call would otherwise be waited
+    for by the pool's destructor. The logs and streams are flushed first; settings were
+    synced as the window closed."""
+    log.warning("Quit with a keyring or network call still running; it is abandoned.")
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

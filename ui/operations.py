@@ -254,12 +254,13 @@ class Operations(QObject):
     def is_pending(self, ticket: Ticket | None) -> bool:
         return ticket is not None and ticket.op_id in self._pending
 
-    def wait(self, msecs: int = 30_000) -> bool:
-        """Block until both executors are idle (tests, and Quit after ``shutdown``);
-        outcomes still arrive by signal on the next turn of the event loop."""
+    def wait(self, msecs: int = 30_000, only: Executor | None = None) -> bool:
+        """Block until both executors (or ``only`` one) are idle (tests, and Quit after
+        ``shutdown``); outcomes still arrive by signal on the next turn of the event loop."""
         ok = True
-        for pool in self._pools.values():
-            ok = pool.waitForDone(msecs) and ok
+        for executor, pool in self._pools.items():
+            if only is None or executor is only:
+                ok = pool.waitForDone(msecs) and ok
         return ok
 
     def shutdown(self, msecs: int = 3_000) -> bool:

@@ -1,7 +1,8 @@
 """Secrets in the OS keyring through ``keyring``, never anywhere else.
 
 Every call runs on a helper thread with a timeout: an unlock prompt nobody answers must
-not hang the caller. Errors become :class:`KeyringProblem` with a message that says what is
+not hang the caller. The helper is a daemon thread, not a ThreadPoolExecutor worker: the
+interpreter joins those at exit, so a call that never returns would keep the process alive. Errors become :class:`KeyringProblem` with a message that says what is
 wrong and how to fix it on this OS. There is no plaintext fallback.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import queue
 import sys
 import threading
 import time
@@ -83,6 +85,36 @@ def _insecure(backend: Any) -> bool:
     return type(backend).__module__.startswith(_REFUSED_MODULES)
 
 
+class _KeyringThread:
+    """One daemon thread running keyring calls in order. Abandoned when a call times out
+    (the stuck call keeps it); the process may exit while it waits."""
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[
+            tuple[Callable[[], Any], concurrent.futures.Future[Any]] | None
+        ] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="keyring", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while (item := self._calls.get()) is not None:
+            call, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(call())
+            except BaseException as exc:  # handed to the caller, who sorts it
+                future.set_exception(exc)
+
+    def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._calls.put((call, future))
+        return future
+
+    def stop(self) -> None:
+        self._calls.put(None)  # after the calls already queued
+
+
 class SecretStore:
     """One keyring item per profile, under the app's service name."""
 
@@ -90,18 +122,16 @@ class SecretStore:
         self._timeout = timeout_s
         self._backend = backend  # None: keyring's configured default
         self._lock = threading.Lock()
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._worker: _KeyringThread | None = None
 
     def _run(self, what: str, call: Callable[[Any], T]) -> T:
         import keyring
         import keyring.errors
 
         with self._lock:
-            if self._executor is None:
-                self._executor = concurrent.futures.ThreadPoolExecutor(
-                    max_workers=1, thread_name_prefix="keyring"
-                )
-            executor = self._executor
+            if self._worker is None:
+                self._worker = _KeyringThread()
+            worker = self._worker
 
         def work() -> T:
             backend = self._backend if self._backend is not None else keyring.get_keyring()
@@ -113,16 +143,21 @@ class SecretStore:
                 raise KeyringProblem(KeyringFault.INSECURE_BACKEND, backend_name(backend))
             return call(backend)
 
-        future = executor.submit(work)
+        future = worker.submit(work)
         try:
             return future.result(timeout=self._timeout)
         except concurrent.futures.TimeoutError:
             # The stuck call keeps its thread; later calls get a fresh one.
             with self._lock:
-                if self._executor is executor:
-                    self._executor = None
-            executor.shutdown(wait=False)
-            log.warning("Keyring %s timed out after %.0f s", what, self._timeout)
+                if self._worker is worker:
+                    self._worker = None
+            worker.stop()
+            log.warning(
+                "Keyring %s timed out after %.0f s",
+                what,
+                self._timeout,
+                extra={"console": False},  # the caller says it, as a KeyringProblem
+            )
             raise KeyringProblem(KeyringFault.TIMEOUT) from None
         except KeyringProblem:
             raise
@@ -137,11 +172,12 @@ class SecretStore:
             raise KeyringProblem(KeyringFault.FAILED, type(exc).__name__) from exc
 
     def close(self) -> None:
-        """Let the keyring thread end (at once when idle; a stuck call keeps it)."""
+        """Let the keyring thread end (at once when idle; a stuck call keeps it, and being
+        a daemon it does not keep the process alive)."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
 
     def current_backend(self) -> str:
         """Name of the backend in force (may block: call off the GUI thread)."""

@@ -444,8 +444,10 @@ class CredentialService:
             + " Add or verify a profile for this account under Credentials.",
         )
 
-    def check_can_provision(self, uid: str, account_id: str) -> CallerIdentity:
-        """Online check before provisioning: the profile really opens the request's account."""
+    def check_can_provision(self, uid: str, account_id: str | None) -> CallerIdentity:
+        """Online check before provisioning: the profile really opens the request's account
+        (``None``: the rep's own identity, which then assumes the customer's role; the
+        preflight confirms that role's account)."""
         profile = self.profiles.get(uid)
         if profile.verification is None:
             raise AwsProblem(
@@ -453,7 +455,8 @@ class CredentialService:
                 f"'{profile.name}' is not verified; verify it under Credentials first.",
             )
         identity = caller_identity(self.connect(profile))
-        require_account(identity, account_id, profile.name)
+        if account_id is not None:
+            require_account(identity, account_id, profile.name)
         return identity
 
 

@@ -22,12 +22,16 @@ from byok_desktop.store.database import Database
 log = logging.getLogger("byok_desktop.health")
 
 
+UNANSWERED = "unanswered"  # CheckResult.fault: AWS answered part of the check only
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
     site_key: str
     family: str
     status: ProductStatus
     error: str  # "" when AWS answered everything
+    fault: str = ""  # AwsFault's value (or UNANSWERED): AWS could not be asked or refused
 
 
 class HealthService:
@@ -88,8 +92,10 @@ class HealthService:
             except AwsProblem as exc:
                 connection = exc
             connections[account] = connection
+        fault = ""
         if isinstance(connection, AwsProblem):
             finding = _unknown(location.regions, str(connection))
+            fault = connection.fault.value
         else:
             try:
                 finding = check_family(
@@ -103,9 +109,12 @@ class HealthService:
                 )
             except AwsProblem as exc:
                 finding = _unknown(location.regions, str(exc))
+                fault = exc.fault.value
+        if finding.error and not fault:
+            fault = UNANSWERED  # a region or the trust policy could not be read
         status = self._database.products.record_finding(site_key, family, finding)
         log.info("Health of %s/%s: %s %s", site_key, family, status.value, finding.error)
-        return CheckResult(site_key, family, status, finding.error)
+        return CheckResult(site_key, family, status, finding.error, fault)
 
 
 def _unknown(regions: Iterable[Region], error: str) -> FamilyFinding:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
+from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job, JobStatus, StepStatus
 from byok_desktop.jobs.customer_role import customer_role_of_request
@@ -38,6 +39,7 @@ REVOKE = "revoke"
 RESTORE = "restore"
 # The kinds that turn a request's products into BYOK products.
 FROM_REQUEST = (PROVISION, ADD_PRODUCT)
+KEYRING_FAULT = "keyring"  # a job's error_fault when the keyring failed it
 STEPS: dict[str, tuple[Step, ...]] = {
     PROVISION: PROVISIONING_STEPS,
     ADD_PRODUCT: ADD_PRODUCT_STEPS,
@@ -127,6 +129,12 @@ class JobRunner:
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.FAILED, exc.fault.value, str(exc))
             finished = self.jobs.finish(job_id, JobStatus.FAILED, exc.fault.value, str(exc))
+            self._stopped(job, str(exc))
+            log.warning("Job %s failed: %s", job_id, exc)
+        except KeyringProblem as exc:  # the environment, not a bug: resumable once fixed
+            if step_id is not None:
+                self.jobs.step_failed(step_id, StepStatus.FAILED, KEYRING_FAULT, str(exc))
+            finished = self.jobs.finish(job_id, JobStatus.FAILED, KEYRING_FAULT, str(exc))
             self._stopped(job, str(exc))
             log.warning("Job %s failed: %s", job_id, exc)
         except Exception as exc:  # a bug: keep the journal, tell the user, log the traceback

@@ -1,5 +1,6 @@
 """Turning a Ready request into provisioning jobs, refusing before any AWS call when the
-request cannot be provisioned."""
+request cannot be provisioned, and checking the profile (its secret from the keyring, its
+account from STS) before anything is locked or created."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.credential_profiles import Profile
+from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
 from byok_desktop.jobs.customer_role import CannotSubmit
@@ -19,6 +21,15 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
 
 __all__ = ["CannotSubmit", "submit_request"]
+
+
+class ProfileCheckFailed(CannotSubmit):
+    """The profile could not be used: its secret (the keyring) or its account (AWS).
+    ``cause`` tells which, for the exit code; the request was left as it was."""
+
+    def __init__(self, cause: AwsProblem | KeyringProblem) -> None:
+        super().__init__(f"{cause} The request was left as it was; nothing was submitted.")
+        self.cause = cause
 
 
 def submit_request(
@@ -76,21 +87,22 @@ def submit_request(
             if p.expected_account_id == draft.aws_account_id and p.verification is None
         ]
         if not candidates:
-            raise CannotSubmit(str(exc)) from exc
+            raise ProfileCheckFailed(exc) from exc
         try:
             profile, _identity = credentials.verify(candidates[0].uid)
-        except AwsProblem as verify_exc:
-            raise CannotSubmit(
-                f"'{candidates[0].name}' could not be verified: {verify_exc}"
-            ) from verify_exc
+        except (AwsProblem, KeyringProblem) as verify_exc:
+            raise ProfileCheckFailed(verify_exc) from verify_exc
     if profile.expired():
-        raise CannotSubmit(
-            str(
-                AwsProblem(
-                    AwsFault.EXPIRED_CREDENTIALS, f"The session of '{profile.name}' expired."
-                )
-            )
+        raise ProfileCheckFailed(
+            AwsProblem(AwsFault.EXPIRED_CREDENTIALS, f"The session of '{profile.name}' expired.")
         )
+    try:
+        # Online, before the request is locked: a keyring that is locked or gone, or a
+        # profile that now opens another account, leaves the request Ready.
+        role = draft.customer_role_arn.strip()
+        credentials.check_can_provision(profile.uid, None if role else draft.aws_account_id)
+    except (AwsProblem, KeyringProblem) as exc:
+        raise ProfileCheckFailed(exc) from exc
     if preflight is not None:
         preflight(draft, profile)  # before the request is locked: nothing to undo
     # A family already BYOK on the site has its key: its new product is only checked.

@@ -47,6 +47,7 @@ from byok_desktop.request_records import (
     RequestNotFound,
     RequestProvisioned,
     SortKey,
+    StatusChange,
     StoredRequest,
     SubmittedElsewhere,
     VersionConflict,
@@ -379,8 +380,11 @@ class RequestStore:
             )
             return {uid: rid for uid, rid in result}
 
-    def create_many(self, drafts: Sequence[RequestDraft]) -> list[int]:
+    def create_many(
+        self, drafts: Sequence[RequestDraft], changed: list[StatusChange] | None = None
+    ) -> list[int]:
         """Insert all drafts in one transaction: all of them or, on any error, none.
+        ``changed`` receives the requests already stored whose status the batch changed.
 
         Stores what creating them one by one would: each request is checked against its
         site's records and the batch's other requests on the site, and the unlocked
@@ -404,7 +408,14 @@ class RequestStore:
                     if RequestStatus(row.status).locked:
                         continue  # submitted requests keep the status they were submitted with
                     seen = claims.of_recorded(row)
-                    _revalidate(row, validate(_draft_of(row), self.tiers, seen, with_notes=False))
+                    before = RequestStatus(row.status)
+                    result = validate(_draft_of(row), self.tiers, seen, with_notes=False)
+                    _revalidate(row, result)
+                    if changed is not None and result.status is not before:
+                        reason = next(iter(result.problems()), "")
+                        changed.append(
+                            StatusChange(row.id, row.site_name, before, result.status, reason)
+                        )
             self._changes.wrote(session, Changes.of_requests())  # many: reload them all
         log.info("Imported %d request(s)", len(ids))
         return ids

@@ -76,6 +76,6 @@ def test_provision_all_ready_in_the_sandbox(tmp_path: Path) -> None:
     assert "globex/confluence: Succeeded" in out
     assert "step 3/6: Create the multi-Region key" in out
     # No verified profile opens 222233334444: refused before any AWS call, and said so.
-    assert "#3: not submitted" in out
-    assert "222233334444" in out
-    assert done.returncode == 1
+    assert "error: #3: not submitted" in done.stderr
+    assert "222233334444" in done.stderr
+    assert done.returncode == 4  # no profile opens the account: AWS, per the exit-code table

@@ -392,12 +392,12 @@ def _request_problems(**changes: Any) -> list[FileProblem]:
         (
             {"uid": "short"},
             "requests[0].uid",
-            "must be the request's identifier as exported.",
+            "is 5 characters long; a uid has 8 to 36 characters (the app writes 36).",
         ),
         (
             {"uid": "x" * 65},
             "requests[0].uid",
-            "must be the request's identifier as exported.",
+            "is 65 characters long; a uid has 8 to 36 characters (the app writes 36).",
         ),
         (
             {"notes": "n" * (MAX_TEXT + 1)},

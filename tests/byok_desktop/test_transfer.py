@@ -176,7 +176,7 @@ def test_export_then_import_into_another_data_directory(
     ]
     path = tmp_path / "out.byok.json"
     ids = store.list_ids(sort=SortKey.UPDATED, descending=False)
-    assert export_requests(store, ids, path) == 3
+    assert export_requests(store, ids, path).files == [path]
     statuses = [r["status"] for r in json.loads(path.read_text("utf-8"))["requests"]]
     assert statuses == ["ready", "ready", "draft"]
 

@@ -724,12 +724,12 @@ def test_nesting_right_at_the_recursion_limit(where: str, frames: int) -> None:
     [
         (str(10**400), "is far too large."),
         (str(-(10**400)), "is far too large."),
-        ("1e400", "must be a whole number, not inf."),
-        ("-1e400", "must be a whole number, not -inf."),
+        ("1e400", "is far too large."),
+        ("-1e400", "is far too large."),
         ("NaN", "must be a whole number, not nan."),
         ("Infinity", "must be a whole number, not inf."),
-        ("1E2", "must be a whole number, not 100.0."),
-        ("-0.0", "must be a whole number, not -0.0."),
+        ("1E2", "1E2 is written as a decimal number; write 100."),
+        ("-0.0", "-0.0 is written as a decimal number; write 0."),
     ],
 )
 def test_huge_and_special_numbers_for_users(literal: str, message: str) -> None:

@@ -221,7 +221,7 @@ def test_export_then_import_round_trips_hostile_text_exactly(
     folder.mkdir()
     path = folder / f"requests{FILE_SUFFIX}"
     ids = [rid for text, rid in seeded.items() if text in IMPORTABLE]
-    assert export_requests(store, ids, path) == len(IMPORTABLE)
+    assert export_requests(store, ids, path).count == len(IMPORTABLE)
     assert [p.name for p in folder.iterdir()] == [path.name]  # nothing else, nowhere else
 
     exported = {store.get(rid).draft.uid: store.get(rid) for rid in ids}

@@ -6,6 +6,8 @@ worker."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +29,13 @@ from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.operations import Executor, Operations
+
+log = logging.getLogger("ui.jobs")
+
+EMPTY_HINT = (
+    "No provisioning jobs yet. Select a Ready request and choose Submit for "
+    "provisioning (Ctrl+Return); its jobs appear here step by step."
+)
 
 
 class JobsPage(QWidget):
@@ -53,10 +62,7 @@ class JobsPage(QWidget):
         title = QLabel("Jobs")
         title.setObjectName("pageTitle")
         layout.addWidget(title)
-        self.empty_hint = QLabel(
-            "No provisioning jobs yet. Select a Ready request and choose Submit for "
-            "provisioning (Ctrl+Return); its jobs appear here step by step."
-        )
+        self.empty_hint = QLabel(EMPTY_HINT)
         self.empty_hint.setObjectName("emptyState")
         self.empty_hint.setWordWrap(True)
         layout.addWidget(self.empty_hint)
@@ -111,13 +117,27 @@ class JobsPage(QWidget):
         self._ops.run(
             self._bridge.store.all_jobs,
             self._loaded,
+            self._load_failed,
             on=Executor.DATABASE,
             what="load jobs",
             owner=self,
             key=self._keys["list"],
         )
 
+    def _load_failed(self, error: BaseException) -> None:
+        """Say on the page why there is no list (not "No provisioning jobs yet")."""
+        from byok_desktop.errors import StorageBug, StorageError
+
+        if isinstance(error, StorageError) and not isinstance(error, StorageBug):
+            why = error.message
+        else:
+            log.error("Could not load jobs", exc_info=error)
+            why = "An unexpected error stopped it; the log has the details."
+        self.empty_hint.setText(f"The jobs cannot be shown. {why}")
+        self.empty_hint.show()
+
     def _loaded(self, jobs: list[Job]) -> None:
+        self.empty_hint.setText(EMPTY_HINT)
         selected = self.selected()
         self.model.set_jobs(jobs)
         if selected is not None:

@@ -42,7 +42,13 @@ from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
 from byok_desktop.request_records import RequestListRow, RequestProvisioned, StoredRequest
 from byok_desktop.store.requests import RequestStore
-from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
+from byok_desktop.transfer import (
+    Exported,
+    ImportReport,
+    OnConflict,
+    export_requests,
+    import_files,
+)
 from byok_desktop.validation import site_key
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
@@ -803,11 +809,25 @@ class RequestsPage(QWidget):
         store = self._store
         self._ops.run(
             lambda: export_requests(store, ids, path),
-            lambda count: self.message.emit(f"Exported {count} request(s) to {path}"),
+            self._exported,
             lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
             on=Executor.POOL,
             what="export",
             owner=self,
+        )
+
+    def _exported(self, exported: Exported) -> None:
+        if len(exported.files) == 1:
+            self.message.emit(f"Exported {exported.count} request(s) to {exported.files[0]}")
+            return
+        names = "\n".join(str(f) for f in exported.files)
+        self.message.emit(f"Exported {exported.count} request(s) in {len(exported.files)} files.")
+        Dialogs.info(
+            self,
+            "Exported in several files",
+            f"{exported.count} requests are more than one request file holds, so they were "
+            f"written to {len(exported.files)} numbered files; import them together.",
+            names,
         )
 
     @Slot()
@@ -870,3 +890,15 @@ class RequestsPage(QWidget):
         if report.copied:
             parts.append(f"{len(report.copied)} as copies")
         self.message.emit(", ".join(parts) + ".")
+        if report.status_changes:
+            Dialogs.info(
+                self,
+                "Requests changed by the import",
+                f"{len(report.status_changes)} request(s) already here changed status: the "
+                "imported requests name the same site.",
+                "\n".join(
+                    f"#{c.request_id} {c.site_name or '(no site)'}: {c.before.display_name} → "
+                    f"{c.after.display_name}" + (f": {c.reason}" if c.reason else "")
+                    for c in report.status_changes
+                ),
+            )

@@ -82,11 +82,17 @@ def test_import_into_another_data_dir_and_conflicts_are_asked(
     # Importing the same file again never overwrites silently: the user is asked.
     choices: list[tuple[object, ...]] = []
     _replace(monkeypatch, "choose", "Import as copies", choices)
+    told: list[tuple[object, ...]] = []
+    _replace(monkeypatch, "info", None, told)
     page.import_paths([tmp_path / "sent.byok.json"])
     qtbot.waitUntil(lambda: store.count() == 2)
     assert choices
     assert "already in your list" in str(choices[0][2])
     assert store.get(imported.id).draft == sent.draft
+    # The copy names the same site: the request already here became a Draft, and is listed.
+    qtbot.waitUntil(lambda: bool(told))
+    assert told[0][1] == "Requests changed by the import"
+    assert f"#{imported.id} sent: Ready → Draft: 'sent' is already named by" in str(told[0][3])
 
 
 def test_a_broken_file_imports_nothing_and_lists_every_problem(
