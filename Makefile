@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # Byte-compile the app as an installer would: an editable install leaves that to the
 # first start, and with PYTHONDONTWRITEBYTECODE set it would happen at every start
 # (~70 ms of the start-up with the products view). Incremental: only changed files.
-COMPILE := $(PY) -m compileall -q main.py byok_desktop ui
+COMPILE := $(PY) -m compileall -q main.py byok_desktop_app byok_desktop ui
 
 .PHONY: run test lint typecheck check bench screenshots clean
 
