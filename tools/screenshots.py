@@ -10,6 +10,7 @@ Scenes (all by default):
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
+- help: the keyboard shortcut sheet (F1), whole and searched, and the About box.
 """
 
 from __future__ import annotations
@@ -309,7 +310,41 @@ def team_scene(app: QApplication, out_dir: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-SCENES = {"requests": requests_scene, "products": products_scene, "team": team_scene}
+def help_scene(app: QApplication, out_dir: Path) -> None:
+    """Help > Keyboard shortcuts (searched for "export") and Help > About."""
+    with tempfile.TemporaryDirectory() as root:
+        context, window = build_main_window(resolve_paths(root))
+        window.show()
+        _wait(app, window.isVisible, 10)
+        window.help.shortcuts_action.trigger()  # F1 (no window manager to focus it here)
+        sheet = window.help.sheet
+        assert sheet is not None
+        _wait(app, sheet.isVisible, 10)
+        app.processEvents()
+        sheet.grab().save(str(out_dir / "help-shortcuts.png"))
+        QTest.keyClicks(sheet.search, "ctrl+e")
+        app.processEvents()
+        sheet.grab().save(str(out_dir / "help-shortcuts-search.png"))
+        sheet.close()
+        window.help.about_action.trigger()
+        about = window.help.about
+        assert about is not None
+        _wait(app, lambda: "boto3" in dict(about.facts()), 30)
+        about.adjustSize()
+        app.processEvents()
+        about.grab().save(str(out_dir / "help-about.png"))
+        about.close()
+        window.close()
+        _wait(app, lambda: not window.isVisible(), 60)
+        context.close()
+
+
+SCENES = {
+    "requests": requests_scene,
+    "products": products_scene,
+    "team": team_scene,
+    "help": help_scene,
+}
 
 
 def main(out_dir: Path, scenes: list[str]) -> int:
