@@ -24,7 +24,13 @@ setup(
             "store/migrations/*.py",
             "store/migrations/versions/*.py",
         ],
-        "ui.assets": ["*.qss", "*.desktop", "*.metainfo.xml", "icons/*.svg", "icons/*/*.png"],
+        "ui.assets": [
+            "*.qss",
+            "*.desktop",
+            "*.metainfo.xml",
+            "icons/*.svg",
+            "hicolor/*/apps/*",
+        ],
         "ui.assets.docs": ["*.md"],
     },
 )

@@ -64,6 +64,10 @@ def test_data_files_are_in_the_wheel(names: set[str]) -> None:
         "ui/assets/style.qss",
         "ui/assets/icons/app.svg",
         "ui/assets/docs/request-file.md",
+        "ui/assets/byok-desktop.desktop",
+        "ui/assets/byok-desktop.metainfo.xml",
+        "ui/assets/hicolor/scalable/apps/byok-desktop.svg",
+        "ui/assets/hicolor/512x512/apps/byok-desktop.png",
     }
     assert expected <= names
     migrations = {
