@@ -55,9 +55,9 @@ class DiagnoseDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Names and statuses on one line (set in show_checks); the findings wrap.
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy_button = QPushButton(icon("copy"), "&Copy report")
@@ -86,7 +86,13 @@ class DiagnoseDialog(QDialog):
             detail = QStandardItem(check.detail)
             detail.setToolTip(check.detail)
             self.model.appendRow([QStandardItem(check.name), status, detail])
-        self.table.resizeRowsToContents()
+        metrics = self.table.fontMetrics()
+        names = [c.name for c in checks]
+        labels = [label for label, _icon in VERDICTS.values()]
+        # Text, cell margins, and for the status its icon (a small icon and its spacing).
+        for column, texts, pad in ((0, names, 24), (1, labels, 24 + 16 + 8)):
+            widest = max(metrics.horizontalAdvance(t) for t in [*texts, COLUMNS[column]])
+            self.table.horizontalHeader().resizeSection(column, widest + pad)
         failed = sum(c.verdict is Verdict.FAILED for c in checks)
         warned = sum(c.verdict is Verdict.WARNING for c in checks)
         if failed:

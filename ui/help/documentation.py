@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -56,7 +56,9 @@ class DocumentationDialog(QDialog):
         self.contents = QListWidget()
         self.contents.setObjectName("docContents")
         self.contents.setAccessibleName("Documentation pages")
-        self.contents.setFixedWidth(240)
+        self.contents.setFixedWidth(260)
+        self.contents.setWordWrap(True)  # long titles wrap rather than scroll sideways
+        self.contents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.contents.currentRowChanged.connect(self._show)
         body.addWidget(self.contents)
         self.browser = QTextBrowser()
