@@ -53,6 +53,8 @@ def test_f1_opens_a_sheet_with_every_shortcut_the_window_defines(
     defined = defined_shortcuts(window)
     # The window really has keys (the walk finds them), each one in the sheet.
     assert {"showShortcuts", "newRequest", "checkHealth", "resumeJob", "addProfile"} <= set(defined)
+    # And no row of the table is stale: each names something in the window with keys.
+    assert set(defined) == {s.name for s in SHORTCUTS}
     for name, sequences in defined.items():
         assert name, f"an unnamed action or button has the keys {sequences}"
         entry = shortcut(name)  # KeyError: a shortcut outside ui/shortcuts.py
