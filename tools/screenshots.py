@@ -14,6 +14,7 @@ Scenes (all by default):
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
+- help: the keyboard shortcut sheet (F1), whole and searched, and the About box.
 """
 
 from __future__ import annotations
@@ -488,6 +489,33 @@ def credentials_scene(app: QApplication, out_dir: Path) -> None:
         _wait(app, lambda: not window.isVisible(), 60)
         context.close()
         fake.stop()
+def help_scene(app: QApplication, out_dir: Path) -> None:
+    """Help > Keyboard shortcuts (searched for "export") and Help > About."""
+    with tempfile.TemporaryDirectory() as root:
+        context, window = build_main_window(resolve_paths(root))
+        window.show()
+        _wait(app, window.isVisible, 10)
+        window.help.shortcuts_action.trigger()  # F1 (no window manager to focus it here)
+        sheet = window.help.sheet
+        assert sheet is not None
+        _wait(app, sheet.isVisible, 10)
+        app.processEvents()
+        sheet.grab().save(str(out_dir / "help-shortcuts.png"))
+        QTest.keyClicks(sheet.search, "ctrl+e")
+        app.processEvents()
+        sheet.grab().save(str(out_dir / "help-shortcuts-search.png"))
+        sheet.close()
+        window.help.about_action.trigger()
+        about = window.help.about
+        assert about is not None
+        _wait(app, lambda: "boto3" in dict(about.facts()), 30)
+        about.adjustSize()
+        app.processEvents()
+        about.grab().save(str(out_dir / "help-about.png"))
+        about.close()
+        window.close()
+        _wait(app, lambda: not window.isVisible(), 60)
+        context.close()
 
 
 SCENES = {
@@ -496,6 +524,7 @@ SCENES = {
     "team": team_scene,
     "customer-role": customer_role_scene,
     "credentials": credentials_scene,
+    "help": help_scene,
 }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self._set_frame_shortcuts()
         self._add_page_actions()
+        self.help.attach(context)
         path = context.database.path
         where = path.parent if path is not None else context.database.location
         self.data_label.setText(
@@ -271,13 +272,19 @@ class MainWindow(QMainWindow):
             go_menu.addAction(act)
             self.addAction(act)
             self._go_actions.append(act)
+        from ui.help.menu import HelpMenu
+
+        self.help = HelpMenu(self, self.ops, self._log_file.parent, self.show_message)
 
     def _set_frame_shortcuts(self) -> None:
         """Set in ``attach``, not with the frame: a key sequence loads PySide6's Qt
         namespace, ~14 ms that would delay the first paint."""
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        for row, act in enumerate(self._go_actions):
-            act.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+        from ui.shortcuts import keys
+
+        self.quit_action.setShortcuts(keys("quit"))
+        for act in self._go_actions:
+            act.setShortcuts(keys(act.objectName()))
+        self.help.set_shortcuts()
 
     def _add_page_actions(self) -> None:
         page = self.requests_page

@@ -1,4 +1,8 @@
-"""Icons and the stylesheet from the project's ``resources/`` folder."""
+"""Icons, the stylesheet and the manual: the source tree's ``resources/`` and ``docs/``.
+
+An installed app (wheel) and the standalone build carry the same files as ``ui/assets/``
+beside this module (see setup.py and packaging/byok-desktop.spec); a source tree has
+them at its root."""
 
 from __future__ import annotations
 
@@ -8,7 +12,16 @@ from pathlib import Path
 from PySide6.QtCore import QDir
 from PySide6.QtGui import QIcon
 
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+
+def _locate() -> tuple[Path, Path]:
+    installed = Path(__file__).resolve().parent / "assets"
+    if installed.is_dir():
+        return installed, installed / "docs"
+    root = Path(__file__).resolve().parent.parent
+    return root / "resources", root / "docs"
+
+
+RESOURCES_DIR, DOCS_DIR = _locate()
 ICONS_DIR = RESOURCES_DIR / "icons"
 
 

@@ -124,6 +124,12 @@ class SecretStore:
         self._lock = threading.Lock()
         self._worker: _KeyringThread | None = None
 
+    @property
+    def backend(self) -> Any | None:
+        """The backend handed in (None: keyring's configured default), so that a check of
+        the keyring (Help > Diagnose) asks the same one."""
+        return self._backend
+
     def _run(self, what: str, call: Callable[[Any], T]) -> T:
         import keyring
         import keyring.errors

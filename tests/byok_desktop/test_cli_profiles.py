@@ -18,7 +18,7 @@ from byok_desktop import cli
 from byok_desktop.cli_profiles import SSO_ENDPOINT_ENV
 from byok_desktop.credentials.keyring_store import SERVICE
 from byok_desktop.paths import AppPaths
-from main import build_parser
+from byok_desktop_app.launcher import build_parser
 from tests.helpers import REPO
 from tests.helpers.canary import files_containing, record_texts
 from tests.helpers.memory_keyring import MemoryKeyring

@@ -46,6 +46,7 @@ from ui.credentials.model import CredentialsModel
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
 from ui.resources import icon
+from ui.shortcuts import keys as shortcut_keys
 
 log = logging.getLogger("ui.credentials")
 
@@ -232,13 +233,12 @@ class CredentialsPage(QWidget):
             name: str,
             text: str,
             icon_name: str,
-            shortcuts: list[QKeySequence],
             slot: Callable[[], None],
             on_table: bool = False,
         ) -> QAction:
             act = QAction(icon(icon_name), text, self)
             act.setObjectName(name)
-            act.setShortcuts(shortcuts)
+            act.setShortcuts(shortcut_keys(name))  # ui/shortcuts.py: the one table
             if on_table:
                 # Only while the table has focus: Delete or Enter in a field is not a command.
                 act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -249,24 +249,21 @@ class CredentialsPage(QWidget):
             act.triggered.connect(slot)
             return act
 
-        key = QKeySequence
         self.add_action = action(
             "addProfile",
             "&Add…",
             "new",
-            [key(Qt.Key.Key_Insert), key("Ctrl+Shift+N")],
             self.add_profile,
         )
         self.edit_action = action(
             "editProfile",
             "&Edit…",
             "credentials",
-            [key(Qt.Key.Key_Return), key(Qt.Key.Key_Enter), key(Qt.Key.Key_F2)],
             self.edit_selected,
             on_table=True,
         )
         self.verify_action = action(
-            "verifyProfile", "&Verify", "status-ready", [key("Ctrl+R")], self.verify_selected
+            "verifyProfile", "&Verify", "status-ready", self.verify_selected
         )
         self.sign_in_new_action = action(
             "signInNew",
@@ -285,7 +282,6 @@ class CredentialsPage(QWidget):
             "deleteProfile",
             "De&lete…",
             "delete",
-            [key(QKeySequence.StandardKey.Delete)],
             self.delete_selected,
             on_table=True,
         )

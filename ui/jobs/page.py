@@ -29,6 +29,7 @@ from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.operations import Executor, Operations
+from ui.shortcuts import keys as shortcut_keys
 
 log = logging.getLogger("ui.jobs")
 
@@ -70,7 +71,7 @@ class JobsPage(QWidget):
         buttons = QHBoxLayout()
         self.resume_button = QPushButton("Resume / Retry")
         self.resume_button.setObjectName("resumeJob")
-        self.resume_button.setShortcut("Ctrl+R")
+        self.resume_button.setShortcut(shortcut_keys("resumeJob")[0])
         self.resume_button.clicked.connect(self.resume_selected)
         self.cancel_button = QPushButton("Cancel job")
         self.cancel_button.setObjectName("cancelJob")

@@ -74,6 +74,8 @@ from ui.products.model import (
 )
 from ui.products.rebuild import RebuildDialog
 from ui.resources import icon
+from ui.shortcuts import SHORTCUTS
+from ui.shortcuts import keys as shortcut_keys
 
 log = logging.getLogger("ui.products")
 
@@ -425,15 +427,14 @@ class ProductsPage(QWidget):
             name: str,
             text: str,
             icon_name: str,
-            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
             slot: Callable[[], None],
             tip: str,
         ) -> QAction:
             act = QAction(icon(icon_name), text, self)
             act.setObjectName(name)
             keys = ""
-            if shortcut is not None:
-                act.setShortcut(QKeySequence(shortcut))
+            if any(s.name == name for s in SHORTCUTS):  # ui/shortcuts.py: the one table
+                act.setShortcuts(shortcut_keys(name))
                 # In effect while this page is shown, wherever the focus is in the window.
                 act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
                 keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -447,7 +448,6 @@ class ProductsPage(QWidget):
             "checkHealth",
             "Check &health",
             "health-check",
-            "F5",
             self.check_health,
             "Check the keys of the selected products in AWS, or of every product when none "
             "is selected",
@@ -456,7 +456,6 @@ class ProductsPage(QWidget):
             "revokeAccess",
             "&Revoke key access…",
             "revoke",
-            None,
             self.revoke_selected,
             "Deny the key provider and disable the keys in both regions: the products of "
             "the family are suspended until access is restored",
@@ -465,7 +464,6 @@ class ProductsPage(QWidget):
             "restoreAccess",
             "Re&store access…",
             "restore",
-            None,
             self.restore_selected,
             "Enable the keys again and let the key provider back in (only within the "
             "restore window)",
@@ -474,7 +472,6 @@ class ProductsPage(QWidget):
             "addProductToSite",
             "&Add product to this site",
             "add-product",
-            None,
             self.add_product,
             "Start a new BYOK request for this site, in its pinned location",
         )
@@ -482,7 +479,6 @@ class ProductsPage(QWidget):
             "exportProductsCsv",
             "E&xport visible rows to CSV…",
             "export",
-            "Ctrl+E",
             self.export_csv,
             "Save the rows as filtered and sorted now to a CSV file",
         )
@@ -499,7 +495,6 @@ class ProductsPage(QWidget):
             "findProducts",
             "&Find",
             "search",
-            QKeySequence.StandardKey.Find,
             self.focus_search,
             "Search products",
         )

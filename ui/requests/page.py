@@ -58,6 +58,7 @@ from ui.requests.faults import Fault, classify, reason
 from ui.requests.model import COLUMNS, RequestsModel
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
+from ui.shortcuts import keys as shortcut_keys
 
 log = logging.getLogger("ui.requests")
 
@@ -244,52 +245,39 @@ class RequestsPage(QWidget):
             name: str,
             text: str,
             icon_name: str,
-            shortcut: QKeySequence | QKeySequence.StandardKey | str,
             slot: object,
         ) -> QAction:
             act = QAction(icon(icon_name), text, self)
             act.setObjectName(name)
-            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcuts(shortcut_keys(name))  # ui/shortcuts.py: the one table
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             act.triggered.connect(slot)
             self.addAction(act)
             return act
 
-        self.new_action = action(
-            "newRequest", "&New request", "new", QKeySequence.StandardKey.New, self.new_request
-        )
-        self.save_action = action(
-            "saveRequest", "&Save now", "save", QKeySequence.StandardKey.Save, self.save_now
-        )
+        self.new_action = action("newRequest", "&New request", "new", self.new_request)
+        self.save_action = action("saveRequest", "&Save now", "save", self.save_now)
         self.duplicate_action = action(
-            "duplicateRequest", "&Duplicate", "duplicate", "Ctrl+D", self.duplicate_selected
+            "duplicateRequest", "&Duplicate", "duplicate", self.duplicate_selected
         )
         self.delete_action = action(
             "deleteRequests",
             "De&lete…",
             "delete",
-            QKeySequence.StandardKey.Delete,
             self.delete_selected,
         )
         # Delete in a text field deletes text, not requests.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.view.addAction(self.delete_action)
-        self.export_action = action(
-            "exportRequests", "&Export…", "export", "Ctrl+E", self.export_selected
-        )
-        self.import_action = action(
-            "importRequests", "&Import…", "import", "Ctrl+I", self.import_files
-        )
+        self.export_action = action("exportRequests", "&Export…", "export", self.export_selected)
+        self.import_action = action("importRequests", "&Import…", "import", self.import_files)
         self.submit_action = action(
             "submitRequest",
             "Submit for &provisioning",
             "jobs",
-            "Ctrl+Return",
             self.submit_selected,
         )
-        self.find_action = action(
-            "findRequests", "&Find", "search", QKeySequence.StandardKey.Find, self.focus_search
-        )
+        self.find_action = action("findRequests", "&Find", "search", self.focus_search)
         for act in (
             self.new_action,
             self.duplicate_action,
