@@ -127,6 +127,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "Save the rows as filtered and sorted now to a CSV file",
     ),
     Shortcut("findProducts", "Find", (Std.Find,), "Security", "Search the products"),
+    Shortcut(
+        "rebuildFromAws",
+        "Rebuild from AWS",
+        ("Ctrl+Shift+R",),
+        EVERYWHERE,
+        "Read the keys this app made in an AWS account and rebuild the product records here",
+    ),
     # Jobs
     Shortcut(
         "resumeJob",
@@ -138,6 +145,13 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     # Credentials
     Shortcut(
         "addProfile", "Add profile", ("Ins", "Ctrl+Shift+N"), "Credentials", "Add an AWS profile"
+    ),
+    Shortcut(
+        "signInNew",
+        "Sign in with IAM Identity Center",
+        ("Ctrl+Shift+I",),
+        "Credentials",
+        "Add a sign-in session, sign in in the browser and pick an account and role",
     ),
     Shortcut(
         "editProfile",
@@ -171,7 +185,8 @@ def shortcut(name: str) -> Shortcut:
 
 def keys(name: str) -> list[QKeySequence]:
     """The key sequences of the action (or button) with object name ``name``."""
-    return _BY_NAME[name].sequences()
+    found = _BY_NAME.get(name)
+    return found.sequences() if found is not None else []  # an action without keys
 
 
 class ShortcutPriority(QObject):

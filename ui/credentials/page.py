@@ -269,14 +269,13 @@ class CredentialsPage(QWidget):
             "signInNew",
             "Sign in with IAM Identity Center",
             "security",
-            [key("Ctrl+Shift+I")],
             self.sign_in_new,
         )
         self.sign_in_action = action(
-            "signInProfile", "&Sign in", "security", [], self.sign_in_selected
+            "signInProfile", "&Sign in", "security", self.sign_in_selected
         )
         self.sign_out_action = action(
-            "signOutProfile", "Sign &out…", "lock", [], self.sign_out_selected
+            "signOutProfile", "Sign &out…", "lock", self.sign_out_selected
         )
         self.delete_action = action(
             "deleteProfile",

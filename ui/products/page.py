@@ -486,7 +486,6 @@ class ProductsPage(QWidget):
             "rebuildFromAws",
             "Re&build from AWS…",
             "import",
-            "Ctrl+Shift+R",
             self.rebuild_from_aws,
             "Read the keys this app made in an AWS account and rebuild or repair the product "
             "records here (a new workstation, a lost data folder); nothing in AWS changes",

@@ -35,7 +35,7 @@ def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
     qtbot.waitUntil(lambda: not editor.location_buttons[Location.USA].isEnabled())
     assert editor.pinned_label.isVisible()
     assert "European Union" in editor.pinned_label.text()
-    # Confluence completes it; Jira would clash with the site's Jira-family product.
+    # Confluence completes it; Jira Software, already BYOK on the site, would clash.
     editor.product_checks[Product.CONFLUENCE].setChecked(True)
     editor.org_edit.setText("Acme Corp")
     editor.account_edit.setText("123456789012")
@@ -45,7 +45,7 @@ def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
     editor.admin_check.setChecked(True)
     assert save(qtbot, editor)
     assert store.get(current.id).status is RequestStatus.READY
-    editor.product_checks[Product.JIRA_SERVICE_MANAGEMENT].setChecked(True)
+    editor.product_checks[Product.JIRA_SOFTWARE].setChecked(True)
     assert save(qtbot, editor)
     assert store.get(current.id).status is RequestStatus.DRAFT
 
