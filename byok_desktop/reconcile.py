@@ -153,6 +153,7 @@ class Plan:
     sites: tuple[str, ...]  # empty: every site of the account
     families: tuple[AwsFamily, ...]
     differences: tuple[Difference, ...]
+    unused: tuple[AwsKey, ...] = ()  # keys the app made that no product uses
     # What a check saw of local families that AWS has no tagged key for (by site, family).
     checked_here: dict[tuple[str, str], FamilyFinding] = field(default_factory=dict)
 
@@ -207,6 +208,7 @@ def plan(
         local_by_family.setdefault((product.site_key, product.family.value), []).append(product)
     differences: list[Difference] = []
     families: list[AwsFamily] = []
+    unused: list[AwsKey] = []
     grouped: dict[tuple[str, ProductFamily], list[AwsKey]] = {}
     for key in keys:
         grouped.setdefault((key.site, key.family), []).append(key)
@@ -231,6 +233,7 @@ def plan(
         families.append(aws_family)
         for other in candidates:
             if other is not in_use and other.live:
+                unused.append(other)
                 differences.append(
                     Difference(
                         Kind.UNUSED_KEY,
@@ -289,7 +292,13 @@ def plan(
         len(differences),
     )
     return Plan(
-        account, profile.name, wanted, tuple(families), tuple(differences), checked_here=checked
+        account,
+        profile.name,
+        wanted,
+        tuple(families),
+        tuple(differences),
+        tuple(unused),
+        checked_here=checked,
     )
 
 
@@ -334,6 +343,57 @@ def apply(
     return done
 
 
+# --- the one change in AWS, asked for by a human --------------------------------------------
+
+DELETION_WINDOW_DAYS = 30  # a human's choice: AWS's longest window, cancellable throughout
+
+
+class NotDeleted(ValueError):
+    """An unused key's deletion was refused before anything was asked of AWS."""
+
+
+def schedule_deletion(
+    credentials: CredentialService,
+    profile: Profile,
+    plan_: Plan,
+    key_id: str,
+    typed: str,
+) -> list[str]:
+    """Schedule the deletion of a key ``plan_`` reported unused, in every region it is in
+    (replicas before the primary), with a 30-day window. Only when ``typed`` is exactly
+    ``key_id``, and only after AWS shows again that no alias of the app points at it.
+    Returns the regions. Never called by :func:`apply`: a person asks for it."""
+    if typed != key_id:
+        raise NotDeleted(f"Type the key ID {key_id} exactly to confirm its deletion.")
+    key = next((k for k in plan_.unused if k.key_id == key_id), None)
+    if key is None:
+        raise NotDeleted(
+            f"{key_id} is not a key this app made that no product uses; only those can be "
+            "scheduled for deletion here."
+        )
+    connection = credentials.connect(profile)
+    if caller_identity(connection).account_id != plan_.account_id:
+        raise NotDeleted(f"'{profile.name}' no longer opens account {plan_.account_id}.")
+    alias = f"alias/{KEY_PREFIX}-{key.site}-{key.family.value}"
+    if _aliases(connection, key.location.regions[0].code).get(alias) == key_id:
+        raise NotDeleted(f"{alias} points at {key_id} now: it is in use. Read AWS again.")
+    primary = key.location.regions[0].code
+    regions = sorted(key.arns, key=lambda region: region == primary)  # replicas first
+    for region in regions:
+        kms = connection.client("kms", region)
+        try:
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)
+        except Exception as exc:
+            raise classify(exc, "kms:ScheduleKeyDeletion", f"{key_id} in {region}") from exc
+        log.warning(
+            "Unused key %s scheduled for deletion in %s (%d days), as typed by the user",
+            key_id,
+            region,
+            DELETION_WINDOW_DAYS,
+        )
+    return regions
+
+
 # --- reading AWS ---------------------------------------------------------------------------
 
 
@@ -366,6 +426,7 @@ def scan_keys(connection: AwsConnection, progress: Progress = lambda _text: None
         except ValueError:
             log.warning("Key %s has the app's tags but no valid family or location", key_id)
             continue
+        _find_replicas(connection, key_id, location, entry["arns"], entry["states"])
         found.append(
             AwsKey(
                 key_id=key_id,
@@ -379,6 +440,36 @@ def scan_keys(connection: AwsConnection, progress: Progress = lambda _text: None
             )
         )
     return found
+
+
+def _find_replicas(
+    connection: AwsConnection,
+    key_id: str,
+    location: Location,
+    arns: dict[str, str],
+    states: dict[str, str],
+) -> None:
+    """The key in its location's other region, tagged or not (not every emulator copies
+    tags to a replica, and a replica's tags may have been changed there)."""
+    for region in location.regions:
+        if region.code in arns:
+            continue
+        kms = connection.client("kms", region.code)
+        try:
+            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+        except Exception as exc:
+            if _error_code(exc) == "NotFoundException":
+                continue
+            raise classify(exc, "kms:DescribeKey", f"{key_id} in {region.code}") from exc
+        arns[region.code] = str(meta.get("Arn", ""))
+        states[region.code] = str(meta.get("KeyState", ""))
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
 
 
 def _app_keys(kms: Any, region: str) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:

@@ -200,3 +200,31 @@ def test_a_family_whose_job_has_not_finished_here_points_at_resume(
         assert plan.needs_human
         assert reconcile.apply(ctx.database, plan) == []  # the job owns its products
         assert {p.status for p in family_of(ctx, "acme", "jira")} == {ProductStatus.PROVISIONING}
+
+
+def test_an_unused_key_is_deleted_only_when_its_id_is_typed(
+    aws: Account, ctx: AppContext, profile: Profile, jira: Provisioned
+) -> None:
+    target = KeyTarget("acme", ProductFamily.JIRA, Location.EU, "uid-rival")
+    primary = aws.kms(PRIMARY)
+    rival = primary.create_key(
+        Description=target.description, MultiRegion=True, Tags=target.kms_tags()
+    )["KeyMetadata"]["KeyId"]
+    primary.replicate_key(KeyId=rival, ReplicaRegion=REPLICA, Tags=target.kms_tags())
+    plan = _plan(ctx)
+    assert [k.key_id for k in plan.unused] == [rival]
+
+    with pytest.raises(reconcile.NotDeleted, match="exactly"):
+        reconcile.schedule_deletion(ctx.credentials, profile, plan, rival, rival.upper())
+    with pytest.raises(reconcile.NotDeleted, match="no product uses"):
+        reconcile.schedule_deletion(ctx.credentials, profile, plan, jira.key_id, jira.key_id)
+    assert aws.key_states(rival) == ("Enabled", "Enabled")
+    assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
+
+    regions = reconcile.schedule_deletion(ctx.credentials, profile, plan, rival, rival)
+
+    assert regions == [REPLICA, PRIMARY]  # the replica first
+    assert aws.key_state(rival, REPLICA) == "PendingDeletion"
+    assert aws.key_state(rival, PRIMARY) in ("PendingDeletion", "PendingReplicaDeletion")
+    assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
+    assert _plan(ctx).differences == ()  # a key on its way out is no longer reported
