@@ -42,6 +42,7 @@ from byok_desktop.settings import Settings
 from byok_desktop.status_rules import AccessState, derive
 from byok_desktop.store.database import Database
 from byok_desktop.store.rebuild import ProductRebuild, RegionKey
+from byok_desktop.validation import site_key
 
 log = logging.getLogger("byok_desktop.reconcile")
 
@@ -241,8 +242,8 @@ def plan(
                         family,
                         f"Key {other.key_id} was made by this app for {site}'s "
                         f"{family.display_name} but no product uses it (the products use "
-                        f"{in_use.key_id}); it is left as it is: schedule its deletion in "
-                        "AWS yourself if nobody needs it.",
+                        f"{in_use.key_id}); it is left as it is: if nobody needs it, "
+                        "schedule its deletion (you type its key ID).",
                         other.key_id,
                     )
                 )
@@ -282,7 +283,7 @@ def plan(
             continue
         current = products[0].status
         derived = derive(current, finding, _access_state(database, site, family_value))
-        if derived.status is not current:
+        if derived.status is not current and current is not ProductStatus.RESTORING:
             checked[(site, family_value)] = finding
             differences.append(_status_difference(site, family, current, derived.status, ""))
     log.info(
@@ -420,17 +421,21 @@ def scan_keys(connection: AwsConnection, progress: Progress = lambda _text: None
     found = []
     for key_id, entry in sorted(seen.items()):
         tags = entry["tags"]
+        # Tags are anyone's to edit: only a valid site, family and location are believed.
+        site = site_key(str(tags.get(TAG_SITE, "")))
         try:
             family = ProductFamily(tags.get(TAG_FAMILY, ""))
             location = _location_of(tags.get(TAG_LOCATION, ""), entry["arns"])
         except ValueError:
-            log.warning("Key %s has the app's tags but no valid family or location", key_id)
+            site = ""
+        if not site:
+            log.warning("Key %s has the app's tags but no valid site, family or location", key_id)
             continue
         _find_replicas(connection, key_id, location, entry["arns"], entry["states"])
         found.append(
             AwsKey(
                 key_id=key_id,
-                site=str(tags.get(TAG_SITE, "")),
+                site=site,
                 family=family,
                 location=location,
                 request_uid=str(tags.get(TAG_REQUEST, "")),
@@ -615,7 +620,8 @@ def _compare(
         )
     current = products[0].status
     derived = derive(current, aws.finding, _access_state(database, site, family.value))
-    if derived.status is not current:
+    # A family being restored is its restore job's to settle.
+    if derived.status is not current and current is not ProductStatus.RESTORING:
         found.append(_status_difference(site, family, current, derived.status, derived.reason))
     return found
 

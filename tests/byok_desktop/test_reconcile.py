@@ -18,7 +18,7 @@ from byok_desktop.jobs.access import submit_revoke
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
-from byok_desktop.provisioning.naming import KeyTarget
+from byok_desktop.provisioning.naming import TAG_SITE, KeyTarget
 from byok_desktop.request import RequestStatus
 from byok_desktop.store.models import FamilyKeyRow
 from tests.helpers.provisioned import (
@@ -228,3 +228,21 @@ def test_an_unused_key_is_deleted_only_when_its_id_is_typed(
     assert aws.key_state(rival, PRIMARY) in ("PendingDeletion", "PendingReplicaDeletion")
     assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
     assert _plan(ctx).differences == ()  # a key on its way out is no longer reported
+
+
+@pytest.mark.parametrize(
+    "site", ["'; DROP TABLE products; --", "x" * 300, "<b>acme</b>", "", "Acme Corp"]
+)
+def test_a_key_whose_tags_name_no_valid_site_is_not_believed(
+    aws: Account, ctx: AppContext, profile: Profile, site: str
+) -> None:
+    tags = KeyTarget("acme", ProductFamily.JIRA, Location.EU, "uid-1").tags()
+    tags[TAG_SITE] = site
+    aws.kms(PRIMARY).create_key(
+        Description="made by hand",
+        MultiRegion=True,
+        Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+    )
+    plan = _plan(ctx)
+    assert plan.families == ()
+    assert plan.differences == ()

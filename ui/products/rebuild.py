@@ -77,7 +77,8 @@ class RebuildDialog(QDialog):
             "Reads the keys this app made in the profile's AWS account (both regions of "
             "each location), their aliases and the key-management role's trust policy, and "
             "compares them with the product records here. Applying repairs only the records "
-            "here: nothing in AWS is changed or deleted."
+            "here; nothing in AWS changes unless you schedule an unused key's deletion and "
+            "type its key ID."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
