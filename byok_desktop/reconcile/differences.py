@@ -1,10 +1,10 @@
-"""Rebuild from AWS: AWS is the truth, the local product records follow it.
+"""The differences between AWS and the local product records, and their repair.
 
 :func:`plan` reads an account (both regions of every location): the keys this app made
 (its tags), their replicas, the aliases, and the key-management role's trust policy
 (through the health checker, so a status is derived by the same rules as a check). It
 compares them with the local product records and returns a typed :class:`Plan` of
-differences. :func:`apply` repairs the local records only. Nothing here ever changes
+differences. :func:`apply` repairs the local records only. Nothing here changes
 anything in AWS: a key the app made that no product uses is reported and noted in the
 family's timeline, never deleted. Blocking: call from a worker.
 """
@@ -12,14 +12,11 @@ family's timeline, never deleted. Blocking: call from a worker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsProblem, classify
 from byok_desktop.aws.identity import caller_identity
 from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.service import CredentialService
@@ -29,24 +26,14 @@ from byok_desktop.locations import Location
 from byok_desktop.product_records import KeyRecord, ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import ProductFamily
-from byok_desktop.provisioning.naming import (
-    KEY_PREFIX,
-    MANAGED_BY,
-    TAG_FAMILY,
-    TAG_LOCATION,
-    TAG_MANAGED_BY,
-    TAG_REQUEST,
-    TAG_SITE,
-)
+from byok_desktop.provisioning.naming import KEY_PREFIX
+from byok_desktop.reconcile.aws_view import AwsKey, Progress, aliases, scan_keys
 from byok_desktop.settings import Settings
 from byok_desktop.status_rules import AccessState, derive
 from byok_desktop.store.database import Database
 from byok_desktop.store.rebuild import ProductRebuild, RegionKey
-from byok_desktop.validation import site_key
 
 log = logging.getLogger("byok_desktop.reconcile")
-
-_GONE = ("PendingDeletion", "PendingReplicaDeletion")
 
 
 class Kind(Enum):
@@ -111,24 +98,6 @@ class Difference:
 
 
 @dataclass(frozen=True, slots=True)
-class AwsKey:
-    """One multi-Region key the app made, as seen in each region it exists in."""
-
-    key_id: str
-    site: str
-    family: ProductFamily
-    location: Location
-    request_uid: str
-    created: datetime | None
-    arns: dict[str, str]  # region → ARN
-    states: dict[str, str]  # region → KeyState
-
-    @property
-    def live(self) -> bool:
-        return not any(s in _GONE for s in self.states.values())
-
-
-@dataclass(frozen=True, slots=True)
 class AwsFamily:
     """A site's product family as AWS holds it: the key in use, and what a check saw."""
 
@@ -185,9 +154,6 @@ class Plan:
         }
 
 
-Progress = Callable[[str], None]
-
-
 def plan(
     database: Database,
     credentials: CredentialService,
@@ -202,7 +168,7 @@ def plan(
     account = caller_identity(connection).account_id
     wanted = tuple(sorted({s.strip().casefold() for s in sites if s.strip()}))
     keys = [k for k in scan_keys(connection, progress) if not wanted or k.site in wanted]
-    aliases = {loc: _aliases(connection, loc.regions[0].code) for loc in Location}
+    aliased = {loc: aliases(connection, loc.regions[0].code) for loc in Location}
     local = [p for p in database.view.in_account(account) if not wanted or p.site_key in wanted]
     local_by_family: dict[tuple[str, str], list[ProductRecord]] = {}
     for product in local:
@@ -219,7 +185,7 @@ def plan(
         location = candidates[0].location
         alias = f"alias/{KEY_PREFIX}-{site}-{family.value}"
         recorded = database.products.family_keys(site, family.value)
-        in_use = _key_in_use(candidates, aliases[location].get(alias), recorded)
+        in_use = _key_in_use(candidates, aliased[location].get(alias), recorded)
         progress(f"Checking {site} / {family.display_name} in AWS")
         finding = check_family(
             connection,
@@ -342,185 +308,6 @@ def apply(
                 refreshed.add(family_key)
         done.append(difference)
     return done
-
-
-# --- the one change in AWS, asked for by a human --------------------------------------------
-
-DELETION_WINDOW_DAYS = 30  # a human's choice: AWS's longest window, cancellable throughout
-
-
-class NotDeleted(ValueError):
-    """An unused key's deletion was refused before anything was asked of AWS."""
-
-
-def schedule_deletion(
-    credentials: CredentialService,
-    profile: Profile,
-    plan_: Plan,
-    key_id: str,
-    typed: str,
-) -> list[str]:
-    """Schedule the deletion of a key ``plan_`` reported unused, in every region it is in
-    (replicas before the primary), with a 30-day window. Only when ``typed`` is exactly
-    ``key_id``, and only after AWS shows again that no alias of the app points at it.
-    Returns the regions. Never called by :func:`apply`: a person asks for it."""
-    if typed != key_id:
-        raise NotDeleted(f"Type the key ID {key_id} exactly to confirm its deletion.")
-    key = next((k for k in plan_.unused if k.key_id == key_id), None)
-    if key is None:
-        raise NotDeleted(
-            f"{key_id} is not a key this app made that no product uses; only those can be "
-            "scheduled for deletion here."
-        )
-    connection = credentials.connect(profile)
-    if caller_identity(connection).account_id != plan_.account_id:
-        raise NotDeleted(f"'{profile.name}' no longer opens account {plan_.account_id}.")
-    alias = f"alias/{KEY_PREFIX}-{key.site}-{key.family.value}"
-    if _aliases(connection, key.location.regions[0].code).get(alias) == key_id:
-        raise NotDeleted(f"{alias} points at {key_id} now: it is in use. Read AWS again.")
-    primary = key.location.regions[0].code
-    regions = sorted(key.arns, key=lambda region: region == primary)  # replicas first
-    for region in regions:
-        kms = connection.client("kms", region)
-        try:
-            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=DELETION_WINDOW_DAYS)
-        except Exception as exc:
-            raise classify(exc, "kms:ScheduleKeyDeletion", f"{key_id} in {region}") from exc
-        log.warning(
-            "Unused key %s scheduled for deletion in %s (%d days), as typed by the user",
-            key_id,
-            region,
-            DELETION_WINDOW_DAYS,
-        )
-    return regions
-
-
-# --- reading AWS ---------------------------------------------------------------------------
-
-
-def scan_keys(connection: AwsConnection, progress: Progress = lambda _text: None) -> list[AwsKey]:
-    """Every live or scheduled multi-Region key the app made, in every location's two
-    regions, merged by key ID (a replica has its primary's ID)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for location in Location:
-        for region in location.regions:
-            progress(f"Reading keys in {region.label()}")
-            kms = connection.client("kms", region.code)
-            for meta, tags in _app_keys(kms, region.code):
-                entry = seen.setdefault(
-                    str(meta["KeyId"]), {"tags": {}, "arns": {}, "states": {}, "created": None}
-                )
-                entry["tags"].update(tags)
-                entry["arns"][region.code] = str(meta.get("Arn", ""))
-                entry["states"][region.code] = str(meta.get("KeyState", ""))
-                created = meta.get("CreationDate")
-                if isinstance(created, datetime) and (
-                    entry["created"] is None or created < entry["created"]
-                ):
-                    entry["created"] = created
-    found = []
-    for key_id, entry in sorted(seen.items()):
-        tags = entry["tags"]
-        # Tags are anyone's to edit: only a valid site, family and location are believed.
-        site = site_key(str(tags.get(TAG_SITE, "")))
-        try:
-            family = ProductFamily(tags.get(TAG_FAMILY, ""))
-            location = _location_of(tags.get(TAG_LOCATION, ""), entry["arns"])
-        except ValueError:
-            site = ""
-        if not site:
-            log.warning("Key %s has the app's tags but no valid site, family or location", key_id)
-            continue
-        _find_replicas(connection, key_id, location, entry["arns"], entry["states"])
-        found.append(
-            AwsKey(
-                key_id=key_id,
-                site=site,
-                family=family,
-                location=location,
-                request_uid=str(tags.get(TAG_REQUEST, "")),
-                created=entry["created"],
-                arns=dict(entry["arns"]),
-                states=dict(entry["states"]),
-            )
-        )
-    return found
-
-
-def _find_replicas(
-    connection: AwsConnection,
-    key_id: str,
-    location: Location,
-    arns: dict[str, str],
-    states: dict[str, str],
-) -> None:
-    """The key in its location's other region, tagged or not (not every emulator copies
-    tags to a replica, and a replica's tags may have been changed there)."""
-    for region in location.regions:
-        if region.code in arns:
-            continue
-        kms = connection.client("kms", region.code)
-        try:
-            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-        except Exception as exc:
-            if _error_code(exc) == "NotFoundException":
-                continue
-            raise classify(exc, "kms:DescribeKey", f"{key_id} in {region.code}") from exc
-        arns[region.code] = str(meta.get("Arn", ""))
-        states[region.code] = str(meta.get("KeyState", ""))
-
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
-def _app_keys(kms: Any, region: str) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
-    """(metadata, tags) of the region's customer-managed multi-Region keys that carry
-    the app's tags. ListKeys gives IDs only; single-Region keys are never described."""
-    try:
-        for page in kms.get_paginator("list_keys").paginate():
-            for entry in page.get("Keys", []):
-                key_id = str(entry["KeyId"])
-                if not key_id.startswith("mrk-"):
-                    continue
-                meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-                if meta.get("KeyManager", "CUSTOMER") != "CUSTOMER":
-                    continue
-                listed = kms.list_resource_tags(KeyId=key_id).get("Tags", [])
-                tags = {t["TagKey"]: t["TagValue"] for t in listed}
-                if tags.get(TAG_MANAGED_BY) != MANAGED_BY or not tags.get(TAG_SITE):
-                    continue
-                yield meta, tags
-    except AwsProblem:
-        raise
-    except Exception as exc:
-        raise classify(exc, "kms:ListKeys", region) from exc
-
-
-def _aliases(connection: AwsConnection, region: str) -> dict[str, str]:
-    kms = connection.client("kms", region)
-    found: dict[str, str] = {}
-    try:
-        for page in kms.get_paginator("list_aliases").paginate():
-            for entry in page.get("Aliases", []):
-                name = str(entry.get("AliasName", ""))
-                if name.startswith(f"alias/{KEY_PREFIX}-") and entry.get("TargetKeyId"):
-                    found[name] = str(entry["TargetKeyId"])
-    except Exception as exc:
-        raise classify(exc, "kms:ListAliases", region) from exc
-    return found
-
-
-def _location_of(tagged: str, arns: dict[str, str]) -> Location:
-    if tagged:
-        return Location(tagged)
-    for location in Location:
-        if any(r.code in arns for r in location.regions):
-            return location
-    raise ValueError("no location")
 
 
 def _key_in_use(
