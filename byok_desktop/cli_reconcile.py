@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from byok_desktop.context import AppContext
 from byok_desktop.exit_codes import ExitCode
+
+if TYPE_CHECKING:  # the AWS and store layers load only when the command runs
+    from byok_desktop import reconcile
+    from byok_desktop.credential_profiles import Profile
 
 COMMAND = "reconcile"
 
@@ -28,7 +32,7 @@ def add_reconcile_command(commands: argparse._SubParsersAction[argparse.Argument
         "    0  the records here agree with AWS, or were repaired\n"
         "    1  a difference needs you (an unused key, a key gone from AWS, a job not\n"
         "       finished); with --dry-run: anything differs\n"
-        "    2  usage (e.g. no profile of that name)\n"
+        "    2  usage (e.g. no profile of that name, --confirm not the key ID)\n"
         "  3/4  environment / AWS, as every command",
     )
     command.add_argument("sites", nargs="*", metavar="SITE", help="default: every site")
@@ -39,6 +43,13 @@ def add_reconcile_command(commands: argparse._SubParsersAction[argparse.Argument
         "--dry-run", action="store_true", help="print the differences; write nothing"
     )
     command.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    command.add_argument(
+        "--schedule-deletion",
+        metavar="KEYID",
+        help="instead of repairing: schedule the deletion (30 days) of a key reconcile "
+        "reports unused; needs --confirm KEYID",
+    )
+    command.add_argument("--confirm", metavar="KEYID", help="the key ID again, typed")
 
 
 def run_reconcile(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -52,6 +63,14 @@ def run_reconcile(context: AppContext, args: argparse.Namespace, out: TextIO, er
             file=err,
         )
         return int(ExitCode.USAGE)
+    deleting = args.schedule_deletion
+    if deleting is not None and args.confirm != deleting:
+        print(
+            f"error: scheduling {plain(deleting)} for deletion needs --confirm "
+            f"{plain(deleting)} (the key ID typed again); nothing was changed.",
+            file=err,
+        )
+        return int(ExitCode.USAGE)
     progress = (lambda _text: None) if args.json else (lambda text: _line(text, err))
     plan = reconcile.plan(
         context.database,
@@ -61,6 +80,8 @@ def run_reconcile(context: AppContext, args: argparse.Namespace, out: TextIO, er
         args.sites,
         progress,
     )
+    if deleting is not None:
+        return _schedule_deletion(context, found[0], plan, deleting, args.confirm, out, err)
     applied = [] if args.dry_run else reconcile.apply(context.database, plan)
     if args.dry_run:
         code = ExitCode.PROBLEMS if plan.differences else ExitCode.OK
@@ -92,6 +113,38 @@ def run_reconcile(context: AppContext, args: argparse.Namespace, out: TextIO, er
     if waiting:
         print(f"{waiting} difference(s) need you: nothing was changed in AWS", file=out)
     return int(code)
+
+
+def _schedule_deletion(
+    context: AppContext,
+    profile: Profile,
+    plan: reconcile.Plan,
+    key_id: str,
+    typed: str,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from byok_desktop import reconcile
+    from byok_desktop.cli import plain
+
+    if key_id not in {k.key_id for k in plan.unused}:
+        print(
+            f"error: {plain(key_id)} is not a key this app made that no product uses; "
+            "`reconcile` lists those as Unused key. Nothing was changed.",
+            file=err,
+        )
+        return int(ExitCode.USAGE)
+    try:
+        regions = reconcile.schedule_deletion(context.credentials, profile, plan, key_id, typed)
+    except reconcile.NotDeleted as exc:
+        print(f"error: {plain(str(exc))} Nothing was changed.", file=err)
+        return int(ExitCode.PROBLEMS)
+    print(
+        f"{plain(key_id)} scheduled for deletion in {reconcile.DELETION_WINDOW_DAYS} days in "
+        f"{', '.join(regions)}; until then `aws kms cancel-key-deletion` undoes it.",
+        file=out,
+    )
+    return int(ExitCode.OK)
 
 
 def _line(text: str, err: TextIO) -> None:

@@ -146,3 +146,34 @@ def test_usage_and_aws_faults_have_their_exit_codes(
     assert unreachable.returncode == 4, unreachable.stderr
     assert unreachable.stderr.count("\n") <= 3
     assert "Traceback" not in unreachable.stderr
+
+
+def test_an_unused_key_is_scheduled_for_deletion_only_with_its_id_typed(
+    server: SlowMotoServer, provisioned: Site
+) -> None:
+    kms = boto3.client(
+        "kms",
+        region_name="eu-central-1",
+        endpoint_url=server.url,
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="x",
+    )
+    target = KeyTarget("acme", ProductFamily.JIRA, Location.EU, "uid-rival")
+    rival = kms.create_key(
+        Description=target.description, MultiRegion=True, Tags=target.kms_tags()
+    )["KeyMetadata"]["KeyId"]
+    data = provisioned.paths.data_dir
+    args = ("reconcile", "--profile", "acme", "--schedule-deletion", rival)
+
+    unconfirmed = _main(data, server.url, *args)
+    assert unconfirmed.returncode == 2
+    assert f"needs --confirm {rival}" in unconfirmed.stderr
+    in_use = kms.list_aliases(KeyId=rival)["Aliases"]
+    assert in_use == []
+    assert kms.describe_key(KeyId=rival)["KeyMetadata"]["KeyState"] == "Enabled"
+
+    done = _main(data, server.url, *args, "--confirm", rival)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{rival} scheduled for deletion in 30 days in eu-central-1" in done.stdout
+    assert kms.describe_key(KeyId=rival)["KeyMetadata"]["KeyState"] == "PendingDeletion"

@@ -18,7 +18,7 @@ from byok_desktop.jobs.access import submit_revoke
 from byok_desktop.locations import Location
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import Product, ProductFamily
-from byok_desktop.provisioning.naming import KeyTarget
+from byok_desktop.provisioning.naming import TAG_SITE, KeyTarget
 from byok_desktop.request import RequestStatus
 from byok_desktop.store.models import FamilyKeyRow
 from tests.helpers.provisioned import (
@@ -200,3 +200,49 @@ def test_a_family_whose_job_has_not_finished_here_points_at_resume(
         assert plan.needs_human
         assert reconcile.apply(ctx.database, plan) == []  # the job owns its products
         assert {p.status for p in family_of(ctx, "acme", "jira")} == {ProductStatus.PROVISIONING}
+
+
+def test_an_unused_key_is_deleted_only_when_its_id_is_typed(
+    aws: Account, ctx: AppContext, profile: Profile, jira: Provisioned
+) -> None:
+    target = KeyTarget("acme", ProductFamily.JIRA, Location.EU, "uid-rival")
+    primary = aws.kms(PRIMARY)
+    rival = primary.create_key(
+        Description=target.description, MultiRegion=True, Tags=target.kms_tags()
+    )["KeyMetadata"]["KeyId"]
+    primary.replicate_key(KeyId=rival, ReplicaRegion=REPLICA, Tags=target.kms_tags())
+    plan = _plan(ctx)
+    assert [k.key_id for k in plan.unused] == [rival]
+
+    with pytest.raises(reconcile.NotDeleted, match="exactly"):
+        reconcile.schedule_deletion(ctx.credentials, profile, plan, rival, rival.upper())
+    with pytest.raises(reconcile.NotDeleted, match="no product uses"):
+        reconcile.schedule_deletion(ctx.credentials, profile, plan, jira.key_id, jira.key_id)
+    assert aws.key_states(rival) == ("Enabled", "Enabled")
+    assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
+
+    regions = reconcile.schedule_deletion(ctx.credentials, profile, plan, rival, rival)
+
+    assert regions == [REPLICA, PRIMARY]  # the replica first
+    assert aws.key_state(rival, REPLICA) == "PendingDeletion"
+    assert aws.key_state(rival, PRIMARY) in ("PendingDeletion", "PendingReplicaDeletion")
+    assert aws.key_states(jira.key_id) == ("Enabled", "Enabled")
+    assert _plan(ctx).differences == ()  # a key on its way out is no longer reported
+
+
+@pytest.mark.parametrize(
+    "site", ["'; DROP TABLE products; --", "x" * 300, "<b>acme</b>", "", "Acme Corp"]
+)
+def test_a_key_whose_tags_name_no_valid_site_is_not_believed(
+    aws: Account, ctx: AppContext, profile: Profile, site: str
+) -> None:
+    tags = KeyTarget("acme", ProductFamily.JIRA, Location.EU, "uid-1").tags()
+    tags[TAG_SITE] = site
+    aws.kms(PRIMARY).create_key(
+        Description="made by hand",
+        MultiRegion=True,
+        Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()],
+    )
+    plan = _plan(ctx)
+    assert plan.families == ()
+    assert plan.differences == ()

@@ -31,6 +31,7 @@ from byok_desktop.context import AppContext
 from byok_desktop.credential_profiles import Profile
 from ui.failures import describe_failure
 from ui.operations import Executor, Operations, Progress
+from ui.products.confirm import TypedConfirm, TypedConfirmation
 
 HEADERS = ("What", "Site", "Family", "Key", "Details")
 
@@ -66,6 +67,9 @@ class RebuildDialog(QDialog):
         self._ops = ops
         self._log_file = log_file
         self.plan: reconcile.Plan | None = None
+        self._plan_profile: Profile | None = None
+        self._rows: list[reconcile.Difference] = []
+        self._note = ""  # said before the next reading's outcome
         self.busy = False
 
         layout = QVBoxLayout(self)
@@ -73,7 +77,8 @@ class RebuildDialog(QDialog):
             "Reads the keys this app made in the profile's AWS account (both regions of "
             "each location), their aliases and the key-management role's trust policy, and "
             "compares them with the product records here. Applying repairs only the records "
-            "here: nothing in AWS is changed or deleted."
+            "here; nothing in AWS changes unless you schedule an unused key's deletion and "
+            "type its key ID."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -136,6 +141,15 @@ class RebuildDialog(QDialog):
         self.read_button.setDefault(True)
         self.read_button.clicked.connect(self.read)
         buttons.addButton(self.read_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.delete_button = QPushButton("Schedule &deletion…")
+        self.delete_button.setObjectName("rebuildScheduleDeletion")
+        self.delete_button.setToolTip(
+            "Schedule the selected unused key for deletion in AWS (30 days, cancellable); "
+            "you type its key ID to confirm"
+        )
+        self.delete_button.setEnabled(False)
+        self.delete_button.clicked.connect(self.schedule_deletion)
+        buttons.addButton(self.delete_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.apply_button = QPushButton("&Apply repairs")
         self.apply_button.setObjectName("rebuildApply")
         self.apply_button.setEnabled(False)
@@ -169,6 +183,8 @@ class RebuildDialog(QDialog):
 
         self._set_busy(True, f"Reading AWS with '{profile.name}'…")
         self.plan = None
+        self._plan_profile = profile
+        self._rows = []
         self.model.removeRows(0, self.model.rowCount())
         self.summary_label.clear()
         self.apply_button.setEnabled(False)
@@ -189,6 +205,7 @@ class RebuildDialog(QDialog):
     def _planned(self, plan: reconcile.Plan) -> None:
         self._set_busy(False)
         self.plan = plan
+        self._rows = list(plan.differences)
         for difference in plan.differences:
             cells = [
                 difference.kind.label,
@@ -204,6 +221,7 @@ class RebuildDialog(QDialog):
         repairs = len(plan.repairs)
         waiting = sum(d.kind.needs_human for d in plan.differences)
         found = f"AWS account {plan.account_id}: {len(plan.families)} product family key(s)"
+        found, self._note = self._note + found, ""
         if not plan.differences:
             self.status_label.setText(f"{found}; the records here agree with AWS.")
         else:
@@ -224,6 +242,59 @@ class RebuildDialog(QDialog):
     def _show_summary(self, current: QModelIndex, _previous: QModelIndex) -> None:
         item = self.model.item(current.row(), len(HEADERS) - 1) if current.isValid() else None
         self.summary_label.setText(item.text() if item is not None else "")
+        self._update_delete()
+
+    def _selected_unused(self) -> reconcile.Difference | None:
+        row = self.table.currentIndex().row()
+        if self.plan is None or not 0 <= row < len(self._rows):
+            return None
+        difference = self._rows[row]
+        return difference if difference.kind is reconcile.Kind.UNUSED_KEY else None
+
+    def _update_delete(self) -> None:
+        self.delete_button.setEnabled(not self.busy and self._selected_unused() is not None)
+
+    # --- the one change in AWS, asked for and typed by the user -----------------------------
+
+    @Slot()
+    def schedule_deletion(self) -> None:
+        difference, plan, profile = self._selected_unused(), self.plan, self._plan_profile
+        if difference is None or plan is None or profile is None or self.busy:
+            return
+        key_id = difference.key_id
+        request = TypedConfirmation(
+            title="Schedule key deletion",
+            intro=(
+                f"Schedule the deletion of key {key_id} in AWS account {plan.account_id}? "
+                f"This app made it for {difference.site}'s {difference.family.display_name}, "
+                "but no product uses it. AWS deletes it in "
+                f"{reconcile.DELETION_WINDOW_DAYS} days, in every region it is in; until "
+                "then the deletion can be cancelled in AWS. Data encrypted with it only can "
+                "never be read after that."
+            ),
+            required=key_id,
+            ok_label="Schedule deletion",
+        )
+        if not TypedConfirm.ask(self, request):
+            return
+        credentials = self._context.credentials
+        self._set_busy(True, f"Scheduling {key_id} for deletion…")
+        self._ops.run(
+            lambda: reconcile.schedule_deletion(credentials, profile, plan, key_id, key_id),
+            lambda regions: self._deletion_scheduled(key_id, regions),
+            self._failed,
+            on=Executor.POOL,
+            what="schedule the key's deletion",
+            owner=self,
+        )
+
+    def _deletion_scheduled(self, key_id: str, regions: list[str]) -> None:
+        self._set_busy(False)
+        self._note = (
+            f"{key_id} is scheduled for deletion in {reconcile.DELETION_WINDOW_DAYS} days in "
+            f"{', '.join(regions)}. "
+        )
+        self.read()  # what AWS holds now
 
     # --- repairing the records here ---------------------------------------------------------
 
@@ -255,6 +326,10 @@ class RebuildDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
+        self._note = ""
+        if isinstance(exc, reconcile.NotDeleted):
+            self.status_label.setText(f"{exc} Nothing was changed.")
+            return
         _title, text = describe_failure("rebuild from AWS", exc, self._log_file)
         self.status_label.setText(text)
 
@@ -264,5 +339,6 @@ class RebuildDialog(QDialog):
         self.read_button.setEnabled(not busy and self.profile_combo.count() > 0)
         self.profile_combo.setEnabled(not busy)
         self.sites_edit.setEnabled(not busy)
+        self._update_delete()
         if text:
             self.status_label.setText(text)

@@ -1,10 +1,10 @@
-"""Rebuild from AWS: AWS is the truth, the local product records follow it.
+"""The differences between AWS and the local product records, and their repair.
 
 :func:`plan` reads an account (both regions of every location): the keys this app made
 (its tags), their replicas, the aliases, and the key-management role's trust policy
 (through the health checker, so a status is derived by the same rules as a check). It
 compares them with the local product records and returns a typed :class:`Plan` of
-differences. :func:`apply` repairs the local records only. Nothing here ever changes
+differences. :func:`apply` repairs the local records only. Nothing here changes
 anything in AWS: a key the app made that no product uses is reported and noted in the
 family's timeline, never deleted. Blocking: call from a worker.
 """
@@ -12,14 +12,11 @@ family's timeline, never deleted. Blocking: call from a worker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsProblem, classify
 from byok_desktop.aws.identity import caller_identity
 from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.service import CredentialService
@@ -29,23 +26,14 @@ from byok_desktop.locations import Location
 from byok_desktop.product_records import KeyRecord, ProductRecord
 from byok_desktop.product_status import ProductStatus
 from byok_desktop.products import ProductFamily
-from byok_desktop.provisioning.naming import (
-    KEY_PREFIX,
-    MANAGED_BY,
-    TAG_FAMILY,
-    TAG_LOCATION,
-    TAG_MANAGED_BY,
-    TAG_REQUEST,
-    TAG_SITE,
-)
+from byok_desktop.provisioning.naming import KEY_PREFIX
+from byok_desktop.reconcile.aws_view import AwsKey, Progress, aliases, scan_keys
 from byok_desktop.settings import Settings
 from byok_desktop.status_rules import AccessState, derive
 from byok_desktop.store.database import Database
 from byok_desktop.store.rebuild import ProductRebuild, RegionKey
 
 log = logging.getLogger("byok_desktop.reconcile")
-
-_GONE = ("PendingDeletion", "PendingReplicaDeletion")
 
 
 class Kind(Enum):
@@ -110,24 +98,6 @@ class Difference:
 
 
 @dataclass(frozen=True, slots=True)
-class AwsKey:
-    """One multi-Region key the app made, as seen in each region it exists in."""
-
-    key_id: str
-    site: str
-    family: ProductFamily
-    location: Location
-    request_uid: str
-    created: datetime | None
-    arns: dict[str, str]  # region → ARN
-    states: dict[str, str]  # region → KeyState
-
-    @property
-    def live(self) -> bool:
-        return not any(s in _GONE for s in self.states.values())
-
-
-@dataclass(frozen=True, slots=True)
 class AwsFamily:
     """A site's product family as AWS holds it: the key in use, and what a check saw."""
 
@@ -153,6 +123,7 @@ class Plan:
     sites: tuple[str, ...]  # empty: every site of the account
     families: tuple[AwsFamily, ...]
     differences: tuple[Difference, ...]
+    unused: tuple[AwsKey, ...] = ()  # keys the app made that no product uses
     # What a check saw of local families that AWS has no tagged key for (by site, family).
     checked_here: dict[tuple[str, str], FamilyFinding] = field(default_factory=dict)
 
@@ -183,9 +154,6 @@ class Plan:
         }
 
 
-Progress = Callable[[str], None]
-
-
 def plan(
     database: Database,
     credentials: CredentialService,
@@ -200,13 +168,14 @@ def plan(
     account = caller_identity(connection).account_id
     wanted = tuple(sorted({s.strip().casefold() for s in sites if s.strip()}))
     keys = [k for k in scan_keys(connection, progress) if not wanted or k.site in wanted]
-    aliases = {loc: _aliases(connection, loc.regions[0].code) for loc in Location}
+    aliased = {loc: aliases(connection, loc.regions[0].code) for loc in Location}
     local = [p for p in database.view.in_account(account) if not wanted or p.site_key in wanted]
     local_by_family: dict[tuple[str, str], list[ProductRecord]] = {}
     for product in local:
         local_by_family.setdefault((product.site_key, product.family.value), []).append(product)
     differences: list[Difference] = []
     families: list[AwsFamily] = []
+    unused: list[AwsKey] = []
     grouped: dict[tuple[str, ProductFamily], list[AwsKey]] = {}
     for key in keys:
         grouped.setdefault((key.site, key.family), []).append(key)
@@ -216,7 +185,7 @@ def plan(
         location = candidates[0].location
         alias = f"alias/{KEY_PREFIX}-{site}-{family.value}"
         recorded = database.products.family_keys(site, family.value)
-        in_use = _key_in_use(candidates, aliases[location].get(alias), recorded)
+        in_use = _key_in_use(candidates, aliased[location].get(alias), recorded)
         progress(f"Checking {site} / {family.display_name} in AWS")
         finding = check_family(
             connection,
@@ -231,6 +200,7 @@ def plan(
         families.append(aws_family)
         for other in candidates:
             if other is not in_use and other.live:
+                unused.append(other)
                 differences.append(
                     Difference(
                         Kind.UNUSED_KEY,
@@ -238,8 +208,8 @@ def plan(
                         family,
                         f"Key {other.key_id} was made by this app for {site}'s "
                         f"{family.display_name} but no product uses it (the products use "
-                        f"{in_use.key_id}); it is left as it is: schedule its deletion in "
-                        "AWS yourself if nobody needs it.",
+                        f"{in_use.key_id}); it is left as it is: if nobody needs it, "
+                        "schedule its deletion (you type its key ID).",
                         other.key_id,
                     )
                 )
@@ -279,7 +249,7 @@ def plan(
             continue
         current = products[0].status
         derived = derive(current, finding, _access_state(database, site, family_value))
-        if derived.status is not current:
+        if derived.status is not current and current is not ProductStatus.RESTORING:
             checked[(site, family_value)] = finding
             differences.append(_status_difference(site, family, current, derived.status, ""))
     log.info(
@@ -289,7 +259,13 @@ def plan(
         len(differences),
     )
     return Plan(
-        account, profile.name, wanted, tuple(families), tuple(differences), checked_here=checked
+        account,
+        profile.name,
+        wanted,
+        tuple(families),
+        tuple(differences),
+        tuple(unused),
+        checked_here=checked,
     )
 
 
@@ -332,99 +308,6 @@ def apply(
                 refreshed.add(family_key)
         done.append(difference)
     return done
-
-
-# --- reading AWS ---------------------------------------------------------------------------
-
-
-def scan_keys(connection: AwsConnection, progress: Progress = lambda _text: None) -> list[AwsKey]:
-    """Every live or scheduled multi-Region key the app made, in every location's two
-    regions, merged by key ID (a replica has its primary's ID)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for location in Location:
-        for region in location.regions:
-            progress(f"Reading keys in {region.label()}")
-            kms = connection.client("kms", region.code)
-            for meta, tags in _app_keys(kms, region.code):
-                entry = seen.setdefault(
-                    str(meta["KeyId"]), {"tags": {}, "arns": {}, "states": {}, "created": None}
-                )
-                entry["tags"].update(tags)
-                entry["arns"][region.code] = str(meta.get("Arn", ""))
-                entry["states"][region.code] = str(meta.get("KeyState", ""))
-                created = meta.get("CreationDate")
-                if isinstance(created, datetime) and (
-                    entry["created"] is None or created < entry["created"]
-                ):
-                    entry["created"] = created
-    found = []
-    for key_id, entry in sorted(seen.items()):
-        tags = entry["tags"]
-        try:
-            family = ProductFamily(tags.get(TAG_FAMILY, ""))
-            location = _location_of(tags.get(TAG_LOCATION, ""), entry["arns"])
-        except ValueError:
-            log.warning("Key %s has the app's tags but no valid family or location", key_id)
-            continue
-        found.append(
-            AwsKey(
-                key_id=key_id,
-                site=str(tags.get(TAG_SITE, "")),
-                family=family,
-                location=location,
-                request_uid=str(tags.get(TAG_REQUEST, "")),
-                created=entry["created"],
-                arns=dict(entry["arns"]),
-                states=dict(entry["states"]),
-            )
-        )
-    return found
-
-
-def _app_keys(kms: Any, region: str) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
-    """(metadata, tags) of the region's customer-managed multi-Region keys that carry
-    the app's tags. ListKeys gives IDs only; single-Region keys are never described."""
-    try:
-        for page in kms.get_paginator("list_keys").paginate():
-            for entry in page.get("Keys", []):
-                key_id = str(entry["KeyId"])
-                if not key_id.startswith("mrk-"):
-                    continue
-                meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-                if meta.get("KeyManager", "CUSTOMER") != "CUSTOMER":
-                    continue
-                listed = kms.list_resource_tags(KeyId=key_id).get("Tags", [])
-                tags = {t["TagKey"]: t["TagValue"] for t in listed}
-                if tags.get(TAG_MANAGED_BY) != MANAGED_BY or not tags.get(TAG_SITE):
-                    continue
-                yield meta, tags
-    except AwsProblem:
-        raise
-    except Exception as exc:
-        raise classify(exc, "kms:ListKeys", region) from exc
-
-
-def _aliases(connection: AwsConnection, region: str) -> dict[str, str]:
-    kms = connection.client("kms", region)
-    found: dict[str, str] = {}
-    try:
-        for page in kms.get_paginator("list_aliases").paginate():
-            for entry in page.get("Aliases", []):
-                name = str(entry.get("AliasName", ""))
-                if name.startswith(f"alias/{KEY_PREFIX}-") and entry.get("TargetKeyId"):
-                    found[name] = str(entry["TargetKeyId"])
-    except Exception as exc:
-        raise classify(exc, "kms:ListAliases", region) from exc
-    return found
-
-
-def _location_of(tagged: str, arns: dict[str, str]) -> Location:
-    if tagged:
-        return Location(tagged)
-    for location in Location:
-        if any(r.code in arns for r in location.regions):
-            return location
-    raise ValueError("no location")
 
 
 def _key_in_use(
@@ -524,7 +407,8 @@ def _compare(
         )
     current = products[0].status
     derived = derive(current, aws.finding, _access_state(database, site, family.value))
-    if derived.status is not current:
+    # A family being restored is its restore job's to settle.
+    if derived.status is not current and current is not ProductStatus.RESTORING:
         found.append(_status_difference(site, family, current, derived.status, derived.reason))
     return found
 
