@@ -194,6 +194,10 @@ def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | 
     window.ops.wait()
     for context in opened:
         context.close()
+    if window.restart_requested:  # "Reset sandbox…": the same command line again
+        from PySide6.QtCore import QProcess
+
+        QProcess.startDetached(sys.executable, sys.orig_argv[1:])
     return int(code)
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QSystemTrayIcon,
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.ops.presenter = self
         self.changes: ChangeRelay | None = None
         self._losing_edits = False  # the user chose to quit with unsaved edits
+        self.restart_requested = False  # run_gui starts the app again after closing
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -98,6 +100,21 @@ class MainWindow(QMainWindow):
         self.link_banner.setWordWrap(True)
         self.link_banner.hide()
         outer.addWidget(self.link_banner)
+        # What opening the data had to say (a reset, a fallback): whole, not cut off in
+        # the status bar, until the user dismisses it.
+        self.notice_banner = QFrame()
+        self.notice_banner.setObjectName("startNotice")
+        notice_layout = QHBoxLayout(self.notice_banner)
+        notice_layout.setContentsMargins(12, 6, 12, 6)
+        self.notice_text = QLabel()
+        self.notice_text.setWordWrap(True)
+        notice_layout.addWidget(self.notice_text, 1)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setObjectName("dismissNotice")
+        dismiss.clicked.connect(self.notice_banner.hide)
+        notice_layout.addWidget(dismiss)
+        self.notice_banner.hide()
+        outer.addWidget(self.notice_banner)
         body = QWidget()
         outer.addWidget(body, 1)
         layout = QHBoxLayout(body)
@@ -185,8 +202,15 @@ class MainWindow(QMainWindow):
         self.jobs.worker_message.connect(self.show_message)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
+        from byok_desktop.context import SANDBOX_ACCOUNT_ID
+
         self.requests_page: RequestsPage = RequestsPage(
-            database.requests, self.ops, settings, changes=changes, outbox=context.outbox
+            database.requests,
+            self.ops,
+            settings,
+            changes=changes,
+            outbox=context.outbox,
+            sandbox_account=SANDBOX_ACCOUNT_ID if context.in_sandbox else "",
         )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
@@ -242,14 +266,24 @@ class MainWindow(QMainWindow):
         )
         self.navigation.setCurrentRow(row)
         self.pages.setCurrentIndex(row)
-        for warning in context.warnings:
-            self.show_message(warning)
+        if context.in_sandbox:
+            self.reset_sandbox_action.setVisible(True)
+        if context.warnings:
+            self.notice_text.setTextFormat(Qt.TextFormat.PlainText)  # they quote paths
+            self.notice_text.setText("\n\n".join(context.warnings))
+            self.notice_banner.show()
+            self.show_message("Opened with a notice: see above the pages.")
         self.attached.emit()
 
     def _make_frame_menus(self) -> None:
         """The menus with what works without the pages; ``_add_page_actions`` fills in."""
         self.file_menu = self.menuBar().addMenu("&File")
         self._file_end = self.file_menu.addSeparator()
+        self.reset_sandbox_action = QAction("Reset sandbox…", self)
+        self.reset_sandbox_action.setObjectName("resetSandbox")
+        self.reset_sandbox_action.setVisible(False)  # sandbox runs only (attach)
+        self.reset_sandbox_action.triggered.connect(self._reset_sandbox)
+        self.file_menu.addAction(self.reset_sandbox_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setObjectName("quit")
         self.quit_action.triggered.connect(self.close)
@@ -309,6 +343,39 @@ class MainWindow(QMainWindow):
             [page.export_action, page.duplicate_action, page.submit_action], self
         )
         QApplication.instance().installEventFilter(self._shortcut_priority)  # type: ignore[union-attr]
+
+    @Slot()
+    def _reset_sandbox(self) -> None:
+        """Start the sandbox afresh: its files are set aside at the next start (they are
+        open now), so the app closes and starts again."""
+        from byok_desktop.context import request_sandbox_reset
+        from ui.dialogs import Dialogs
+        from ui.operations import Executor
+
+        context = self._context
+        if context is None or not context.in_sandbox:
+            return
+        if not Dialogs.confirm(
+            self,
+            "Reset the sandbox?",
+            "The sandbox's requests, profiles and simulated AWS keys are set aside (kept in "
+            f"{context.paths.sandbox_dir / 'backups'}) and the app starts again with an "
+            "empty sandbox. Real records are untouched.",
+            "Reset and restart",
+        ):
+            return
+        paths = context.paths
+        self.ops.run(
+            lambda: request_sandbox_reset(paths),
+            self._reset_requested,
+            on=Executor.POOL,
+            what="reset the sandbox",
+        )
+
+    def _reset_requested(self, _result: object) -> None:
+        self.restart_requested = True
+        self.show_message("Restarting with a fresh sandbox…")
+        self.close()
 
     @Slot()
     def _show_requests(self) -> None:

@@ -1,6 +1,9 @@
 """The built-in sandbox: a moto server on 127.0.0.1 in this process, for trying the
 whole flow without an AWS account. Needs the ``sandbox`` extra (moto, flask, flask-cors).
 
+Given a ``state_file``, what the simulated AWS holds is saved there when the server stops
+and put back when it starts (``sandbox_state``): the sandbox remembers across restarts.
+
 With the setting "Behave like real AWS (slower)" (``sandbox_realistic_aws``) the
 sandbox's connections also go through :meth:`SandboxServer.realism`, one
 ``RealisticAws`` for the server's lifetime (it is the same simulated AWS for every
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from byok_desktop.aws.realism import Realism, RealisticAws
 
@@ -21,11 +25,14 @@ class SandboxUnavailable(RuntimeError):
 
 
 class SandboxServer:
-    def __init__(self, realism: Realism | None = None, running_at: str = "") -> None:
+    def __init__(
+        self, realism: Realism | None = None, running_at: str = "", state_file: Path | None = None
+    ) -> None:
         """``running_at``: the endpoint of a sandbox server another process of this app
         runs (the job worker uses the GUI's); this object then neither starts nor stops
-        one."""
+        one, nor touches the state file."""
         self._server: object | None = None
+        self.state_file = None if running_at else state_file
         self._lock = threading.Lock()
         self.endpoint_url = running_at
         self._external = bool(running_at)
@@ -51,6 +58,10 @@ class SandboxServer:
                     "flask-cors): run `make run`, or pip install -e '.[sandbox]'."
                 ) from exc
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            if self.state_file is not None:
+                from byok_desktop.aws.sandbox_state import restore_state
+
+                restore_state(self.state_file)
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             server.start()
             host, port = server.get_host_and_port()
@@ -65,3 +76,13 @@ class SandboxServer:
                 self._server.stop()  # type: ignore[attr-defined]
                 self._server = None
                 log.info("Sandbox AWS stopped")
+                if self.state_file is not None:
+                    from byok_desktop.aws.sandbox_state import forget_state, save_state
+
+                    try:
+                        save_state(self.state_file)
+                    except Exception:  # the sandbox must not stop the app from closing
+                        log.exception("The sandbox AWS could not be saved")
+                        # An older state would not match the records: better none.
+                        self.state_file.unlink(missing_ok=True)
+                    forget_state()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext
@@ -93,4 +94,57 @@ def test_provisioning_settings_are_checked_saved_and_used(
     assert "restart" in window.status.text()
     page._provisioning_defaults()
     assert page.role_edit.text() == "atlassian-key-management"
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
+
+
+def test_a_new_sandbox_request_starts_with_the_account_the_sandbox_plays(
+    qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
+) -> None:
+    window = make_window(sandbox)
+    editor = window.requests_page.editor
+    assert editor.sandbox_account_banner.isVisibleTo(editor)
+    assert "plays AWS account 123456789012" in editor.sandbox_account_banner.label.text()
+    assert window.reset_sandbox_action.isVisible()
+
+    window.requests_page.new_action.trigger()
+
+    qtbot.waitUntil(lambda: editor.account_edit.text() == "123456789012")
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
+
+
+def test_reset_sandbox_asks_then_restarts_afresh(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    sandbox: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from byok_desktop.context import RESET_REQUEST_FILE
+    from ui.dialogs import Dialogs
+
+    window = make_window(sandbox)
+    asked: list[str] = []
+
+    def answer(cls: type, parent: object, title: str, text: str, ok: str) -> bool:
+        asked.append(text)
+        return len(asked) > 1  # no the first time, yes the second
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(answer))
+    window.reset_sandbox_action.trigger()
+    assert not (sandbox.paths.sandbox_dir / RESET_REQUEST_FILE).exists()
+    assert window.isVisible()
+
+    window.reset_sandbox_action.trigger()
+
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert window.restart_requested
+    assert (sandbox.paths.sandbox_dir / RESET_REQUEST_FILE).exists()
+    assert "Real records are untouched" in asked[-1]
+
+
+def test_real_mode_offers_no_sandbox_reset(
+    qtbot: QtBot, make_window: WindowFactory, context: AppContext
+) -> None:
+    window = make_window(context)
+    assert not window.reset_sandbox_action.isVisible()
+    assert not window.requests_page.editor.sandbox_account_banner.isVisibleTo(window)
     qtbot.waitUntil(lambda: window.ops.pending == 0)
