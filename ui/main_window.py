@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from ui.jobs.page import JobsPage
     from ui.products import ProductsPage
     from ui.requests.page import RequestsPage
+    from ui.requests.submit_sheet import SubmitSheetDialog
     from ui.settings_page import SettingsPage
 
 SECTIONS = (
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
         self.changes: ChangeRelay | None = None
         self._losing_edits = False  # the user chose to quit with unsaved edits
         self.restart_requested = False  # run_gui starts the app again after closing
+        self.submit_sheet: SubmitSheetDialog | None = None  # open while the user decides
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -395,6 +398,34 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _submit(self, request_id: int) -> None:
+        """Show the submit sheet for the request in the editor (just saved and checked
+        Ready); it is submitted only when the user confirms."""
+        from byok_desktop.jobs.submit_sheet import submit_sheet
+        from ui.requests.submit_sheet import SubmitSheetDialog
+
+        assert self._context is not None
+        stored = self.requests_page.editor.current
+        if stored is None or stored.id != request_id or self.submit_sheet is not None:
+            return
+        settings = self._context.settings
+        sheet = submit_sheet(
+            request_id, stored.draft, settings.role_name, settings.provider_principal
+        )
+        dialog = SubmitSheetDialog(sheet, self)
+        dialog.finished.connect(self._submit_sheet_closed)
+        self.submit_sheet = dialog
+        dialog.open()  # window-modal, not a nested event loop
+
+    @Slot(int)
+    def _submit_sheet_closed(self, result: int) -> None:
+        dialog, self.submit_sheet = self.submit_sheet, None
+        if dialog is None:
+            return
+        dialog.deleteLater()
+        request_id = dialog.sheet.request_id
+        if result != QDialog.DialogCode.Accepted:
+            self.show_message(f"Request #{request_id} not submitted: nothing was locked.")
+            return
         self.show_message(f"Checking request #{request_id} and its AWS profile…")
         self.jobs.submit(request_id)
 
