@@ -54,6 +54,25 @@ SECTIONS = (
 )
 
 
+def _quit_question(running: int, queued: int) -> str:
+    """The quit confirmation: what stops and what stays, counted as the Jobs screen does."""
+    parts = []
+    if running:
+        parts.append(f"{running} job{' is' if running == 1 else 's are'} running")
+    if queued:
+        parts.append(f"{queued} job{' is' if queued == 1 else 's are'} queued")
+    said = " and ".join(parts) if parts else "Jobs are starting"
+    text = f"{said}. Quit anyway?"
+    if running:
+        text += (
+            f" The running job{'' if running == 1 else 's'} stop{'s' if running == 1 else ''} "
+            "at the next step and can be resumed next time."
+        )
+    if queued:
+        text += f" Queued job{'s stay' if queued != 1 else ' stays'} Queued, to resume next time."
+    return text + " Nothing is cancelled."
+
+
 class MainWindow(QMainWindow):
     first_painted = Signal()  # the frame is on screen: time to open the pages
     attached = Signal()  # the pages are open
@@ -81,6 +100,8 @@ class MainWindow(QMainWindow):
         self.changes: ChangeRelay | None = None
         self._losing_edits = False  # the user chose to quit with unsaved edits
         self.restart_requested = False  # run_gui starts the app again after closing
+        self._stopping_jobs = False  # quit confirmed: jobs are being stopped
+        self._jobs_stopped = False  # ...and have stopped: the next close is the last
         self.submit_sheet: SubmitSheetDialog | None = None  # open while the user decides
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
@@ -531,6 +552,27 @@ class MainWindow(QMainWindow):
             self._losing_edits = True
         self.close()
 
+    def _stop_jobs_then_close(self) -> None:
+        from PySide6.QtCore import Qt
+
+        if self._stopping_jobs:
+            return
+        self._stopping_jobs = True
+        self.show_message("Stopping jobs before quitting… (a running job stops at its next step)")
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self.jobs.stopped.connect(self._jobs_have_stopped)
+        self.jobs.stop()
+
+    @Slot()
+    def _jobs_have_stopped(self) -> None:
+        QApplication.restoreOverrideCursor()
+        self._jobs_stopped = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         from ui.dialogs import Dialogs
 
@@ -564,15 +606,21 @@ class MainWindow(QMainWindow):
         self.requests_page.save_state()
         self.products_page.save_state()
         self._settings.sync()
-        if self.jobs.active and not Dialogs.confirm(
-            self,
-            "Jobs are running",
-            f"{self.jobs.active} job(s) are running. Quit anyway? They stop at the next step "
-            "boundary and can be resumed from the Jobs screen next time.",
-            "Quit",
-        ):
-            event.ignore()
-            return
+        if not self._jobs_stopped:
+            # Counted from the Jobs screen's list, as the status bar's "N jobs running".
+            model = self.jobs_page.model
+            running, queued = model.running(), model.queued()
+            if (running or queued or self.jobs.active) and not Dialogs.confirm(
+                self, "Jobs are not finished", _quit_question(running, queued), "Quit"
+            ):
+                event.ignore()
+                return
+            if self.jobs.needs_stopping:
+                # Stopping waits for a step boundary: off the GUI thread, the window
+                # says so and closes when it is done.
+                event.ignore()
+                self._stop_jobs_then_close()
+                return
         kept = self.requests_page.kept_drafts
         if kept:  # nothing is lost, and nothing to decide: the user is told, not asked
             Dialogs.info(
