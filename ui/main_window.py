@@ -600,6 +600,7 @@ class MainWindow(QMainWindow):
             if keep_open:
                 event.ignore()
                 return
+        self.settings_page.apply_pending()  # a field still being edited
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/section", self.navigation.currentRow())
