@@ -127,7 +127,7 @@ def _reset_sandbox_if_needed(sandbox_dir: Path, backups: Path, tiers: TierTable)
     if requested.exists():
         kept = _set_aside(path, state, backups)
         requested.unlink()
-        log.warning("Sandbox reset as asked; old database kept at %s", kept)
+        log.info("Sandbox reset as asked; old database kept at %s", kept)
         return f"The sandbox starts afresh, as you asked. The previous one is kept at {kept}."
     if not path.exists() or state_usable(state):
         return None

@@ -231,6 +231,7 @@ class SettingsPage(QWidget):
         defaults.setObjectName("provisioningDefaults")
         defaults.clicked.connect(self._provisioning_defaults)
         form.addRow(defaults)
+        form.setAlignment(defaults, Qt.AlignmentFlag.AlignLeft)
         # Text applies when left; numbers a moment after the last step (one write for a
         # run of arrow presses).
         self._apply_timer = QTimer(self)
@@ -353,7 +354,11 @@ class SettingsPage(QWidget):
         self.realistic_check = QCheckBox("Behave like real AWS (slower)")
         self.realistic_check.setObjectName("sandboxRealisticAws")
         self.realistic_check.setChecked(context.settings.sandbox_realistic_aws)
-        box.addWidget(self.realistic_check)
+        # Indented under the sandbox choice it belongs to.
+        realistic = QWidget()
+        realistic_layout = QVBoxLayout(realistic)
+        realistic_layout.setContentsMargins(24, 0, 0, 0)
+        realistic_layout.addWidget(self.realistic_check)
         self.realistic_help = _reserved(
             QLabel(
                 "The sandbox then waits out IAM propagation, shows replicas Creating for a "
@@ -362,7 +367,8 @@ class SettingsPage(QWidget):
         )
         self.realistic_help.setObjectName("fieldHint")
         self.realistic_help.setVisible(self.realistic_check.isChecked())
-        box.addWidget(self.realistic_help)
+        realistic_layout.addWidget(self.realistic_help)
+        box.addWidget(realistic)
         self.aws_error = _reserved(QLabel(), lines=1)
         self.aws_error.setObjectName("fieldError")
         self.aws_error.hide()

@@ -40,8 +40,9 @@ class SubmitSheetDialog(QDialog):
         self.setObjectName("submitSheet")
         self.setWindowTitle("Submit for provisioning")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         title = _label(sheet.title, "sheetTitle")
         title.setStyleSheet("font-weight: bold;")
         layout.addWidget(title)
@@ -54,6 +55,7 @@ class SubmitSheetDialog(QDialog):
         layout.addWidget(_label("Created in the customer's AWS account:"))
         self.creates = _label("\n".join(f"• {line}" for line in sheet.creates), "sheetCreates")
         layout.addWidget(self.creates)
+        layout.addStretch(1)  # spare height below the text, not between its lines
         # Plain buttons, not a QDialogButtonBox: it makes its accept button the default
         # as it shows, and Enter would confirm at once.
         buttons = QHBoxLayout()
@@ -68,6 +70,7 @@ class SubmitSheetDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         self.submit_button.clicked.connect(self.accept)
         layout.addLayout(buttons)
+        self.resize(self.minimumWidth(), layout.heightForWidth(self.minimumWidth()))
         self.armed = False
         self._arm_timer = QTimer(self)
         self._arm_timer.setSingleShot(True)
