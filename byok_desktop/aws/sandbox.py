@@ -2,7 +2,8 @@
 whole flow without an AWS account. Needs the ``sandbox`` extra (moto, flask, flask-cors).
 
 Given a ``state_file``, what the simulated AWS holds is saved there when the server stops
-and put back when it starts (``sandbox_state``): the sandbox remembers across restarts.
+(and every few seconds while it runs, when it changed: a crash loses little) and put back
+when it starts (``sandbox_state``): the sandbox remembers across restarts.
 
 With the setting "Behave like real AWS (slower)" (``sandbox_realistic_aws``) the
 sandbox's connections also go through :meth:`SandboxServer.realism`, one
@@ -18,6 +19,8 @@ from pathlib import Path
 from byok_desktop.aws.realism import Realism, RealisticAws
 
 log = logging.getLogger("byok_desktop.sandbox")
+
+AUTOSAVE_S = 10.0
 
 
 class SandboxUnavailable(RuntimeError):
@@ -38,6 +41,9 @@ class SandboxServer:
         self._external = bool(running_at)
         self._realism_config = realism or Realism()
         self._realism: RealisticAws | None = None
+        self._saved = b""  # what the state file holds (written by this server)
+        self._autosave_stop = threading.Event()
+        self._autosaver: threading.Thread | None = None
 
     def realism(self) -> RealisticAws:
         """The layer that makes this sandbox behave like real AWS (made on first use)."""
@@ -68,9 +74,29 @@ class SandboxServer:
             self._server = server
             self.endpoint_url = f"http://{host}:{port}"
             log.info("Sandbox AWS (moto) listening on %s", self.endpoint_url)
+            if self.state_file is not None:
+                self._autosave_stop.clear()
+                self._autosaver = threading.Thread(
+                    target=self._autosave, name="sandbox-autosave", daemon=True
+                )
+                self._autosaver.start()
             return self.endpoint_url
 
+    def _autosave(self) -> None:
+        from byok_desktop.aws.sandbox_state import save_state
+
+        assert self.state_file is not None
+        while not self._autosave_stop.wait(AUTOSAVE_S):
+            try:
+                self._saved = save_state(self.state_file, self._saved)
+            except Exception:  # moto changed it while it was read: next time
+                log.debug("Sandbox autosave skipped", exc_info=True)
+
     def stop(self) -> None:
+        self._autosave_stop.set()
+        if self._autosaver is not None:
+            self._autosaver.join()
+            self._autosaver = None
         with self._lock:
             if self._server is not None:
                 self._server.stop()  # type: ignore[attr-defined]
@@ -80,7 +106,7 @@ class SandboxServer:
                     from byok_desktop.aws.sandbox_state import forget_state, save_state
 
                     try:
-                        save_state(self.state_file)
+                        save_state(self.state_file, self._saved)
                     except Exception:  # the sandbox must not stop the app from closing
                         log.exception("The sandbox AWS could not be saved")
                         # An older state would not match the records: better none.

@@ -66,8 +66,10 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def save_state(path: Path) -> None:
-    """Write the simulated KMS and IAM (every account) through a temporary file."""
+def save_state(path: Path, unless_same_as: bytes = b"") -> bytes:
+    """Write the simulated KMS and IAM (every account) through a temporary file; nothing
+    is written when they are ``unless_same_as`` (what the last save wrote). Returns what
+    the file now holds."""
     from moto.iam.models import iam_backends
     from moto.kms.models import kms_backends
 
@@ -82,14 +84,18 @@ def save_state(path: Path) -> None:
     buffer = io.BytesIO()
     buffer.write(_header())
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(state)
+    data = buffer.getvalue()
+    if data == unless_same_as:
+        return data
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_bytes(buffer.getvalue())
+        tmp.write_bytes(data)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-    log.info("Sandbox AWS saved to %s", path)
+    log.debug("Sandbox AWS saved to %s", path)
+    return data
 
 
 def restore_state(path: Path) -> bool:

@@ -141,3 +141,38 @@ def test_a_reset_asked_for_starts_afresh_and_keeps_the_old_files(
     assert any(name.endswith(".sqlite3") for name in kept)
     assert any(name.endswith(".aws.pickle") for name in kept)
     assert not (paths.sandbox_dir / STATE_FILE).exists()
+
+
+def test_the_simulated_aws_is_saved_while_it_runs(
+    reopen: Opener, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash loses little: the state file follows the simulated AWS while it runs."""
+    import time
+
+    from byok_desktop.aws import sandbox as sandbox_module
+    from byok_desktop.aws.sandbox_state import forget_state, restore_state
+
+    monkeypatch.setattr(sandbox_module, "AUTOSAVE_S", 0.05)
+    context = reopen()
+    (profile,) = context.credentials.profiles.list()
+    config = context.aws_config(profile)
+    kms = boto3.client(
+        "kms",
+        region_name="eu-central-1",
+        endpoint_url=config.endpoint_url,
+        aws_access_key_id=SANDBOX_ACCESS_KEY_ID,
+        aws_secret_access_key="sandbox",
+    )
+    key_id = kms.create_key(Description="made before a crash")["KeyMetadata"]["KeyId"]
+    state = paths.sandbox_dir / STATE_FILE
+    deadline = time.monotonic() + 10
+    while key_id.encode() not in (state.read_bytes() if state.exists() else b""):
+        assert time.monotonic() < deadline, "the running sandbox was never saved"
+        time.sleep(0.05)
+    left = paths.data_dir / "left-by-a-crash.pickle"  # the autosave goes on meanwhile
+    left.write_bytes(state.read_bytes())
+
+    forget_state()  # what a crash leaves: nothing in memory, the file on disk
+    assert restore_state(left)
+
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "made before a crash"
