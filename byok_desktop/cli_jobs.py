@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from byok_desktop.context import AppContext
@@ -36,6 +37,12 @@ def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         metavar="NAME",
         help="your own profile, to assume the customer's role with (default: chosen)",
     )
+    provision.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm in advance: submit without showing each request's summary and asking "
+        "(needed without a terminal, e.g. in scripts)",
+    )
 
     resume = commands.add_parser(
         "resume",
@@ -65,11 +72,28 @@ def add_job_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     health.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
+Ask = Callable[[str], str]  # shows a prompt, returns the user's answer
+
+
+def _terminal_ask() -> Ask | None:
+    """``input`` when stdin and stdout are a terminal; None in scripts and pipes."""
+    if sys.stdin is None or not sys.stdin.isatty() or not sys.stdout.isatty():
+        return None
+    return input
+
+
 def run_job_command(
-    context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO | None = None
+    context: AppContext,
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO | None = None,
+    ask: Ask | None = None,
 ) -> int:
+    """``ask``: how ``provision`` asks for confirmation (default: the terminal, if any)."""
     if args.command == "provision":
-        return _provision(context, args, out, err or out)
+        return _provision(
+            context, args, out, err or out, ask if ask is not None else _terminal_ask()
+        )
     if args.command == "resume":
         return _resume(context, args.job_ids, out)
     if args.command in ("revoke", "restore"):
@@ -77,7 +101,29 @@ def run_job_command(
     return _health(context, args.sites, out, as_json=args.json)
 
 
-def _provision(context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _confirmed(context: AppContext, request_id: int, out: TextIO, ask: Ask) -> bool:
+    """Show what submitting ``request_id`` locks and creates; True if the user says yes.
+    A request that is not Ready gets no sheet: submitting refuses it and says why."""
+    from byok_desktop.jobs.submit_sheet import submit_sheet
+    from byok_desktop.request import RequestStatus
+
+    stored = context.database.requests.get(request_id)
+    if stored.status is not RequestStatus.READY or stored.draft.location is None:
+        return True
+    settings = context.settings
+    sheet = submit_sheet(request_id, stored.draft, settings.role_name, settings.provider_principal)
+    print(sheet.text(), file=out)
+    out.flush()
+    try:
+        answer = ask("Submit and provision? [y/N] ")
+    except EOFError:
+        answer = ""
+    return answer.strip().casefold() in ("y", "yes")
+
+
+def _provision(
+    context: AppContext, args: argparse.Namespace, out: TextIO, err: TextIO, ask: Ask | None
+) -> int:
     from byok_desktop.exit_codes import classify
     from byok_desktop.jobs.customer_role import submit_preflight
     from byok_desktop.jobs.owner import owner_alive, this_owner
@@ -97,12 +143,22 @@ def _provision(context: AppContext, args: argparse.Namespace, out: TextIO, err: 
             return EXIT_OK
     else:
         ids = args.request_ids
+    if not args.yes and ask is None:
+        print(
+            "not submitted: provisioning locks each request for good, so it asks first, and "
+            "there is no terminal to ask on; pass --yes to confirm in advance.",
+            file=out,
+        )
+        return int(ExitCode.USAGE)
     created: list[Job] = []
     codes: list[ExitCode] = []
     # A request that names the customer's role is checked before it is locked.
     preflight = submit_preflight(context.database, context.credentials, context.settings)
     for request_id in ids:
         try:
+            if ask is not None and not args.yes and not _confirmed(context, request_id, out, ask):
+                print(f"#{request_id}: not submitted (not confirmed)", file=out)
+                continue
             created.extend(
                 submit_request(
                     request_id,

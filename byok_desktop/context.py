@@ -12,6 +12,7 @@ from typing import Any
 
 from byok_desktop.aws.connection import AwsConfig
 from byok_desktop.aws.sandbox import SandboxServer
+from byok_desktop.aws.sandbox_state import STATE_FILE, state_usable
 from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.credentials.service import CredentialService
@@ -97,11 +98,40 @@ def _check_mode(database: Database, mode: str) -> None:
         )
 
 
-def _reset_stale_sandbox(path: Path, backups: Path, tiers: TierTable) -> str | None:
-    """The sandbox's AWS lives in memory and is empty after a restart. If the sandbox
-    database says something was provisioned, set it aside and start afresh, so it
-    never claims keys that no longer exist."""
-    if not path.exists():
+RESET_REQUEST_FILE = "reset-requested"
+
+
+def request_sandbox_reset(paths: AppPaths) -> None:
+    """Ask for a fresh sandbox at the next start (the running one holds its files open)."""
+    paths.sandbox_dir.mkdir(parents=True, exist_ok=True)
+    (paths.sandbox_dir / RESET_REQUEST_FILE).touch()
+
+
+def _set_aside(path: Path, state: Path, backups: Path) -> Path:
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = backups / f"sandbox-before-reset-{stamp}.sqlite3"
+    if path.exists():
+        shutil.move(path, kept)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if state.exists():
+        shutil.move(state, kept.with_suffix(".aws.pickle"))
+    return kept
+
+
+def _reset_sandbox_if_needed(sandbox_dir: Path, backups: Path, tiers: TierTable) -> str | None:
+    """Start the sandbox afresh when the user asked for it, or when its records name
+    products its saved AWS does not hold (no saved state, or one this moto cannot read:
+    it would claim keys that do not exist). The old files are set aside, never deleted."""
+    path, state = sandbox_dir / DATABASE_FILE, sandbox_dir / STATE_FILE
+    requested = sandbox_dir / RESET_REQUEST_FILE
+    if requested.exists():
+        kept = _set_aside(path, state, backups)
+        requested.unlink()
+        log.info("Sandbox reset as asked; old database kept at %s", kept)
+        return f"The sandbox starts afresh, as you asked. The previous one is kept at {kept}."
+    if not path.exists() or state_usable(state):
         return None
     database = open_database(path, backups, tiers)
     try:
@@ -110,19 +140,16 @@ def _reset_stale_sandbox(path: Path, backups: Path, tiers: TierTable) -> str | N
         database.close()
     if not provisioned:
         return None
-    backups.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    kept = backups / f"sandbox-before-reset-{stamp}.sqlite3"
-    shutil.move(path, kept)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    kept = _set_aside(path, state, backups)
     log.warning(
-        "Sandbox reset: %d provisioned product(s); old database kept at %s", provisioned, kept
+        "Sandbox reset: %d provisioned product(s) without a saved AWS; old database kept at %s",
+        provisioned,
+        kept,
     )
     return (
-        f"The sandbox was reset: its simulated AWS starts empty each time the app starts, so "
-        f"the {provisioned} sandbox product(s) recorded last time no longer exist there. "
-        f"The previous sandbox database is kept at {kept}. Real records are untouched."
+        f"The sandbox was reset: its simulated AWS was not saved last time (the app did not "
+        f"close normally), so the {provisioned} sandbox product(s) recorded no longer exist "
+        f"there. The previous sandbox database is kept at {kept}. Real records are untouched."
     )
 
 
@@ -160,7 +187,11 @@ def open_context(
     if settings.sandbox:
         db_path = paths.sandbox_dir / DATABASE_FILE
         backups = paths.sandbox_dir / "backups"
-        notice = None if sandbox_endpoint_url else _reset_stale_sandbox(db_path, backups, tiers)
+        notice = (
+            None
+            if sandbox_endpoint_url
+            else _reset_sandbox_if_needed(paths.sandbox_dir, backups, tiers)
+        )
         if notice:
             warnings.append(notice)
     else:
@@ -177,7 +208,13 @@ def open_context(
         database.close()
         raise
     secrets = SecretStore(settings.keyring_timeout_s, keyring_backend)
-    server = SandboxServer(running_at=sandbox_endpoint_url or "") if settings.sandbox else None
+    server = (
+        SandboxServer(
+            running_at=sandbox_endpoint_url or "", state_file=paths.sandbox_dir / STATE_FILE
+        )
+        if settings.sandbox
+        else None
+    )
     context = AppContext(
         paths=paths,
         settings_service=service,

@@ -11,6 +11,8 @@ Scenes (all by default):
   ExternalId and "Export setup kit…" beside it.
 - credentials: signs in with IAM Identity Center against the tests' local fake of it,
   picks an account and role, and shows the Credentials screen.
+- sandbox: the sandbox's editor (it names the account the sandbox plays), the submit
+  sheet for a Ready request, and the Settings page with "Behave like real AWS" ticked.
 - products: provisions example requests in the sandbox (simulated AWS), disables one key
   in one region and checks health (a Degraded product), revokes one family's access (a
   Suspended product), then shows Security > BYOK encryption.
@@ -518,6 +520,55 @@ def help_scene(app: QApplication, out_dir: Path) -> None:
         context.close()
 
 
+def sandbox_scene(app: QApplication, out_dir: Path) -> None:
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-"))
+    context, window = build_main_window(paths, ContextOverrides(sandbox=True))
+    stored = context.database.requests.create(
+        RequestDraft(
+            aws_account_id=SANDBOX_ACCOUNT_ID,
+            site_name="acme",
+            desired_users="1,500",
+            location=Location.EU,
+            products=frozenset({Product.JIRA_SOFTWARE, Product.CONFLUENCE}),
+            customer_org="Acme Corp",
+            requester_name="Ada Admin",
+            requester_email="ada@acme.example",
+            requester_is_org_admin=True,
+        )
+    )
+    page = window.requests_page
+    window.resize(1280, 800)
+    window.show()
+    _wait(app, lambda: page.model.rowCount() == 1)
+    page.select_request(stored.id)
+    _wait(app, lambda: page.editor.request_id == stored.id)
+    _settle(app, 0.5)
+    window.grab().save(str(out_dir / "sandbox-editor.png"))
+    page.submit_action.trigger()
+    _wait(app, lambda: window.submit_sheet is not None and window.submit_sheet.armed)
+    sheet = window.submit_sheet
+    assert sheet is not None
+    _settle(app, 0.3)
+    sheet.grab().save(str(out_dir / "submit-sheet.png"))
+    sheet.reject()
+    window.show_section("settings")
+    window.settings_page.realistic_check.setChecked(True)
+    _settle(app, 0.5)
+    window.grab().save(str(out_dir / "settings-applied.png"))
+    window.settings_page.realistic_check.setChecked(False)
+    window.close()
+    _wait(app, lambda: not window.isVisible(), 60)
+    window.ops.wait()
+    context.close()
+
+
+def _settle(app: QApplication, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
 SCENES = {
     "requests": requests_scene,
     "products": products_scene,
@@ -525,6 +576,7 @@ SCENES = {
     "customer-role": customer_role_scene,
     "credentials": credentials_scene,
     "help": help_scene,
+    "sandbox": sandbox_scene,
 }
 
 

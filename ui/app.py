@@ -225,6 +225,10 @@ def run_gui(
     settled = window.ops.wait(QUIT_POOL_WAIT_MS, only=Executor.POOL)
     for context in opened:
         context.close()
+    if window.restart_requested:  # "Reset sandbox…": the same command line again
+        from PySide6.QtCore import QProcess
+
+        QProcess.startDetached(sys.executable, sys.orig_argv[1:])
     if not settled:
         _exit_abandoning(int(code))
     return int(code)

@@ -13,12 +13,14 @@ from PySide6.QtCore import QSettings, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QStackedWidget,
     QSystemTrayIcon,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from ui.jobs.page import JobsPage
     from ui.products import ProductsPage
     from ui.requests.page import RequestsPage
+    from ui.requests.submit_sheet import SubmitSheetDialog
     from ui.settings_page import SettingsPage
 
 SECTIONS = (
@@ -49,6 +52,25 @@ SECTIONS = (
     ("credentials", "Credentials", "credentials"),
     ("settings", "Settings", "settings"),
 )
+
+
+def _quit_question(running: int, queued: int) -> str:
+    """The quit confirmation: what stops and what stays, counted as the Jobs screen does."""
+    parts = []
+    if running:
+        parts.append(f"{running} job{' is' if running == 1 else 's are'} running")
+    if queued:
+        parts.append(f"{queued} job{' is' if queued == 1 else 's are'} queued")
+    said = " and ".join(parts) if parts else "Jobs are starting"
+    text = f"{said}. Quit anyway?"
+    if running:
+        text += (
+            f" The running job{'' if running == 1 else 's'} stop{'s' if running == 1 else ''} "
+            "at the next step and can be resumed next time."
+        )
+    if queued:
+        text += f" Queued job{'s stay' if queued != 1 else ' stays'} Queued, to resume next time."
+    return text + " Nothing is cancelled."
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +99,10 @@ class MainWindow(QMainWindow):
         self.ops.presenter = self
         self.changes: ChangeRelay | None = None
         self._losing_edits = False  # the user chose to quit with unsaved edits
+        self.restart_requested = False  # run_gui starts the app again after closing
+        self._stopping_jobs = False  # quit confirmed: jobs are being stopped
+        self._jobs_stopped = False  # ...and have stopped: the next close is the last
+        self.submit_sheet: SubmitSheetDialog | None = None  # open while the user decides
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -98,6 +124,21 @@ class MainWindow(QMainWindow):
         self.link_banner.setWordWrap(True)
         self.link_banner.hide()
         outer.addWidget(self.link_banner)
+        # What opening the data had to say (a reset, a fallback): whole, not cut off in
+        # the status bar, until the user dismisses it.
+        self.notice_banner = QFrame()
+        self.notice_banner.setObjectName("startNotice")
+        notice_layout = QHBoxLayout(self.notice_banner)
+        notice_layout.setContentsMargins(12, 6, 12, 6)
+        self.notice_text = QLabel()
+        self.notice_text.setWordWrap(True)
+        notice_layout.addWidget(self.notice_text, 1)
+        dismiss = QPushButton("Dismiss")
+        dismiss.setObjectName("dismissNotice")
+        dismiss.clicked.connect(self.notice_banner.hide)
+        notice_layout.addWidget(dismiss)
+        self.notice_banner.hide()
+        outer.addWidget(self.notice_banner)
         body = QWidget()
         outer.addWidget(body, 1)
         layout = QHBoxLayout(body)
@@ -186,6 +227,8 @@ class MainWindow(QMainWindow):
         self.jobs.worker_message.connect(self.show_message)
         self.jobs.submit_failed.connect(self._submit_failed)
         self.jobs.submitted.connect(self._submitted)
+        from byok_desktop.context import SANDBOX_ACCOUNT_ID
+
         self.requests_page: RequestsPage = RequestsPage(
             database.requests,
             self.ops,
@@ -193,6 +236,7 @@ class MainWindow(QMainWindow):
             changes=changes,
             outbox=context.outbox,
             customer=CustomerKit(database, context.credentials, context.settings_service.snapshot),
+            sandbox_account=SANDBOX_ACCOUNT_ID if context.in_sandbox else "",
         )
         self.requests_page.message.connect(self.show_message)
         self.requests_page.submit_requested.connect(self._submit)
@@ -249,14 +293,24 @@ class MainWindow(QMainWindow):
         )
         self.navigation.setCurrentRow(row)
         self.pages.setCurrentIndex(row)
-        for warning in context.warnings:
-            self.show_message(warning)
+        if context.in_sandbox:
+            self.reset_sandbox_action.setVisible(True)
+        if context.warnings:
+            self.notice_text.setTextFormat(Qt.TextFormat.PlainText)  # they quote paths
+            self.notice_text.setText("\n\n".join(context.warnings))
+            self.notice_banner.show()
+            self.show_message("Opened with a notice: see above the pages.")
         self.attached.emit()
 
     def _make_frame_menus(self) -> None:
         """The menus with what works without the pages; ``_add_page_actions`` fills in."""
         self.file_menu = self.menuBar().addMenu("&File")
         self._file_end = self.file_menu.addSeparator()
+        self.reset_sandbox_action = QAction("Reset sandbox…", self)
+        self.reset_sandbox_action.setObjectName("resetSandbox")
+        self.reset_sandbox_action.setVisible(False)  # sandbox runs only (attach)
+        self.reset_sandbox_action.triggered.connect(self._reset_sandbox)
+        self.file_menu.addAction(self.reset_sandbox_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setObjectName("quit")
         self.quit_action.triggered.connect(self.close)
@@ -328,6 +382,39 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._shortcut_priority)  # type: ignore[union-attr]
 
     @Slot()
+    def _reset_sandbox(self) -> None:
+        """Start the sandbox afresh: its files are set aside at the next start (they are
+        open now), so the app closes and starts again."""
+        from byok_desktop.context import request_sandbox_reset
+        from ui.dialogs import Dialogs
+        from ui.operations import Executor
+
+        context = self._context
+        if context is None or not context.in_sandbox:
+            return
+        if not Dialogs.confirm(
+            self,
+            "Reset the sandbox?",
+            "The sandbox's requests, profiles and simulated AWS keys are set aside (kept in "
+            f"{context.paths.sandbox_dir / 'backups'}) and the app starts again with an "
+            "empty sandbox. Real records are untouched.",
+            "Reset and restart",
+        ):
+            return
+        paths = context.paths
+        self.ops.run(
+            lambda: request_sandbox_reset(paths),
+            self._reset_requested,
+            on=Executor.POOL,
+            what="reset the sandbox",
+        )
+
+    def _reset_requested(self, _result: object) -> None:
+        self.restart_requested = True
+        self.show_message("Restarting with a fresh sandbox…")
+        self.close()
+
+    @Slot()
     def _show_requests(self) -> None:
         self.navigation.setCurrentRow(0)
 
@@ -349,6 +436,34 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _submit(self, request_id: int) -> None:
+        """Show the submit sheet for the request in the editor (just saved and checked
+        Ready); it is submitted only when the user confirms."""
+        from byok_desktop.jobs.submit_sheet import submit_sheet
+        from ui.requests.submit_sheet import SubmitSheetDialog
+
+        assert self._context is not None
+        stored = self.requests_page.editor.current
+        if stored is None or stored.id != request_id or self.submit_sheet is not None:
+            return
+        settings = self._context.settings
+        sheet = submit_sheet(
+            request_id, stored.draft, settings.role_name, settings.provider_principal
+        )
+        dialog = SubmitSheetDialog(sheet, self)
+        dialog.finished.connect(self._submit_sheet_closed)
+        self.submit_sheet = dialog
+        dialog.open()  # window-modal, not a nested event loop
+
+    @Slot(int)
+    def _submit_sheet_closed(self, result: int) -> None:
+        dialog, self.submit_sheet = self.submit_sheet, None
+        if dialog is None:
+            return
+        dialog.deleteLater()
+        request_id = dialog.sheet.request_id
+        if result != QDialog.DialogCode.Accepted:
+            self.show_message(f"Request #{request_id} not submitted: nothing was locked.")
+            return
         self.show_message(f"Checking request #{request_id} and its AWS profile…")
         self.jobs.submit(request_id)
 
@@ -454,6 +569,27 @@ class MainWindow(QMainWindow):
             self._losing_edits = True
         self.close()
 
+    def _stop_jobs_then_close(self) -> None:
+        from PySide6.QtCore import Qt
+
+        if self._stopping_jobs:
+            return
+        self._stopping_jobs = True
+        self.show_message("Stopping jobs before quitting… (a running job stops at its next step)")
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(False)
+        self.menuBar().setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self.jobs.stopped.connect(self._jobs_have_stopped)
+        self.jobs.stop()
+
+    @Slot()
+    def _jobs_have_stopped(self) -> None:
+        QApplication.restoreOverrideCursor()
+        self._jobs_stopped = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         from ui.dialogs import Dialogs
 
@@ -481,21 +617,28 @@ class MainWindow(QMainWindow):
             if keep_open:
                 event.ignore()
                 return
+        self.settings_page.apply_pending()  # a field still being edited
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState())
         self._settings.setValue("window/section", self.navigation.currentRow())
         self.requests_page.save_state()
         self.products_page.save_state()
         self._settings.sync()
-        if self.jobs.active and not Dialogs.confirm(
-            self,
-            "Jobs are running",
-            f"{self.jobs.active} job(s) are running. Quit anyway? They stop at the next step "
-            "boundary and can be resumed from the Jobs screen next time.",
-            "Quit",
-        ):
-            event.ignore()
-            return
+        if not self._jobs_stopped:
+            # Counted from the Jobs screen's list, as the status bar's "N jobs running".
+            model = self.jobs_page.model
+            running, queued = model.running(), model.queued()
+            if (running or queued or self.jobs.active) and not Dialogs.confirm(
+                self, "Jobs are not finished", _quit_question(running, queued), "Quit"
+            ):
+                event.ignore()
+                return
+            if self.jobs.needs_stopping:
+                # Stopping waits for a step boundary: off the GUI thread, the window
+                # says so and closes when it is done.
+                event.ignore()
+                self._stop_jobs_then_close()
+                return
         kept = self.requests_page.kept_drafts
         if kept:  # nothing is lost, and nothing to decide: the user is told, not asked
             Dialogs.info(

@@ -1,5 +1,11 @@
 """Settings: where the app keeps its files, the user tiers, AWS, provisioning and health.
 
+Every setting applies as it is changed (a text field when it is left, a number a moment
+after the last step), checked on its own: a value that fails its check is not saved and
+its message says why, the others are. So nothing waits to be saved at quit or when the
+user goes to another page. Messages and help text that come and go have their room
+reserved, so nothing below them moves under the mouse.
+
 The settings file is read and written on the pool, and the keyring looked up there
 (Operations): neither may hold up the window."""
 
@@ -8,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,6 +38,19 @@ from byok_desktop.settings import Settings, SettingsInvalid, SettingsSaved, sett
 from byok_desktop.tiers import TIER_FILE_NAME
 from ui.operations import Executor, Operations
 
+APPLY_DELAY_MS = 600  # a spin box applies this long after its last step
+
+
+def _reserved(label: QLabel, lines: int = 2) -> QLabel:
+    """A message that is shown and hidden keeps its room (``lines`` lines) either way."""
+    label.setWordWrap(True)
+    label.setMinimumHeight(label.fontMetrics().lineSpacing() * lines)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    policy = label.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    label.setSizePolicy(policy)
+    return label
+
 
 class SettingsPage(QWidget):
     message = Signal(str)
@@ -53,6 +72,10 @@ class SettingsPage(QWidget):
         title = QLabel("Settings")
         title.setObjectName("pageTitle")
         layout.addWidget(title)
+        applies = QLabel("Changes apply as you make them; a text field applies when you leave it.")
+        applies.setObjectName("fieldHint")
+        applies.setWordWrap(True)
+        layout.addWidget(applies)
 
         files = QGroupBox("Where your data lives")
         form = QFormLayout(files)
@@ -116,20 +139,19 @@ class SettingsPage(QWidget):
         self.database_url_edit.setObjectName("databaseUrl")
         self.database_url_edit.setPlaceholderText("postgresql+psycopg://rep@db.example.com/byok")
         box.addWidget(self.database_url_edit)
-        self.database_error = QLabel()
+        self.database_url_edit.editingFinished.connect(self.save_database_settings)
+        self.database_error = _reserved(QLabel())
         self.database_error.setObjectName("fieldError")
-        self.database_error.setWordWrap(True)
         self.database_error.hide()
         box.addWidget(self.database_error)
-        save = QPushButton("Save database setting")
-        save.setObjectName("saveDatabaseSettings")
-        save.clicked.connect(self.save_database_settings)
-        box.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
         return group
 
     @Slot()
     def save_database_settings(self) -> None:
         url = self.database_url_edit.text().strip()
+        if url == self._context.settings.database_url:
+            self.database_error.hide()
+            return
         problem = setting_problem("database_url", url)
         if problem:
             self.database_error.setText(problem)
@@ -201,24 +223,31 @@ class SettingsPage(QWidget):
             "sandboxHealthCheckMinutes", current.sandbox_health_check_minutes
         )
         form.addRow("… in the &sandbox", self.sandbox_health_spin)
-        self.provisioning_error = QLabel()
+        self.provisioning_error = _reserved(QLabel())
         self.provisioning_error.setObjectName("fieldError")
-        self.provisioning_error.setWordWrap(True)
         self.provisioning_error.hide()
         form.addRow(self.provisioning_error)
-        buttons = QWidget()
-        row = QHBoxLayout(buttons)
-        row.setContentsMargins(0, 0, 0, 0)
-        save = QPushButton("Save provisioning settings")
-        save.setObjectName("saveProvisioningSettings")
-        save.clicked.connect(self.save_provisioning_settings)
-        row.addWidget(save)
         defaults = QPushButton("Restore defaults")
         defaults.setObjectName("provisioningDefaults")
         defaults.clicked.connect(self._provisioning_defaults)
-        row.addWidget(defaults)
-        row.addStretch(1)
-        form.addRow(buttons)
+        form.addRow(defaults)
+        form.setAlignment(defaults, Qt.AlignmentFlag.AlignLeft)
+        # Text applies when left; numbers a moment after the last step (one write for a
+        # run of arrow presses).
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(APPLY_DELAY_MS)
+        self._apply_timer.timeout.connect(self.save_provisioning_settings)
+        for edit in (self.role_edit, self.principal_edit):
+            edit.editingFinished.connect(self.save_provisioning_settings)
+        for spin in (
+            self.workers_spin,
+            self.window_spin,
+            self.health_spin,
+            self.sandbox_health_spin,
+        ):
+            spin.valueChanged.connect(self._apply_timer.start)
+            spin.editingFinished.connect(self.save_provisioning_settings)
         return group
 
     @staticmethod
@@ -241,6 +270,16 @@ class SettingsPage(QWidget):
         self.window_spin.setValue(defaults.restore_window_days)
         self.health_spin.setValue(defaults.health_check_minutes)
         self.sandbox_health_spin.setValue(defaults.sandbox_health_check_minutes)
+        self.save_provisioning_settings()
+
+    def apply_pending(self) -> None:
+        """Apply what is typed or stepped but not yet applied (at quit: a field still
+        being edited has not been left)."""
+        self._apply_timer.stop()
+        self.save_provisioning_settings()
+        self.save_database_settings()
+        if self.aws_custom.isChecked():
+            self.save_aws_settings()
 
     @Slot()
     def save_provisioning_settings(self) -> None:
@@ -252,13 +291,23 @@ class SettingsPage(QWidget):
             "health_check_minutes": self.health_spin.value(),
             "sandbox_health_check_minutes": self.sandbox_health_spin.value(),
         }
+        self._apply_timer.stop()
         # Each setting's own check, at once; the service checks again before writing.
+        # A value that fails is not saved (the message says why); the others are.
         problems = [p for name, v in changes.items() if (p := setting_problem(name, v))]
+        current = self._context.settings
+        changes = {
+            name: value
+            for name, value in changes.items()
+            if setting_problem(name, value) is None and getattr(current, name) != value
+        }
         if problems:
             self.provisioning_error.setText("\n".join(problems))
             self.provisioning_error.show()
+        else:
+            self.provisioning_error.hide()
+        if not changes:
             return
-        self.provisioning_error.hide()
         service = self._context.settings_service
         self._ops.run(
             lambda: service.update(**changes),
@@ -272,6 +321,8 @@ class SettingsPage(QWidget):
     def _provisioning_saved(self, saved: SettingsSaved) -> None:
         self.settings_changed.emit(saved.settings)
         restart = "worker_threads" in saved.restart_needed
+        if not self.provisioning_error.isHidden():
+            return  # the message above the field says what was not saved
         self.message.emit(
             "Saved. Jobs started from now on use these settings"
             + ("; the new number of worker threads applies after a restart." if restart else ".")
@@ -300,8 +351,25 @@ class SettingsPage(QWidget):
             self.aws_real.setChecked(True)
         for widget in (self.aws_real, self.aws_custom, self.endpoint_edit, self.aws_sandbox):
             box.addWidget(widget)
-        box.addWidget(self._realistic_row(context))
-        self.aws_error = QLabel()
+        self.realistic_check = QCheckBox("Behave like real AWS (slower)")
+        self.realistic_check.setObjectName("sandboxRealisticAws")
+        self.realistic_check.setChecked(context.settings.sandbox_realistic_aws)
+        # Indented under the sandbox choice it belongs to.
+        realistic = QWidget()
+        realistic_layout = QVBoxLayout(realistic)
+        realistic_layout.setContentsMargins(24, 0, 0, 0)
+        realistic_layout.addWidget(self.realistic_check)
+        self.realistic_help = _reserved(
+            QLabel(
+                "The sandbox then waits out IAM propagation, shows replicas Creating for a "
+                "few seconds and throttles now and then, as AWS does: jobs take minutes."
+            )
+        )
+        self.realistic_help.setObjectName("fieldHint")
+        self.realistic_help.setVisible(self.realistic_check.isChecked())
+        realistic_layout.addWidget(self.realistic_help)
+        box.addWidget(realistic)
+        self.aws_error = _reserved(QLabel(), lines=1)
         self.aws_error.setObjectName("fieldError")
         self.aws_error.hide()
         box.addWidget(self.aws_error)
@@ -309,41 +377,16 @@ class SettingsPage(QWidget):
         self.keyring_label.setObjectName("keyringBackend")
         self.keyring_label.setWordWrap(True)
         box.addWidget(self.keyring_label)
-        save = QPushButton("Save connection settings")
-        save.setObjectName("saveAwsSettings")
-        save.clicked.connect(self.save_aws_settings)
-        box.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
+        for radio in (self.aws_real, self.aws_custom, self.aws_sandbox):
+            radio.toggled.connect(self._connection_chosen)
+        self.endpoint_edit.editingFinished.connect(self.save_aws_settings)
+        self.realistic_check.toggled.connect(self._realistic_toggled)
+        self.aws_sandbox.toggled.connect(self.realistic_check.setEnabled)  # a sandbox setting
+        self.realistic_check.setEnabled(self.aws_sandbox.isChecked())
         # Looked up when the page is first shown (showEvent): keyring's backend discovery
         # costs ~0.2 s of CPU that an app opening elsewhere need not pay at start.
         self._keyring_looked_up = False
         return group
-
-    def _realistic_row(self, context: AppContext) -> QWidget:
-        """The sandbox's "Behave like real AWS (slower)", under the sandbox choice; its
-        help keeps its space when hidden, so ticking the box moves nothing below it."""
-        row = QWidget()
-        layout = QVBoxLayout(row)
-        layout.setContentsMargins(24, 0, 0, 0)
-        self.realistic_check = QCheckBox("Behave like real AWS (slower)")
-        self.realistic_check.setObjectName("sandboxRealisticAws")
-        self.realistic_check.setChecked(context.settings.sandbox_realistic_aws)
-        self.realistic_help = QLabel(
-            "The sandbox then acts as AWS does: a new role takes seconds to become visible, "
-            "a new replica is Creating for a while, calls are throttled now and then. Jobs "
-            "wait these out and say so on the Jobs page. For training; new jobs use it."
-        )
-        self.realistic_help.setObjectName("fieldHint")
-        self.realistic_help.setWordWrap(True)
-        policy = self.realistic_help.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.realistic_help.setSizePolicy(policy)
-        layout.addWidget(self.realistic_check)
-        layout.addWidget(self.realistic_help)
-        self.realistic_check.toggled.connect(self.realistic_help.setVisible)
-        self.realistic_help.setVisible(self.realistic_check.isChecked())
-        self.aws_sandbox.toggled.connect(self.realistic_check.setEnabled)
-        self.realistic_check.setEnabled(self.aws_sandbox.isChecked())
-        return row
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._keyring_looked_up:
@@ -357,6 +400,33 @@ class SettingsPage(QWidget):
                 owner=self,
             )
         super().showEvent(event)
+
+    @Slot(bool)
+    def _connection_chosen(self, checked: bool) -> None:
+        if not checked:
+            return  # the radio turned off; the one turned on applies
+        if self.aws_custom.isChecked() and not self.endpoint_edit.text().strip():
+            self.endpoint_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.aws_error.setText("Enter the endpoint as a URL, e.g. http://127.0.0.1:5000")
+            self.aws_error.show()
+            return
+        self.save_aws_settings()
+
+    @Slot(bool)
+    def _realistic_toggled(self, checked: bool) -> None:
+        self.realistic_help.setVisible(checked)
+        service = self._context.settings_service
+        self._ops.run(
+            lambda: service.update(sandbox_realistic_aws=checked),
+            lambda _saved: self.message.emit(
+                "Saved. New sandbox connections "
+                + ("behave like real AWS." if checked else "answer at once.")
+            ),
+            lambda exc: self._not_saved(self.aws_error, exc),
+            on=Executor.POOL,
+            what="save the sandbox setting",
+            owner=self,
+        )
 
     def _keyring_found(self, name: object) -> None:
         self.keyring_label.setText(f"OS keyring: {name}")
@@ -382,6 +452,9 @@ class SettingsPage(QWidget):
             aws_endpoint_url=url if self.aws_custom.isChecked() else "",
             sandbox_realistic_aws=self.realistic_check.isChecked(),
         )
+        saved = self._context.settings_service.saved
+        if (wanted.sandbox, wanted.aws_endpoint_url) == (saved.sandbox, saved.aws_endpoint_url):
+            return
         service = self._context.settings_service
         self._ops.run(
             lambda: service.update(

@@ -154,10 +154,15 @@ class CredentialService:
         log.info("Deleted credential profile %s", profile.name)
 
     def ensure_sandbox_profile(self, account_id: str = "123456789012") -> Profile:
+        """The built-in Sandbox profile, ready to use: it is verified as made (the
+        simulated AWS answers for its account by construction; checking online would
+        start moto for nothing)."""
         for profile in self.profiles.list():
             if profile.kind is ProfileKind.SANDBOX:
+                if profile.verification is None and profile.expected_account_id == account_id:
+                    return self._sandbox_verified(profile)  # made before it came verified
                 return profile
-        return self.profiles.upsert(
+        made = self.profiles.upsert(
             self.profiles.new_uid(),
             ProfileInput(
                 name="Sandbox",
@@ -168,6 +173,13 @@ class CredentialService:
             ),
             keyring_backend=None,
             has_session_token=False,
+        )
+        return self._sandbox_verified(made)
+
+    def _sandbox_verified(self, profile: Profile) -> Profile:
+        account = profile.expected_account_id
+        return self.profiles.record_verification(
+            profile.uid, account, f"arn:aws:sts::{account}:user/moto"
         )
 
     # --- state ------------------------------------------------------------------

@@ -9,6 +9,7 @@ the key provider's access to them, and restoring it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -84,6 +85,10 @@ class JobRunner:
         self.products = database.products
         self.credentials = credentials
         self._settings = settings or ProvisioningSettings()
+        # Set when the app quits: running jobs stop at their next step boundary (or in a
+        # wait) and are left Running for the next start to mark Interrupted; unlike a
+        # user's cancel, nothing is marked Cancelled.
+        self.stopping = threading.Event()
 
     def snapshot(self) -> ProvisioningSettings:
         """The settings a job starting now runs with."""
@@ -106,6 +111,8 @@ class JobRunner:
             for step in STEPS[job.kind]:
                 if step.key in done:
                     continue
+                if self.stopping.is_set():
+                    return self._left_for_next_start(job_id, None)
                 # Cancel is checked as the step starts: between steps, never inside one.
                 started = self.jobs.step_started(job_id, step.key)
                 if started.step_id is None:
@@ -120,6 +127,8 @@ class JobRunner:
             self._succeeded(job, ctx, settings)
             finished = self.jobs.finish(job_id, JobStatus.SUCCEEDED)
         except Cancelled:
+            if self.stopping.is_set() and not self.jobs.cancel_requested(job_id):
+                return self._left_for_next_start(job_id, step_id)
             if step_id is not None:
                 self.jobs.step_failed(step_id, StepStatus.CANCELLED, "", "cancelled")
             message = "Cancelled; resume to continue where it stopped."
@@ -147,6 +156,14 @@ class JobRunner:
         notify(finished)
         return finished
 
+    def _left_for_next_start(self, job_id: int, step_id: int | None) -> Job:
+        """The app is quitting: stop here, the job still Running (resumable); its owner
+        is gone at the next start, which marks it Interrupted."""
+        if step_id is not None:
+            self.jobs.step_failed(step_id, StepStatus.CANCELLED, "", "the app closed")
+        log.info("Job %s stopped for the app's quit; it resumes later", job_id)
+        return self.jobs.get(job_id)
+
     def _context(self, job: Job, settings: ProvisioningSettings) -> StepContext:
         request_uid = ""
         if job.request_id is not None:
@@ -169,7 +186,7 @@ class JobRunner:
             provider_principal=settings.provider_principal,
             consistency_wait_s=settings.consistency_wait_s,
             poll_interval_s=settings.poll_interval_s,
-            cancelled=lambda: self.jobs.cancel_requested(job.id),
+            cancelled=lambda: self.stopping.is_set() or self.jobs.cancel_requested(job.id),
         )
         if job.kind == ADD_PRODUCT:
             # The family's key as recorded; the check itself asks AWS (its alias) first.

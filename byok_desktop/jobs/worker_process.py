@@ -40,7 +40,6 @@ import os
 import queue
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TextIO
@@ -152,13 +151,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         out.send({"failed": f"{type(exc).__name__}: {exc}"})
         return EXIT_CANNOT_START
     owner = this_owner("worker")
-    unfinished: set[int] = set()
-    lock = threading.Lock()
 
     def update(job: Job) -> None:
-        if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-            with lock:
-                unfinished.discard(job.id)
         out.send({"job": job_to_wire(job)})
 
     runner = JobRunner(context.database, context.credentials, context.settings_service.snapshot)
@@ -188,8 +182,6 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
                 log.info("Request %s not submitted: %s", request_id, exc)
                 out.send({"refused": {"request": request_id, "message": str(exc)}})
                 continue
-            with lock:
-                unfinished.update(job.id for job in jobs)
             out.send({"submitted": {"request": request_id, "jobs": [job_to_wire(j) for j in jobs]}})
             for job in jobs:
                 scheduler.submit(job.id, job.site_key)
@@ -209,13 +201,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
             if "submit" in message:
                 submits.put(int(message["submit"]))
             if "run" in message:
-                job_id = int(message["run"])
-                with lock:
-                    unfinished.add(job_id)
-                scheduler.submit(job_id, str(message.get("site", "")))
+                scheduler.submit(int(message["run"]), str(message.get("site", "")))
     finally:
         submits.put(None)
-        _stop(context, scheduler, unfinished, lock)
+        _stop(runner, scheduler)
         out.send({"stopped": True})
         if scheduler.active:
             # A job still inside a step: leave now (its threads would use a closed
@@ -226,20 +215,14 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     return 0
 
 
-def _stop(context: Any, scheduler: Any, unfinished: set[int], lock: threading.Lock) -> None:
-    """Running jobs stop at their next step boundary (resumable, as after a cancel);
-    queued ones are dropped (they stay Queued). Waits a little, never long: a job still
-    inside a step when the worker exits is marked Interrupted by the next start."""
-    with lock:
-        ids = sorted(unfinished)
-    started = time.monotonic()
-    for job_id in ids:
-        try:
-            context.database.jobs.request_cancel(job_id)
-        except Exception:
-            log.exception("Could not ask job %s to stop", job_id)
+def _stop(runner: Any, scheduler: Any) -> None:
+    """Running jobs stop at their next step boundary and stay Running: this worker's end
+    makes them Interrupted at the next start (resumable). Queued ones are dropped here
+    and stay Queued; nothing is marked Cancelled. Waits a little, never long: a job
+    still inside a step when the worker exits is marked Interrupted the same way."""
+    runner.stopping.set()
     scheduler.shutdown(wait=False)
-    scheduler.wait_idle(max(0.0, STOP_GRACE_S - (time.monotonic() - started)))
+    scheduler.wait_idle(STOP_GRACE_S)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_killed_while_jobs_are_queued_resume_with_no_argument_finishes_them_all(
         statuses = sorted(s for _i, s in _jobs(site))
         return statuses == [JobStatus.QUEUED.value, JobStatus.RUNNING.value]
 
-    _kill_when(site.main("provision", str(site.request_id)), one_running_one_queued)
+    _kill_when(site.main("provision", "--yes", str(site.request_id)), one_running_one_queued)
     assert JobStatus.QUEUED.value in {s for _i, s in _jobs(site)}
 
     output = _finish(site.main("resume"))
@@ -96,8 +96,8 @@ def test_two_workstations_with_their_own_databases_end_with_one_key(
     first = make_site(server, tmp_path / "first")
     second = make_site(server, tmp_path / "second")
 
-    racing = [first.main("provision", str(first.request_id))]
-    racing.append(second.main("provision", str(second.request_id)))
+    racing = [first.main("provision", "--yes", str(first.request_id))]
+    racing.append(second.main("provision", "--yes", str(second.request_id)))
     outputs = [_finish(process) for process in racing]
 
     assert all("Traceback" not in o for o in outputs)
@@ -120,7 +120,7 @@ def test_two_processes_on_one_database_provision_once(
     server.reset()
     site = make_site(server, tmp_path / "data")
 
-    racing = [site.main("provision", str(site.request_id)) for _ in range(2)]
+    racing = [site.main("provision", "--yes", str(site.request_id)) for _ in range(2)]
     results = []
     for process in racing:
         output, _ = process.communicate(timeout=120)

@@ -223,7 +223,7 @@ def _check(site: Site, kind: str, step: str, when: str) -> AppContext:
 def test_provisioning_killed_anywhere_resumes_without_duplicates(
     site: Site, kind: str, step: str, when: str
 ) -> None:
-    _kill_when(site.main("provision", str(site.request_id)), _at(site, kind, step, when))
+    _kill_when(site.main("provision", "--yes", str(site.request_id)), _at(site, kind, step, when))
 
     _finish(site.main("resume"))
 

@@ -109,3 +109,12 @@ def relay(change_bus: ChangeBus, ops: Operations) -> Iterator[ChangeRelay]:
     changes = ChangeRelay(change_bus, ops)
     yield changes
     changes.stop()
+
+
+def confirm_submit_sheet(qtbot: QtBot, window: MainWindow) -> None:
+    """Answer the submit sheet as a user does: wait until it is armed, press Enter."""
+    from PySide6.QtCore import Qt
+
+    qtbot.waitUntil(lambda: window.submit_sheet is not None and window.submit_sheet.armed)
+    assert window.submit_sheet is not None
+    qtbot.keyClick(window.submit_sheet, Qt.Key.Key_Return)

@@ -81,7 +81,8 @@ def test_moving_aside_starts_fresh_and_says_where_the_file_went(
         kept = list((paths.database.parent / "backups").glob("*unreadable*"))
         assert [p.read_bytes() for p in kept] == [GARBAGE]
         assert context.database.requests.count() == 0
-        assert str(kept[0]) in window.status.text()
+        assert window.notice_banner.isVisibleTo(window)
+        assert str(kept[0]) in window.notice_text.text()
     finally:
         _close(qtbot, window)
         context.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QPushButton
+import pytest
 from pytestqt.qtbot import QtBot
 
 from byok_desktop.context import AppContext
@@ -97,34 +97,54 @@ def test_provisioning_settings_are_checked_saved_and_used(
     qtbot.waitUntil(lambda: window.ops.pending == 0)
 
 
-def test_the_sandbox_can_behave_like_real_aws_from_settings(
+def test_a_new_sandbox_request_starts_with_the_account_the_sandbox_plays(
     qtbot: QtBot, make_window: WindowFactory, sandbox: AppContext
 ) -> None:
     window = make_window(sandbox)
-    window.show_section("settings")
-    page = window.settings_page
-    check = page.realistic_check
-    assert check.text() == "Behave like real AWS (slower)"
-    assert check.isEnabled()  # the sandbox is the chosen connection
-    assert not check.isChecked()
-    assert page.realistic_help.isHidden()
-    save_button = page.findChild(QPushButton, "saveAwsSettings")
-    below = save_button.mapTo(page, save_button.rect().topLeft())
-    check.setChecked(True)
-    assert not page.realistic_help.isHidden()
-    assert "throttled" in page.realistic_help.text()
-    QApplication.sendPostedEvents()  # the layout's request, then the layout itself
-    for layout in (page.layout(), save_button.parentWidget().layout()):
-        layout.activate()
-    assert save_button.mapTo(page, save_button.rect().topLeft()) == below  # nothing moved
-    page.save_aws_settings()
-    qtbot.waitUntil(lambda: "behave like real AWS" in window.status.text())
-    assert load_settings(sandbox.paths.core_settings_file).sandbox_realistic_aws is True
-    assert sandbox.settings.sandbox_realistic_aws is True
-    # New connections go through the realistic layer.
-    (profile,) = sandbox.credentials.profiles.list()
-    assert sandbox.aws_config(profile).realism is not None
-    # Real AWS chosen: the sandbox's option does not apply.
-    page.aws_real.setChecked(True)
-    assert not check.isEnabled()
+    editor = window.requests_page.editor
+    assert editor.sandbox_account_banner.isVisibleTo(editor)
+    assert "plays AWS account 123456789012" in editor.sandbox_account_banner.label.text()
+    assert window.reset_sandbox_action.isVisible()
+
+    window.requests_page.new_action.trigger()
+
+    qtbot.waitUntil(lambda: editor.account_edit.text() == "123456789012")
+    qtbot.waitUntil(lambda: window.ops.pending == 0)
+
+
+def test_reset_sandbox_asks_then_restarts_afresh(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    sandbox: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from byok_desktop.context import RESET_REQUEST_FILE
+    from ui.dialogs import Dialogs
+
+    window = make_window(sandbox)
+    asked: list[str] = []
+
+    def answer(cls: type, parent: object, title: str, text: str, ok: str) -> bool:
+        asked.append(text)
+        return len(asked) > 1  # no the first time, yes the second
+
+    monkeypatch.setattr(Dialogs, "confirm", classmethod(answer))
+    window.reset_sandbox_action.trigger()
+    assert not (sandbox.paths.sandbox_dir / RESET_REQUEST_FILE).exists()
+    assert window.isVisible()
+
+    window.reset_sandbox_action.trigger()
+
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert window.restart_requested
+    assert (sandbox.paths.sandbox_dir / RESET_REQUEST_FILE).exists()
+    assert "Real records are untouched" in asked[-1]
+
+
+def test_real_mode_offers_no_sandbox_reset(
+    qtbot: QtBot, make_window: WindowFactory, context: AppContext
+) -> None:
+    window = make_window(context)
+    assert not window.reset_sandbox_action.isVisible()
+    assert not window.requests_page.editor.sandbox_account_banner.isVisibleTo(window)
     qtbot.waitUntil(lambda: window.ops.pending == 0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
 from byok_desktop.changes import Changes
 from byok_desktop.context import AppContext
@@ -24,7 +24,6 @@ from byok_desktop.jobs.owner import owner_alive, this_owner
 from byok_desktop.jobs.runner import JobRunner
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
-from byok_desktop.store.jobs import JobStore
 from ui.operations import Executor, Operations
 
 log = logging.getLogger("ui.jobs")
@@ -32,13 +31,6 @@ worker_log = logging.getLogger("ui.jobs.worker")
 
 QUIT_WAIT_MS = 3000  # the longest quit waits for the worker process
 _ROOT = Path(__file__).resolve().parent.parent.parent  # where byok_desktop is importable
-
-
-def _stop_running(store: JobStore) -> None:
-    """On the database worker at quit: running and queued jobs stop at the next step."""
-    for job in store.all_jobs():
-        if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
-            store.request_cancel(job.id)
 
 
 @dataclass(frozen=True)
@@ -89,6 +81,8 @@ class JobsBridge(QObject):
     interrupted_found = Signal(list)
     # For the user: the worker process stopped unexpectedly, or could not start.
     worker_message = Signal(str)
+    # ``stop`` is done: the jobs have stopped or been left for the next start.
+    stopped = Signal()
 
     def __init__(
         self,
@@ -135,6 +129,10 @@ class JobsBridge(QObject):
         self.worker_pid = 0
         self.worker_owner = ""
         self.workers_started = 0
+        self._stopping_process: QProcess | None = None  # told to stop at quit
+        self._kill_timer = QTimer(self)  # ends a worker that does not stop in time
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._worker_too_slow)
         if worker is None:
             self._in_process()
 
@@ -481,15 +479,70 @@ class JobsBridge(QObject):
 
     # --- quit -------------------------------------------------------------------------
 
-    def shutdown(self, wait_s: float = 5.0) -> None:
-        """On quit: ask running jobs to stop at the next step boundary (they stay
-        resumable), wait a little, and leave the rest to be marked Interrupted. A worker
-        process gets a stop and the end of its input; it is waited for at most
-        ``QUIT_WAIT_MS``, then killed."""
+    @property
+    def needs_stopping(self) -> bool:
+        """Quitting must stop something first: jobs here, or a worker process."""
+        running_here = self._scheduler is not None and self._scheduler.active > 0
+        return running_here or self._process is not None
+
+    def stop(self, wait_s: float = 5.0) -> None:
+        """On quit, without blocking the GUI thread: running jobs stop at their next step
+        boundary and stay resumable (Interrupted at the next start); queued ones stay
+        Queued. A worker process gets a stop and the end of its input and is waited for
+        at most ``QUIT_WAIT_MS`` (then killed); jobs in this process are waited for on
+        the pool. ``stopped`` is emitted when it is done."""
         self._stopping = True
         process, self._process = self._process, None
-        if process is not None:
+        if process is not None and process.state() is not QProcess.ProcessState.NotRunning:
             self._waiting.clear()
+            self._stopping_process = process
+            process.finished.connect(self._worker_stopped)
+            process.write(b'{"stop": true}\n')
+            process.closeWriteChannel()
+            self._kill_timer.start(min(int(wait_s * 1000), QUIT_WAIT_MS))
+            return
+        if process is not None:
+            process.deleteLater()
+        if self._scheduler is not None:
+            scheduler = self._scheduler
+            self._runner.stopping.set()
+            scheduler.shutdown(wait=False)  # the queued stay Queued in the journal
+            self._ops.run(
+                lambda: scheduler.wait_idle(wait_s),
+                self._jobs_stopped,
+                on=Executor.POOL,
+                what="stop running jobs",
+            )
+            return
+        self.stopped.emit()
+
+    @Slot()
+    def _worker_stopped(self) -> None:
+        self._kill_timer.stop()
+        process, self._stopping_process = self._stopping_process, None
+        if process is not None:
+            process.deleteLater()
+        self.stopped.emit()
+
+    @Slot()
+    def _worker_too_slow(self) -> None:
+        process = self._stopping_process
+        if process is not None:
+            log.warning("The job worker did not stop in time; ending it")
+            process.kill()  # ``finished`` follows: _worker_stopped
+
+    def _jobs_stopped(self, _idle: bool) -> None:
+        self.stopped.emit()
+
+    def shutdown(self, wait_s: float = 5.0) -> None:
+        """The last step of quitting (after ``stop``, nothing is left to wait for). Without
+        ``stop`` first it waits here, as briefly: running jobs stop at the next step
+        boundary (resumable), queued ones stay Queued."""
+        self._stopping = True
+        self._kill_timer.stop()
+        for process in (self._process, self._stopping_process):
+            if process is None:
+                continue
             if process.state() is not QProcess.ProcessState.NotRunning:
                 process.write(b'{"stop": true}\n')
                 process.closeWriteChannel()
@@ -498,10 +551,8 @@ class JobsBridge(QObject):
                     process.kill()
                     process.waitForFinished(500)
             process.deleteLater()
+        self._process = self._stopping_process = None
         if self._scheduler is not None:
-            store = self.store
-            self._ops.run(
-                lambda: _stop_running(store), on=Executor.DATABASE, what="stop running jobs"
-            )
-            self._scheduler.wait_idle(wait_s)
+            self._runner.stopping.set()
             self._scheduler.shutdown(wait=False)
+            self._scheduler.wait_idle(wait_s)

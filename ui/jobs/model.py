@@ -116,6 +116,9 @@ class JobsModel(QStandardItemModel):
     def running(self) -> int:
         return sum(1 for j in self._jobs if j.status is JobStatus.RUNNING)
 
+    def queued(self) -> int:
+        return sum(1 for j in self._jobs if j.status is JobStatus.QUEUED)
+
     def _write(self, row: int, old: list[dict[int, Any]], new: list[dict[int, Any]]) -> None:
         for column, (before, after) in enumerate(zip(old, new, strict=True)):
             item = self.item(row, column)

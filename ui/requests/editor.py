@@ -327,6 +327,11 @@ class RequestEditor(QWidget):
         )
         permanent.setObjectName("warningBanner")
         form.addWidget(permanent)
+        # In the sandbox: which account its simulated AWS answers for (set_sandbox_account).
+        self.sandbox_account_banner = _Banner("infoBanner")
+        self.sandbox_account_banner.label.setObjectName("sandboxAccount")
+        self.sandbox_account_banner.hide()
+        form.addWidget(self.sandbox_account_banner)
 
         self.boxes: dict[Field, _FieldBox] = {}
         # The form follows the field declarations (byok_desktop.request_fields): each
@@ -353,6 +358,14 @@ class RequestEditor(QWidget):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.first_field: QWidget = chain[0]
+
+    def set_sandbox_account(self, account_id: str) -> None:
+        """Say which AWS account the sandbox plays (new sandbox requests start with it)."""
+        self.sandbox_account_banner.label.setText(
+            f"Sandbox: the sandbox plays AWS account {account_id}; its built-in Sandbox "
+            "profile is verified for it. New requests start with that account."
+        )
+        self.sandbox_account_banner.show()
 
     def _add_field(self, layout: QFormLayout, spec: FieldSpec) -> list[QWidget]:
         """The field's row in the form; returns its widgets in tab order."""

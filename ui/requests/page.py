@@ -82,14 +82,17 @@ class RequestsPage(QWidget):
         changes: ChangeRelay | SignalInstance | None = None,
         outbox: Outbox | None = None,
         customer: CustomerKit | None = None,
+        sandbox_account: str = "",
     ) -> None:
         """``ops`` runs every store call. ``changes`` (the window's ChangeRelay or
         its ``changed`` signal) says when records change; without it the page reads its
         list again after its own writes and when ``refresh_statuses`` is called.
         ``outbox`` (a team database only) keeps drafts on this workstation while the
-        database is out of reach."""
+        database is out of reach. ``sandbox_account``: in the sandbox, the account its
+        simulated AWS plays; new requests start with it."""
         super().__init__(parent)
         self.setObjectName("requestsPage")
+        self._sandbox_account = sandbox_account
         self._store = store
         self._ops = ops
         self._settings = settings
@@ -219,6 +222,8 @@ class RequestsPage(QWidget):
         )
         if self.editor.customer_tools is not None:
             self.editor.customer_tools.message.connect(self.message)
+        if self._sandbox_account:
+            self.editor.set_sandbox_account(self._sandbox_account)
         self.editor.saved.connect(self._editor_saved)
         self.editor.request_copied.connect(self._editor_saved)
         self.editor.withdrawn.connect(self._editor_saved)
@@ -602,14 +607,20 @@ class RequestsPage(QWidget):
         if self.outbox is not None and (self.editor.offline or self.outbox.offline):
             self._create_here()  # the team database is out of reach: no wait for it
             return
-        store = self._store
-        self._run(store.create, self._created_new, "create a request", self._create_failed)
+        store, draft = self._store, self._new_draft()
+        self._run(
+            lambda: store.create(draft), self._created_new, "create a request", self._create_failed
+        )
+
+    def _new_draft(self) -> RequestDraft:
+        """A blank request (each with its own uid); in the sandbox, for its account."""
+        return RequestDraft(aws_account_id=self._sandbox_account)
 
     def _create_here(self) -> None:
         """A new request kept on this workstation until the team database is back."""
         assert self.outbox is not None
         self.outbox.keep(
-            self, RequestDraft(), None, None, self._created_here, self._create_here_failed
+            self, self._new_draft(), None, None, self._created_here, self._create_here_failed
         )
 
     def _created_here(self, kept: KeptDraft) -> None:

@@ -178,10 +178,39 @@ def test_quit_with_a_job_running_ends_the_worker_within_the_bound(
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone, and reaped
     job = worker_context.database.jobs.get(screen.job().id)
-    # Stopped at a step boundary (resumable), or left Running for the next start to
-    # mark Interrupted: never lost, never running on.
-    assert job.status in (JobStatus.CANCELLED, JobStatus.RUNNING)
-    assert job.status is not JobStatus.RUNNING or not owner_alive(job.owner)
+    # Stopped at a step boundary or inside one, left Running for the next start to mark
+    # Interrupted (resumable): never lost, never Cancelled, never running on.
+    assert job.status is JobStatus.RUNNING
+    assert not owner_alive(job.owner)
+
+
+def test_stop_at_quit_does_not_block_and_leaves_queued_jobs_queued(
+    qtbot: QtBot, worker_context: AppContext, screen: Screen
+) -> None:
+    from byok_desktop.products import Product
+
+    request = worker_context.database.requests.create(
+        ready_draft(
+            aws_account_id=ACCOUNT, products=frozenset({Product.JIRA_SOFTWARE, Product.CONFLUENCE})
+        )
+    )
+    screen.bridge.submit(request.id)
+    qtbot.waitUntil(
+        lambda: sorted(s.value for s in screen.statuses()) == ["queued", "running"],
+        timeout=60_000,
+    )
+    pid = screen.bridge.worker_pid
+    assert screen.bridge.needs_stopping
+
+    with qtbot.waitSignal(screen.bridge.stopped, timeout=QUIT_WAIT_MS + 5000):
+        screen.bridge.stop(wait_s=5)
+        assert os.kill(pid, 0) is None  # returned at once: the worker still runs
+
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    jobs = worker_context.database.jobs.all_jobs()
+    assert sorted(job.status.value for job in jobs) == ["queued", "running"]
+    assert not any(job.cancel_requested for job in jobs)
 
 
 def test_a_worker_that_cannot_start_falls_back_to_threads_and_says_so(

@@ -15,7 +15,7 @@ from byok_desktop.jobs.submit import submit_request
 from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
-from tests.helpers.gui import WindowFactory
+from tests.helpers.gui import WindowFactory, confirm_submit_sheet
 from tests.helpers.realistic_aws import no_retry_backoff
 from tests.helpers.requests_gui import refresh, show
 from ui.dialogs import Dialogs
@@ -51,6 +51,7 @@ def test_submit_provisions_on_workers_while_the_ui_keeps_running(
     heartbeat.start()
     assert page.submit_action.shortcut().toString() == "Ctrl+Return"
     page.submit_action.trigger()
+    confirm_submit_sheet(qtbot, window)
     qtbot.waitUntil(lambda: len(_statuses(window)) == 2, timeout=15000)
     # Submitted: the request is read-only now and cannot be submitted twice.
     qtbot.waitUntil(lambda: page.editor.locked_banner.isVisible())
@@ -88,6 +89,7 @@ def test_a_request_for_an_account_without_a_profile_is_refused_with_a_reason(
     refresh(qtbot, window.requests_page)
     show(qtbot, window.requests_page, other.id)
     window.requests_page.submit_action.trigger()
+    confirm_submit_sheet(qtbot, window)
     qtbot.waitUntil(lambda: bool(errors), timeout=15000)
     assert "222233334444" in errors[0]
     assert _statuses(window) == []
