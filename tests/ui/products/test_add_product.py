@@ -35,7 +35,8 @@ def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
     qtbot.waitUntil(lambda: not editor.location_buttons[Location.USA].isEnabled())
     assert editor.pinned_label.isVisible()
     assert "European Union" in editor.pinned_label.text()
-    # Confluence completes it; Jira Software, already BYOK on the site, would clash.
+    # Confluence completes it; so does Jira Service Management (a new product of the site's
+    # Jira family, under its key); Jira Software is BYOK there already.
     editor.product_checks[Product.CONFLUENCE].setChecked(True)
     editor.org_edit.setText("Acme Corp")
     editor.account_edit.setText("123456789012")
@@ -45,9 +46,17 @@ def test_a_new_request_for_a_byok_site_is_pinned_to_its_location(
     editor.admin_check.setChecked(True)
     assert save(qtbot, editor)
     assert store.get(current.id).status is RequestStatus.READY
+    editor.product_checks[Product.JIRA_SERVICE_MANAGEMENT].setChecked(True)
+    assert save(qtbot, editor)
+    assert store.get(current.id).status is RequestStatus.READY
     editor.product_checks[Product.JIRA_SOFTWARE].setChecked(True)
     assert save(qtbot, editor)
-    assert store.get(current.id).status is RequestStatus.DRAFT
+    stored = store.get(current.id)
+    assert stored.status is RequestStatus.DRAFT
+    assert store.validate(stored.draft, stored.id).problems() == [
+        "'acme' already has BYOK for Jira Software; remove it from this request (a BYOK "
+        "product stays BYOK), or choose a new site."
+    ]
 
 
 def test_an_unpinned_site_leaves_every_location_open(qtbot: QtBot, window: MainWindow) -> None:
