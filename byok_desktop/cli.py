@@ -26,6 +26,7 @@ from byok_desktop.request_records import SortKey
 from byok_desktop.tiers import TierTableError, builtin_tier_table, load_tier_table
 from byok_desktop.transfer import OnConflict, export_requests, import_files
 from byok_desktop.validation import validate
+from byok_desktop.wording import counted
 
 log = logging.getLogger("byok_desktop.cli")
 
@@ -213,7 +214,7 @@ def _run(
                     file=err,
                 )
                 return EXIT_UNAVAILABLE
-            print(f"exported {count} request(s) to {args.output}", file=out)
+            print(f"exported {counted(count, 'request')} to {args.output}", file=out)
             return EXIT_OK
         if args.command == "import":
             report = import_files(store, args.files, OnConflict(args.on_conflict))
@@ -231,7 +232,7 @@ def _run(
                 return EXIT_INVALID
             for conflict in report.skipped:
                 print(f"skipped {conflict.uid}: already here as #{conflict.existing_id}", file=out)
-            print(f"imported {len(report.imported_ids)} request(s)", file=out)
+            print(f"imported {counted(len(report.imported_ids), 'request')}", file=out)
             for row in store.rows(report.imported_ids).values():
                 print(
                     f"  #{row.id} {plain(row.site_name or '(no site)')}: {row.status.display_name}",

@@ -369,7 +369,7 @@ def _site_rule_findings(
             Finding(
                 Field.PRODUCTS,
                 Severity.PROBLEM,
-                f"'{site}' already has BYOK for the {family.display_name}; choose only "
+                f"'{site}' already has BYOK for {family.in_sentence}; choose only "
                 f"{family.other.display_name} products for this site, or choose a new site.",
             )
         )
@@ -387,7 +387,7 @@ def _site_rule_findings(
                 )
             )
         if not overlap and with_notes:
-            families = ", ".join(sorted(f.display_name for f in enabled_families))
+            families = ", ".join(sorted(f.in_sentence for f in enabled_families))
             findings.append(
                 Finding(
                     Field.SITE_NAME,

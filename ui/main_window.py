@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from byok_desktop import APP_NAME
+from byok_desktop.wording import counted
 from ui.operations import Operations
 from ui.resources import icon
 
@@ -135,7 +136,9 @@ class MainWindow(QMainWindow):
 
     def _mark_sandbox(self, sandbox: bool) -> None:
         self.setProperty("sandbox", sandbox)
-        self.setWindowTitle(f"{APP_NAME} — SANDBOX" if sandbox else APP_NAME)
+        # The platform adds the application's name after the title ("Sandbox — BYOK
+        # Desktop"); a title equal to that name stands alone.
+        self.setWindowTitle("Sandbox" if sandbox else APP_NAME)
         self.sandbox_banner.setVisible(sandbox)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -469,7 +472,7 @@ class MainWindow(QMainWindow):
         if self.jobs.active and not Dialogs.confirm(
             self,
             "Jobs are running",
-            f"{self.jobs.active} job(s) are running. Quit anyway? They stop at the next step "
+            f"{counted(self.jobs.active, 'job')} {'is' if self.jobs.active == 1 else 'are'} running. Quit anyway? They stop at the next step "
             "boundary and can be resumed from the Jobs screen next time.",
             "Quit",
         ):

@@ -84,13 +84,7 @@ class SettingsPage(QWidget):
         explain.setWordWrap(True)
         explain.setObjectName("fieldHint")
         tiers_layout.addWidget(explain)
-        listing = QLabel(
-            "\n".join(
-                f"{tier.name}:  {tier.min_users:,} – "
-                + (f"{tier.max_users:,}" if tier.max_users is not None else "no limit")
-                for tier in context.tiers.tiers
-            )
-        )
+        listing = QLabel("\n".join(tier.label for tier in context.tiers.tiers))
         listing.setObjectName("tierTable")
         tiers_layout.addWidget(listing)
         layout.addWidget(tiers)

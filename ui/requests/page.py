@@ -43,6 +43,7 @@ from byok_desktop.request_records import RequestListRow, RequestProvisioned, Sto
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.transfer import ImportReport, OnConflict, export_requests, import_files
 from byok_desktop.validation import site_key
+from byok_desktop.wording import counted, match_count
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
@@ -441,9 +442,9 @@ class RequestsPage(QWidget):
         shown = self.model.rowCount()
         total = self.model.total
         if self.model.search_text:
-            self.count_label.setText(f"{shown:,} of {total:,} requests match")
+            self.count_label.setText(match_count(shown, total, "request"))
         else:
-            self.count_label.setText(f"{total:,} request{'s' if total != 1 else ''}")
+            self.count_label.setText(counted(total, "request"))
         self.empty_hint.setVisible(self.model.loaded and total == 0)
 
     @Slot()
@@ -756,7 +757,7 @@ class RequestsPage(QWidget):
         self._select_first = True
         self._own_write()
         self._update_actions()
-        self.message.emit(f"Deleted {count} request(s).")
+        self.message.emit(f"Deleted {counted(count, 'request')}.")
 
     def _delete_failed(self, error: BaseException) -> None:
         if isinstance(error, RequestProvisioned):
@@ -792,11 +793,11 @@ class RequestsPage(QWidget):
         if not path.name.endswith(".json"):
             path = path.with_name(path.name + FILE_SUFFIX)
         self._settings.setValue("paths/export", str(path.parent))
-        self.message.emit(f"Exporting {len(ids)} request(s)…")
+        self.message.emit(f"Exporting {counted(len(ids), 'request')}…")
         store = self._store
         self._ops.run(
             lambda: export_requests(store, ids, path),
-            lambda count: self.message.emit(f"Exported {count} request(s) to {path}"),
+            lambda count: self.message.emit(f"Exported {counted(count, 'request')} to {path}"),
             lambda exc: Dialogs.error(self, "Export failed", f"Could not write {path}:\n{exc}"),
             on=Executor.POOL,
             what="export",
@@ -812,7 +813,7 @@ class RequestsPage(QWidget):
             self.import_paths([Path(f) for f in files])
 
     def import_paths(self, paths: list[Path], on_conflict: OnConflict = OnConflict.FAIL) -> None:
-        self.message.emit(f"Importing {len(paths)} file(s)…")
+        self.message.emit(f"Importing {counted(len(paths), 'file')}…")
         store = self._store
         self._ops.run(
             lambda: import_files(store, paths, on_conflict),
@@ -843,7 +844,8 @@ class RequestsPage(QWidget):
             choice = Dialogs.choose(
                 self,
                 "Requests already here",
-                f"{len(report.conflicts)} request(s) in these files are already in your list. "
+                f"{counted(len(report.conflicts), 'request')} in these files "
+                f"{'is' if len(report.conflicts) == 1 else 'are'} already in your list. "
                 "Nothing is overwritten: skip them, or import them as new copies beside yours?",
                 ["Skip them", "Import as copies"],
                 listing,
@@ -857,7 +859,7 @@ class RequestsPage(QWidget):
             return
         self.ensure_loaded()
         self._own_write(report.imported_ids[0] if report.imported_ids else None)
-        parts = [f"Imported {len(report.imported_ids)} request(s)"]
+        parts = [f"Imported {counted(len(report.imported_ids), 'request')}"]
         if report.skipped:
             parts.append(f"skipped {len(report.skipped)} already here")
         if report.copied:
