@@ -21,8 +21,9 @@ from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
 from ui.main_window import MainWindow
 from ui.qt_logging import install_excepthook, install_qt_message_handler
-from ui.resources import icon, stylesheet
+from ui.resources import icon, stylesheet_template
 from ui.settings import app_settings
+from ui.theme import install_theme
 
 if TYPE_CHECKING:
     from byok_desktop.context import AppContext
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("ui")
 
 
-def create_application(argv: Sequence[str]) -> QApplication:
+def create_application(argv: Sequence[str], appearance: str = "system") -> QApplication:
+    """The application with its style and theme (``appearance``: the setting's value)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(list(argv))
@@ -41,7 +43,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     app.setStyle("Fusion")  # the stylesheet is written against Fusion's metrics
-    app.setStyleSheet(stylesheet())
+    install_theme(app, stylesheet_template(), appearance)
     return app
 
 
@@ -95,6 +97,14 @@ def _sandbox_hint(paths: AppPaths, overrides: ContextOverrides | None) -> bool:
     from byok_desktop.settings import load_settings
 
     return load_settings(paths.core_settings_file).sandbox
+
+
+def _appearance(paths: AppPaths) -> str:
+    """The Appearance setting, read before the first paint so that the frame is drawn
+    in its colours at once."""
+    from byok_desktop.settings import load_settings
+
+    return load_settings(paths.core_settings_file).appearance
 
 
 class _Quit(Exception):
@@ -162,7 +172,7 @@ def _open_for(
 
 def run_gui(paths: AppPaths, argv: Sequence[str], overrides: ContextOverrides | None = None) -> int:
     install_qt_message_handler()
-    app = create_application(argv)
+    app = create_application(argv, _appearance(paths))
     install_excepthook(_show_crash)
     window = MainWindow(
         None,

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from ui.requests.page import RequestsPage
     from ui.settings_page import SettingsPage
 
+MIN_WIDTH, MIN_HEIGHT = 1024, 640
+
 SECTIONS = (
     ("requests", "Requests", "requests"),
     ("security", "Security › BYOK encryption", "security"),
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
+        # The smallest window every page is laid out for (tests/ui/test_layouts.py).
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
 
         central = QWidget()
         central.setObjectName("content")
@@ -217,6 +221,8 @@ class MainWindow(QMainWindow):
         scroll.setObjectName("settingsScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The page reflows to the width; it never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(settings_page)
         pages: dict[str, QWidget] = {
             "requests": self.requests_page,

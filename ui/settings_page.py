@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -29,7 +30,13 @@ from byok_desktop.provisioning.naming import (
 )
 from byok_desktop.settings import Settings, SettingsInvalid, SettingsSaved, setting_problem
 from byok_desktop.tiers import TIER_FILE_NAME
+from ui.appearance import AppearanceBox
+from ui.elide import ElidedText
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins
+
+SANDBOX_HINT = "With its own database: try the whole flow without an AWS account."
+SPIN_WIDTH = 120
 
 
 class SettingsPage(QWidget):
@@ -48,10 +55,11 @@ class SettingsPage(QWidget):
         self._ops = ops
         self.setObjectName("settingsPage")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        title = QLabel("Settings")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Settings"))
+        appearance = AppearanceBox(context, ops)
+        appearance.message.connect(self.message)
+        layout.addWidget(appearance)
 
         files = QGroupBox("Where your data lives")
         form = QFormLayout(files)
@@ -71,7 +79,9 @@ class SettingsPage(QWidget):
             if paths.portable
             else "Per user: settings are kept in your profile."
         )
-        form.addRow("Mode", QLabel(mode))
+        mode_label = QLabel(mode)
+        mode_label.setWordWrap(True)
+        form.addRow("Mode", mode_label)
         layout.addWidget(files)
 
         tiers = QGroupBox("User tiers")
@@ -212,6 +222,10 @@ class SettingsPage(QWidget):
         row.addWidget(defaults)
         row.addStretch(1)
         form.addRow(buttons)
+        # Numbers need a number's width, not the page's.
+        for spin in group.findChildren(QSpinBox):
+            spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            spin.setMinimumWidth(SPIN_WIDTH)
         return group
 
     @staticmethod
@@ -280,10 +294,13 @@ class SettingsPage(QWidget):
         self.endpoint_edit = QLineEdit(context.settings.aws_endpoint_url)
         self.endpoint_edit.setObjectName("awsEndpointUrl")
         self.endpoint_edit.setPlaceholderText("http://127.0.0.1:5000")
-        self.aws_sandbox = QRadioButton(
-            "Sandbox: a simulated AWS on this computer, with its own database (try the "
-            "whole flow without an AWS account)"
-        )
+        self.aws_sandbox = QRadioButton("Sandbox: a simulated AWS on this computer")
+        # The rest of the sentence wraps under the button (a radio button's text cannot).
+        self.aws_sandbox.setAccessibleDescription(SANDBOX_HINT)
+        sandbox_hint = QLabel(SANDBOX_HINT)
+        sandbox_hint.setObjectName("fieldHint")
+        sandbox_hint.setWordWrap(True)
+        sandbox_hint.setContentsMargins(24, 0, 0, 0)
         self.aws_sandbox.setObjectName("awsSandbox")
         if context.settings.sandbox:
             self.aws_sandbox.setChecked(True)
@@ -291,7 +308,13 @@ class SettingsPage(QWidget):
             self.aws_custom.setChecked(True)
         else:
             self.aws_real.setChecked(True)
-        for widget in (self.aws_real, self.aws_custom, self.endpoint_edit, self.aws_sandbox):
+        for widget in (
+            self.aws_real,
+            self.aws_custom,
+            self.endpoint_edit,
+            self.aws_sandbox,
+            sandbox_hint,
+        ):
             box.addWidget(widget)
         self.aws_error = QLabel()
         self.aws_error.setObjectName("fieldError")
@@ -370,10 +393,10 @@ class SettingsPage(QWidget):
 
     @staticmethod
     def _path_label(path: Path) -> QLabel:
-        label = QLabel(str(path))
-        label.setTextInteractionFlags(
-            label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse
-        )
+        # A long path is cut in the middle (its ends say where), whole in the tooltip
+        # and on Copy.
+        label = ElidedText(str(path))
+        label.setAccessibleName(f"Path {path}")
         return label
 
     def _path_row(self, path: Path, name: str, open_parent: bool = False) -> QWidget:

@@ -41,10 +41,12 @@ from byok_desktop.credentials.service import ProfileInvalid, ProfileStatus
 from byok_desktop.errors import StorageError
 from ui.changes import ChangeRelay
 from ui.credentials.dialog import ProfileDialog
-from ui.credentials.model import CredentialsModel
+from ui.credentials.model import Column, CredentialsModel
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins
 from ui.resources import icon
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.credentials")
 
@@ -97,11 +99,9 @@ class CredentialsPage(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
+        set_page_margins(layout)
         layout.setSpacing(8)
-        title = QLabel("Credentials")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        layout.addWidget(page_title("Credentials"))
         intro = QLabel(
             "AWS credential profiles for customers' BYOK accounts. Secrets are kept only in "
             "your operating system's keyring; this app's database holds names, key IDs and "
@@ -152,6 +152,8 @@ class CredentialsPage(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((140, 150, 95, 170, 100, 215, 130)):
             self.view.setColumnWidth(column, width)
+        add_copy(self.view, middle_columns=(Column.ACCESS_KEY, Column.ACCOUNT))
+        fit_columns_when_filled(self.view)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(self.edit_selected)
         self.model.dataChanged.connect(self._selection_changed)
@@ -173,7 +175,7 @@ class CredentialsPage(QWidget):
         layout.addWidget(self.empty_hint)
         self.backend_label = QLabel()
         self.backend_label.setObjectName("keyringBackend")
-        self.backend_label.setStyleSheet("QLabel { color: #626f86; }")
+        self.backend_label.setProperty("hint", True)  # subtle text, from the stylesheet
         layout.addWidget(self.backend_label)
 
     def _make_actions(self) -> None:

@@ -26,6 +26,8 @@ from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins
+from ui.tables import add_copy, fit_columns_when_filled
 
 
 class JobsPage(QWidget):
@@ -48,10 +50,8 @@ class JobsPage(QWidget):
         self._keys = {"list": f"jobs-list-{id(self)}", "journal": f"jobs-journal-{id(self)}"}
         self.model = JobsModel(self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        title = QLabel("Jobs")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Jobs"))
         self.empty_hint = QLabel(
             "No provisioning jobs yet. Select a Ready request and choose Submit for "
             "provisioning (Ctrl+Return); its jobs appear here step by step."
@@ -85,6 +85,8 @@ class JobsPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((110, 120, 120, 120, 160, 380, 70)):
             self.view.setColumnWidth(column, width)
+        add_copy(self.view)
+        fit_columns_when_filled(self.view)
         self.view.selectionModel().selectionChanged.connect(self._show_detail)
         splitter.addWidget(self.view)
         self.journal = QPlainTextEdit()

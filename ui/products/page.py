@@ -60,6 +60,7 @@ from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
 from ui.operations import Executor, Operations, Progress, Ticket
+from ui.page_header import page_title, set_page_margins
 from ui.products.confirm import TypedConfirm, TypedConfirmation
 from ui.products.detail import NEVER_NON_BYOK, ProductDetailPane, restorable
 from ui.products.export import export_products
@@ -72,6 +73,7 @@ from ui.products.model import (
     product_label,
 )
 from ui.resources import icon
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.products")
 
@@ -248,10 +250,8 @@ class ProductsPage(QWidget):
         # The products: summary strip, filters, table beside the detail pane.
         self.main = QWidget()
         layout = QVBoxLayout(self.main)
-        layout.setContentsMargins(16, 12, 16, 8)
-        title = QLabel("Security › BYOK encryption")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Security › BYOK encryption"))
 
         strip = QHBoxLayout()
         strip.setSpacing(6)
@@ -338,6 +338,7 @@ class ProductsPage(QWidget):
         header.setSortIndicator(Column.SITE, Qt.SortOrder.AscendingOrder)
         for column, spec in COLUMNS.items():
             self.view.setColumnWidth(column, spec.width)
+        add_copy(self.view)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         left_layout.addWidget(self.view, 1)
         self.count_label = QLabel()
@@ -359,10 +360,8 @@ class ProductsPage(QWidget):
         self.empty = QWidget()
         self.empty.setObjectName("productsEmpty")
         empty = QVBoxLayout(self.empty)
-        empty.setContentsMargins(32, 24, 32, 24)
-        empty_title = QLabel("Security › BYOK encryption")
-        empty_title.setObjectName("pageTitle")
-        empty.addWidget(empty_title)
+        set_page_margins(empty)
+        empty.addWidget(page_title("Security › BYOK encryption"))
         empty.addStretch(1)
         picture = QLabel()
         picture.setPixmap(icon("security").pixmap(QSize(72, 72)))
@@ -522,6 +521,8 @@ class ProductsPage(QWidget):
         header = self._settings.value("products/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
+        else:
+            fit_columns_when_filled(self.view)
         head = self.view.horizontalHeader()
         self.model.sort(head.sortIndicatorSection(), head.sortIndicatorOrder())
 

@@ -37,7 +37,7 @@ from byok_desktop.changes import Changes, Kind
 from byok_desktop.locations import Location
 from byok_desktop.outbox import Copied, KeptDraft, Landed, Outbox
 from byok_desktop.products import PRODUCT_ORDER
-from byok_desktop.request import RequestDraft
+from byok_desktop.request import Field, RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
 from byok_desktop.request_records import RequestListRow, RequestProvisioned, StoredRequest
 from byok_desktop.store.requests import RequestStore
@@ -47,11 +47,13 @@ from byok_desktop.wording import counted, match_count
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
+from ui.page_header import PAGE_MARGINS, page_title
 from ui.requests.editor import RequestEditor
 from ui.requests.faults import Fault, classify, reason
-from ui.requests.model import COLUMNS, RequestsModel
+from ui.requests.model import COLUMN_FIELDS, COLUMNS, RequestsModel
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.requests")
 
@@ -141,10 +143,9 @@ class RequestsPage(QWidget):
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(16, 12, 8, 8)
-        title = QLabel("Requests")
-        title.setObjectName("pageTitle")
-        left_layout.addWidget(title)
+        margins = PAGE_MARGINS
+        left_layout.setContentsMargins(margins.left(), margins.top(), 8, margins.bottom())
+        left_layout.addWidget(page_title("Requests"))
 
         bar = QHBoxLayout()
         self.search_edit = QLineEdit()
@@ -178,6 +179,8 @@ class RequestsPage(QWidget):
         header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
         for column, width in enumerate((140, 120, 110, 140, 170, 110, 150, 120)):
             self.view.setColumnWidth(column, width)
+        account = COLUMN_FIELDS.index(Field.AWS_ACCOUNT_ID)
+        add_copy(self.view, middle_columns=(account,))
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         left_layout.addWidget(self.view, 1)
 
@@ -304,6 +307,8 @@ class RequestsPage(QWidget):
         header = self._settings.value("requests/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
+        else:
+            fit_columns_when_filled(self.view)
         # restoreState re-applies the saved sort indicator; make the model follow it (the
         # page's first refresh then queries in that order).
         head = self.view.horizontalHeader()
