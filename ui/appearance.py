@@ -30,6 +30,7 @@ class AppearanceBox(QGroupBox):
         form = QFormLayout(self)
         self.scheme_combo = QComboBox()
         self.scheme_combo.setObjectName("colourScheme")
+        self.scheme_combo.setAccessibleName("Colours")
         for value, label in CHOICES:
             self.scheme_combo.addItem(label, value)
         current = context.settings.appearance

@@ -293,6 +293,7 @@ class SettingsPage(QWidget):
         self.aws_custom.setObjectName("awsCustom")
         self.endpoint_edit = QLineEdit(context.settings.aws_endpoint_url)
         self.endpoint_edit.setObjectName("awsEndpointUrl")
+        self.endpoint_edit.setAccessibleName("Custom AWS endpoint URL")
         self.endpoint_edit.setPlaceholderText("http://127.0.0.1:5000")
         self.aws_sandbox = QRadioButton("Sandbox: a simulated AWS on this computer")
         # The rest of the sentence wraps under the button (a radio button's text cannot).
@@ -407,6 +408,7 @@ class SettingsPage(QWidget):
         button = QPushButton("Open folder")
         button.setObjectName(name)
         target = path.parent if open_parent else path
+        button.setAccessibleName(f"Open folder {target}")
         button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))))
         layout.addWidget(button)
         return row

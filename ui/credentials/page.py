@@ -44,7 +44,7 @@ from ui.credentials.dialog import ProfileDialog
 from ui.credentials.model import Column, CredentialsModel
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
-from ui.page_header import page_title, set_page_margins
+from ui.page_header import page_title, set_page_margins, tab_chain
 from ui.resources import icon
 from ui.tables import add_copy, fit_columns_when_filled
 
@@ -138,6 +138,7 @@ class CredentialsPage(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName("credentialsTable")
+        self.view.setAccessibleName("AWS credential profiles")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -228,6 +229,7 @@ class CredentialsPage(QWidget):
             on_table=True,
         )
         self._base_tips: dict[QAction, str] = {}
+        buttons: list[QWidget] = []
         for act in (self.add_action, self.edit_action, self.verify_action, self.delete_action):
             button = QToolButton()
             button.setObjectName(f"{act.objectName()}Button")
@@ -240,7 +242,9 @@ class CredentialsPage(QWidget):
             self._base_tips[act] = tip
             act.setToolTip(tip)
             self._tool_bar.addWidget(button)
+            buttons.append(button)
         self._tool_bar.addStretch(1)
+        tab_chain(*buttons, self.view)  # the buttons above the table come first
         self._update_actions()
 
     # --- selection -------------------------------------------------------------------

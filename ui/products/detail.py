@@ -33,6 +33,7 @@ from byok_desktop.products import JIRA_FAMILY_COVERED, ProductFamily
 from byok_desktop.request import RequestDraft
 from ui.elide import ElidedText
 from ui.jobs.model import STEP_TITLES
+from ui.page_header import tab_chain
 from ui.products.model import (
     STATUS_ICONS,
     key_look,
@@ -303,7 +304,9 @@ class ProductDetailPane(QWidget):
         access_form.addRow("Rotation:", self.rotation_label)
         access_form.addRow("Last checked:", self.checked_label)
         columns.addWidget(access, 4)
-        self.tabs.addTab(_scrolling(overview), "Overview")
+        overview_area = _scrolling(overview)
+        overview_area.setAccessibleName("Product overview")
+        self.tabs.addTab(overview_area, "Overview")
 
         # The policies side by side, each with its Copy button.
         policies = QWidget()
@@ -354,13 +357,20 @@ class ProductDetailPane(QWidget):
 
     def set_actions(self, actions: Sequence[QAction]) -> None:
         _clear(self.actions_row)
+        self._action_buttons: list[QWidget] = []
         for act in actions:
             button = QToolButton()
             button.setDefaultAction(act)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setIconSize(QSize(16, 16))
             self.actions_row.addWidget(button)
+            self._action_buttons.append(button)
         self.actions_row.addWidget(self.turn_off_button)
+        tab_chain(*self._action_buttons, self.turn_off_button, self.tabs)
+
+    def first_tab_stop(self) -> QWidget:
+        """Where Tab enters the pane: its first action, else the tabs."""
+        return self._action_buttons[0] if self._action_buttons else self.tabs
 
     # --- content ---------------------------------------------------------------------------
 

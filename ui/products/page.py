@@ -60,7 +60,7 @@ from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
 from ui.operations import Executor, Operations, Progress, Ticket
-from ui.page_header import page_title, set_page_margins
+from ui.page_header import page_title, set_page_margins, tab_chain
 from ui.products.confirm import TypedConfirm, TypedConfirmation
 from ui.products.detail import NEVER_NON_BYOK, ProductDetailPane, restorable
 from ui.products.export import export_products
@@ -323,6 +323,7 @@ class ProductsPage(QWidget):
         self.view = QTableView()
         self.view.setObjectName("productsTable")
         self.view.setModel(self.model)
+        self.view.setAccessibleName("Products")
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -466,6 +467,7 @@ class ProductsPage(QWidget):
             self.focus_search,
             "Search products",
         )
+        buttons: list[QWidget] = []
         for act in (
             self.check_action,
             self.revoke_action,
@@ -478,9 +480,12 @@ class ProductsPage(QWidget):
             button.setDefaultAction(act)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self._tool_bar.addWidget(button)
+            buttons.append(button)
         self.detail.set_actions(
             [self.check_action, self.revoke_action, self.restore_action, self.add_product_action]
         )
+        # Reading order: filters and their buttons, the table, then the detail below it.
+        tab_chain(self.product_combo, *buttons, self.view, self.detail.first_tab_stop())
         self._update_actions()
 
     # --- shortcuts shared with other pages ----------------------------------------------------

@@ -306,6 +306,8 @@ class RequestEditor(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         # Long messages wrap instead of widening the form past the window.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop itself: its fields are, and it scrolls to the one in focus.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         outer.addWidget(scroll, 1)
         body = QWidget()
         body.setObjectName("content")

@@ -47,7 +47,7 @@ from byok_desktop.wording import counted, match_count
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
-from ui.page_header import PAGE_MARGINS, page_title
+from ui.page_header import PAGE_MARGINS, page_title, tab_chain
 from ui.requests.editor import RequestEditor
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.model import COLUMN_FIELDS, COLUMNS, RequestsModel
@@ -152,6 +152,7 @@ class RequestsPage(QWidget):
         self.search_edit.setObjectName("requestSearch")
         self.search_edit.setPlaceholderText("Search site, account, customer, requester  (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search requests")
         self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -164,6 +165,7 @@ class RequestsPage(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName("requestsTable")
+        self.view.setAccessibleName("Requests")
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -281,6 +283,7 @@ class RequestsPage(QWidget):
         self.find_action = action(
             "findRequests", "&Find", "search", QKeySequence.StandardKey.Find, self.focus_search
         )
+        buttons: list[QWidget] = []
         for act in (
             self.new_action,
             self.duplicate_action,
@@ -296,6 +299,9 @@ class RequestsPage(QWidget):
                 f"{act.text().replace('&', '')} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
             )
             self._tool_bar.addWidget(button)
+            buttons.append(button)
+        # Reading order: the search, the buttons beside it, the list, then the editor.
+        tab_chain(self.search_edit, *buttons, self.view)
         self._update_actions()
 
     # --- state ----------------------------------------------------------------------
