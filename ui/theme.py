@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from enum import Enum
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -114,6 +114,7 @@ DARK: dict[str, str] = {
     "tooltip_text": "#161a1d",
 }
 SCHEMES = {"light": LIGHT, "dark": DARK}
+DARK_LIGHTNESS = 128  # a platform palette whose windows are darker than this is dark
 
 # The icons' ink in the light scheme, and what it becomes in the dark one.
 ICON_INK = {"#3b4a5c": "#b6c2cf", "#44546f": "#9fadbc", "#ae2e24": "#fd9891"}
@@ -142,8 +143,19 @@ def colour(tone: Tone) -> QColor:
 
 
 def system_scheme() -> str:
+    # Asking Qt's scheme loads PySide6's Qt namespace (~14 ms): only after the first
+    # paint (start-up reads the platform's palette instead, see Theme).
+    from PySide6.QtCore import Qt
+
     hints = QGuiApplication.styleHints()
     return "dark" if hints.colorScheme() == Qt.ColorScheme.Dark else "light"
+
+
+def _platform_scheme(app: QApplication) -> str:
+    """The system's scheme from the palette the platform gave the application (before
+    ours replaces it): dark windows mean a dark desktop."""
+    window = app.palette().color(QPalette.ColorRole.Window)
+    return "dark" if window.lightness() < DARK_LIGHTNESS else "light"
 
 
 def palette_for(scheme: dict[str, str]) -> QPalette:
@@ -198,6 +210,7 @@ class Theme(QObject):
         self._app = app
         self._template = template
         self._choice = "system"
+        self._system = _platform_scheme(app)  # until the system says it changed
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_changed)
 
     @property
@@ -211,11 +224,12 @@ class Theme(QObject):
 
     @Slot()
     def _system_changed(self) -> None:
+        self._system = system_scheme()
         if self._choice == "system":
             self._apply()
 
     def _apply(self) -> None:
-        name = system_scheme() if self._choice == "system" else self._choice
+        name = self._system if self._choice == "system" else self._choice
         scheme = SCHEMES[name]
         _current.name = name
         self._app.setPalette(palette_for(scheme))

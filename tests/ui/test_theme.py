@@ -44,6 +44,23 @@ def _backgrounds(app: QApplication) -> dict[str, QColor]:
     }
 
 
+def test_start_up_reads_the_scheme_from_the_platform_palette(app: QApplication) -> None:
+    """Before the first paint the scheme comes from the palette the platform gave (asking
+    Qt's scheme would load PySide6's slow Qt namespace first)."""
+    dark_platform = QPalette()
+    dark_platform.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    light_platform = QPalette()
+    light_platform.setColor(QPalette.ColorRole.Window, QColor("#efefef"))
+    saved = app.palette()
+    try:
+        app.setPalette(dark_platform)
+        assert theme._platform_scheme(app) == "dark"
+        app.setPalette(light_platform)
+        assert theme._platform_scheme(app) == "light"
+    finally:
+        app.setPalette(saved)
+
+
 def test_the_contrast_ratio_is_wcags() -> None:
     assert contrast_ratio(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
     assert contrast_ratio(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
@@ -113,6 +130,7 @@ def test_the_scheme_follows_the_system_unless_the_setting_says_otherwise(
     system = ["light"]
     monkeypatch.setattr(theme, "system_scheme", lambda: system[0])
 
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
     current.follow("system")
     assert theme.scheme_name() == "light"
     # The desktop switches to dark (offscreen Qt has no desktop: say it as Qt would).
@@ -128,6 +146,8 @@ def test_the_scheme_follows_the_system_unless_the_setting_says_otherwise(
     hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     assert theme.scheme_name() == "light"
     assert app.palette().color(QPalette.ColorRole.Window).name() == LIGHT["bg"]
+    system[0] = "light"  # the desktop as the other tests expect it
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
 
 
 def test_the_appearance_setting_checks_its_value() -> None:
