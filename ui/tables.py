@@ -112,9 +112,7 @@ class _ColumnFitter(QObject):
 
     @Slot()
     def _fit(self) -> None:
-        if self._view.model().rowCount() == 0:
-            return
-        self._fitting = True
+        self._fitting = True  # with no rows yet, the headings set the widths
         try:
             fit_columns(self._view)
         finally:
