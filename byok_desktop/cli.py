@@ -39,6 +39,7 @@ from byok_desktop.transfer import (
     import_files,
     verdicts,
 )
+from byok_desktop.wording import counted
 
 log = logging.getLogger("byok_desktop.cli")
 
@@ -233,11 +234,11 @@ def _run(
                 return EXIT_UNAVAILABLE
             if len(exported.files) == 1:
                 print(
-                    f"exported {exported.count} request(s) to {plain(str(args.output))}", file=out
+                    f"exported {counted(exported.count, 'request')} to {plain(str(args.output))}", file=out
                 )
             else:
                 print(
-                    f"exported {exported.count} request(s) in {len(exported.files)} files "
+                    f"exported {counted(exported.count, 'request')} in {len(exported.files)} files "
                     "(one file would be more than import reads); import them together:",
                     file=out,
                 )
@@ -260,7 +261,7 @@ def _run(
                 return EXIT_INVALID
             for conflict in report.skipped:
                 print(f"skipped {conflict.uid}: already here as #{conflict.existing_id}", file=out)
-            print(f"imported {len(report.imported_ids)} request(s)", file=out)
+            print(f"imported {counted(len(report.imported_ids), 'request')}", file=out)
             for row in store.rows(report.imported_ids).values():
                 print(
                     f"  #{row.id} {plain(row.site_name or '(no site)')}: {row.status.display_name}",

@@ -98,6 +98,14 @@ class FamilyAccess:
 NO_ACCESS_RECORD = FamilyAccess(None, None, None, "", "", None, None, None, None, "")
 
 
+def keys_seen(states: tuple[str, str]) -> str:
+    """The key state seen in the location's two regions, said once when they agree."""
+    first, second = states
+    if first == second:
+        return f"keys {first} in both regions"
+    return f"key {first} in the first region, {second} in the second"
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: datetime

@@ -17,6 +17,12 @@ class ProductFamily(Enum):
         return "Jira family" if self is ProductFamily.JIRA else "Confluence"
 
     @property
+    def in_sentence(self) -> str:
+        """The family's name inside a sentence: "BYOK for the Jira family", "BYOK for
+        Confluence"."""
+        return "the Jira family" if self is ProductFamily.JIRA else "Confluence"
+
+    @property
     def other(self) -> ProductFamily:
         return ProductFamily.CONFLUENCE if self is ProductFamily.JIRA else ProductFamily.JIRA
 

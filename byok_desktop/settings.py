@@ -51,6 +51,13 @@ def _between(low: float, high: float) -> Check:
     return check
 
 
+APPEARANCES = ("system", "light", "dark")
+
+
+def _appearance(value: str) -> str | None:
+    return None if value in APPEARANCES else "must be system, light or dark"
+
+
 def _http_url(value: str) -> str | None:
     if not value:
         return None
@@ -102,6 +109,8 @@ class Settings:
     # Periodic key health check; 0 = off. Off in the sandbox unless set there.
     health_check_minutes: int = _setting(60, _zero_or_more)
     sandbox_health_check_minutes: int = _setting(0, _zero_or_more)
+    # Light or dark colours; "system" follows the operating system's choice.
+    appearance: str = _setting("system", _appearance)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)

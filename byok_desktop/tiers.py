@@ -7,6 +7,7 @@ The vendor does not publish tier boundaries, so they live in a JSON table (shipp
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,6 +27,25 @@ class UserTier:
 
     def contains(self, users: int) -> bool:
         return users >= self.min_users and (self.max_users is None or users <= self.max_users)
+
+    @property
+    def range_label(self) -> str:
+        if self.max_users is None:
+            return f"{self.min_users:,} users or more"
+        return f"{self.min_users:,} – {self.max_users:,} users"
+
+    @property
+    def label(self) -> str:
+        """The tier for a list: its name, and its range unless the name already says it
+        ("801 - 1,000" needs its range no second time; "Gold" does)."""
+        numbers = {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", self.name)}
+        top_said = self.max_users is None or self.max_users in numbers
+        bottom_said = (
+            self.min_users == 1
+            or self.min_users in numbers
+            or (self.max_users is None and self.min_users - 1 in numbers)
+        )
+        return self.name if top_said and bottom_said else f"{self.name}: {self.range_label}"
 
 
 @dataclass(frozen=True, slots=True)

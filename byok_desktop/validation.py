@@ -424,7 +424,7 @@ def _additions_notes(
     notes: list[Finding] = []
     new_families = draft.families - enabled_families
     if new_families and enabled_families:
-        families = ", ".join(sorted(f.display_name for f in enabled_families))
+        families = ", ".join(sorted(f.in_sentence for f in enabled_families))
         notes.append(
             Finding(
                 Field.SITE_NAME,
@@ -442,7 +442,7 @@ def _additions_notes(
             Finding(
                 Field.PRODUCTS,
                 Severity.NOTE,
-                f"'{site}' already has BYOK for the {family.display_name} "
+                f"'{site}' already has BYOK for {family.in_sentence} "
                 f"({describe_products(have)}): {describe_products(added)} "
                 f"{'is' if len(added) == 1 else 'are'} added under the family's existing key in "
                 f"{location.display_name}. No new key is made; provisioning checks that key "

@@ -5,6 +5,9 @@
 Scenes (all by default):
 - requests: seeds a throwaway data folder with example requests, then types a faulty
   request into the editor the way a user would, so the inline problems show.
+- layouts: the sandbox with provisioned examples; the requests (editor open) and
+  Security pages at the smallest window (1024x640) and at 1600x1000, light and dark.
+  Run it again with QT_SCALE_FACTOR=2 for the 200% pictures (named ...@2x.png).
 - team: a team database (a real PostgreSQL the scene starts) behind a slow, then stalled,
   link: the editor while it saves, and the offline banner.
 - customer-role: a request naming the customer's provisioning role, with the account's
@@ -562,11 +565,77 @@ def sandbox_scene(app: QApplication, out_dir: Path) -> None:
     context.close()
 
 
-def _settle(app: QApplication, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+def _settle(app: QApplication, seconds: float = 0.5) -> None:
+    """Let layouts, lazy rows and repaints finish."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.02)
+
+
+def layouts_scene(app: QApplication, out_dir: Path) -> None:
+    """The main pages at the smallest and a large window, in both colour schemes."""
+    from ui.main_window import MIN_HEIGHT, MIN_WIDTH
+    from ui.theme import installed_theme
+
+    paths = resolve_paths(tempfile.mkdtemp(prefix="byok-shots-layouts-"))
+    context, window = build_main_window(paths, ContextOverrides(sandbox=True))
+    window.show()
+    store = context.database.requests
+    ids = []
+    for _account, site, users, location, products, org, name, email in EXAMPLES:
+        stored = store.create(
+            RequestDraft(
+                aws_account_id=SANDBOX_ACCOUNT_ID,
+                site_name=site,
+                desired_users=users,
+                location=location,
+                products=frozenset(products),
+                customer_org=org,
+                requester_name=name,
+                requester_email=email or "admin@example.com",
+                requester_is_org_admin=True,
+            )
+        )
+        ids.append(stored.id)
+    for request_id in ids[:3]:  # three jobs (one per family); the fourth stays a request
+        window.jobs.submit(request_id)
+    jobs = context.database.jobs
+    _wait(
+        app,
+        lambda: (
+            len(jobs.all_jobs()) == 3
+            and all(j.status is JobStatus.SUCCEEDED for j in jobs.all_jobs())
+        ),
+    )
+    theme = installed_theme()
+    assert theme is not None
+    ratio = window.devicePixelRatio()
+    suffix = "@2x" if ratio >= 2 else ""
+    products = window.products_page
+    requests = window.requests_page
+    for scheme in ("light", "dark"):
+        theme.follow(scheme)
+        for width, height in ((MIN_WIDTH, MIN_HEIGHT), (1600, 1000)):
+            window.resize(width, height)
+            size = f"{width}x{height}"
+            window.show_section("requests")
+            _wait(app, lambda: requests.model.rowCount() == len(EXAMPLES))
+            requests.select_request(ids[3])
+            _settle(app)
+            window.grab().save(str(out_dir / f"layout-requests-{size}-{scheme}{suffix}.png"))
+            window.show_section("security")
+            _wait(app, lambda: products.model.rowCount() == 4)
+            initech = next(iter(context.database.products.on_site("initech")))
+            products.select_product(initech.id)
+            _wait(app, lambda: products.detail.detail is not None)
+            _settle(app)
+            window.show_message("")
+            window.grab().save(str(out_dir / f"layout-products-{size}-{scheme}{suffix}.png"))
+    theme.follow("system")
+    window.close()
+    _wait(app, lambda: not window.isVisible(), 60)
+    context.close()
 
 
 SCENES = {
@@ -577,6 +646,7 @@ SCENES = {
     "credentials": credentials_scene,
     "help": help_scene,
     "sandbox": sandbox_scene,
+    "layouts": layouts_scene,
 }
 
 

@@ -23,8 +23,9 @@ from byok_desktop.overrides import ContextOverrides
 from byok_desktop.paths import AppPaths
 from ui.main_window import MainWindow
 from ui.qt_logging import install_excepthook, install_qt_message_handler
-from ui.resources import icon, stylesheet
+from ui.resources import icon, stylesheet_template
 from ui.settings import app_settings
+from ui.theme import install_theme
 
 # The job worker starts this long after the data is open: not during the first paints.
 WORKER_PRESTART_MS = 1500
@@ -39,7 +40,8 @@ log = logging.getLogger("ui")
 QUIT_POOL_WAIT_MS = 1_000
 
 
-def create_application(argv: Sequence[str]) -> QApplication:
+def create_application(argv: Sequence[str], appearance: str = "system") -> QApplication:
+    """The application with its style and theme (``appearance``: the setting's value)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(list(argv))
@@ -50,7 +52,7 @@ def create_application(argv: Sequence[str]) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     app.setStyle("Fusion")  # the stylesheet is written against Fusion's metrics
-    app.setStyleSheet(stylesheet())
+    install_theme(app, stylesheet_template(), appearance)
     return app
 
 
@@ -104,6 +106,14 @@ def _sandbox_hint(paths: AppPaths, overrides: ContextOverrides | None) -> bool:
     from byok_desktop.settings import load_settings
 
     return load_settings(paths.core_settings_file).sandbox
+
+
+def _appearance(paths: AppPaths) -> str:
+    """The Appearance setting, read before the first paint so that the frame is drawn
+    in its colours at once."""
+    from byok_desktop.settings import load_settings
+
+    return load_settings(paths.core_settings_file).appearance
 
 
 class _Quit(Exception):
@@ -179,7 +189,7 @@ def run_gui(
     """The app's life. ``folder_problem``: the data folder cannot be used (said in a
     dialog; exit 3); ``log_problem``: the log cannot be written (said in the window)."""
     install_qt_message_handler()
-    app = create_application(argv)
+    app = create_application(argv, _appearance(paths))
     install_excepthook(_show_crash)
     if folder_problem:
         from ui.dialogs import Dialogs

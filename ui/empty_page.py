@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ui.page_header import page_title, set_page_margins
 from ui.resources import icon
 
 
@@ -13,10 +14,8 @@ class EmptyStatePage(QWidget):
         super().__init__(parent)
         self.setObjectName("emptyStatePage")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        page_title = QLabel(title)
-        page_title.setObjectName("pageTitle")
-        layout.addWidget(page_title)
+        set_page_margins(layout)
+        layout.addWidget(page_title(title))
         layout.addStretch(1)
         picture = QLabel()
         picture.setPixmap(icon("empty").pixmap(QSize(96, 96)))

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from ui.requests.submit_sheet import SubmitSheetDialog
     from ui.settings_page import SettingsPage
 
+MIN_WIDTH, MIN_HEIGHT = 1024, 640
+
 SECTIONS = (
     ("requests", "Requests", "requests"),
     ("security", "Security › BYOK encryption", "security"),
@@ -106,6 +108,8 @@ class MainWindow(QMainWindow):
         self._tray: QSystemTrayIcon | None = None  # made when first needed
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
+        # The smallest window every page is laid out for (tests/ui/test_layouts.py).
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
 
         central = QWidget()
         central.setObjectName("content")
@@ -176,7 +180,9 @@ class MainWindow(QMainWindow):
 
     def _mark_sandbox(self, sandbox: bool) -> None:
         self.setProperty("sandbox", sandbox)
-        self.setWindowTitle(f"{APP_NAME} — SANDBOX" if sandbox else APP_NAME)
+        # The platform adds the application's name after the title ("Sandbox — BYOK
+        # Desktop"); a title equal to that name stands alone.
+        self.setWindowTitle("Sandbox" if sandbox else APP_NAME)
         self.sandbox_banner.setVisible(sandbox)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -264,6 +270,8 @@ class MainWindow(QMainWindow):
         scroll.setObjectName("settingsScroll")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The page reflows to the width; it never scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(settings_page)
         pages: dict[str, QWidget] = {
             "requests": self.requests_page,

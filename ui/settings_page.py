@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,7 +37,13 @@ from byok_desktop.provisioning.naming import (
 )
 from byok_desktop.settings import Settings, SettingsInvalid, SettingsSaved, setting_problem
 from byok_desktop.tiers import TIER_FILE_NAME
+from ui.appearance import AppearanceBox
+from ui.elide import ElidedText
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins
+
+SANDBOX_HINT = "With its own database: try the whole flow without an AWS account."
+SPIN_WIDTH = 120
 
 APPLY_DELAY_MS = 600  # a spin box applies this long after its last step
 
@@ -68,14 +75,15 @@ class SettingsPage(QWidget):
         self._ops = ops
         self.setObjectName("settingsPage")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        title = QLabel("Settings")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Settings"))
         applies = QLabel("Changes apply as you make them; a text field applies when you leave it.")
         applies.setObjectName("fieldHint")
         applies.setWordWrap(True)
         layout.addWidget(applies)
+        appearance = AppearanceBox(context, ops)
+        appearance.message.connect(self.message)
+        layout.addWidget(appearance)
 
         files = QGroupBox("Where your data lives")
         form = QFormLayout(files)
@@ -95,7 +103,9 @@ class SettingsPage(QWidget):
             if paths.portable
             else "Per user: settings are kept in your profile."
         )
-        form.addRow("Mode", QLabel(mode))
+        mode_label = QLabel(mode)
+        mode_label.setWordWrap(True)
+        form.addRow("Mode", mode_label)
         layout.addWidget(files)
 
         tiers = QGroupBox("User tiers")
@@ -108,13 +118,7 @@ class SettingsPage(QWidget):
         explain.setWordWrap(True)
         explain.setObjectName("fieldHint")
         tiers_layout.addWidget(explain)
-        listing = QLabel(
-            "\n".join(
-                f"{tier.name}:  {tier.min_users:,} – "
-                + (f"{tier.max_users:,}" if tier.max_users is not None else "no limit")
-                for tier in context.tiers.tiers
-            )
-        )
+        listing = QLabel("\n".join(tier.label for tier in context.tiers.tiers))
         listing.setObjectName("tierTable")
         tiers_layout.addWidget(listing)
         layout.addWidget(tiers)
@@ -248,6 +252,10 @@ class SettingsPage(QWidget):
         ):
             spin.valueChanged.connect(self._apply_timer.start)
             spin.editingFinished.connect(self.save_provisioning_settings)
+        # Numbers need a number's width, not the page's.
+        for spin in group.findChildren(QSpinBox):
+            spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            spin.setMinimumWidth(SPIN_WIDTH)
         return group
 
     @staticmethod
@@ -337,11 +345,15 @@ class SettingsPage(QWidget):
         self.aws_custom.setObjectName("awsCustom")
         self.endpoint_edit = QLineEdit(context.settings.aws_endpoint_url)
         self.endpoint_edit.setObjectName("awsEndpointUrl")
+        self.endpoint_edit.setAccessibleName("Custom AWS endpoint URL")
         self.endpoint_edit.setPlaceholderText("http://127.0.0.1:5000")
-        self.aws_sandbox = QRadioButton(
-            "Sandbox: a simulated AWS on this computer, with its own database (try the "
-            "whole flow without an AWS account)"
-        )
+        self.aws_sandbox = QRadioButton("Sandbox: a simulated AWS on this computer")
+        # The rest of the sentence wraps under the button (a radio button's text cannot).
+        self.aws_sandbox.setAccessibleDescription(SANDBOX_HINT)
+        sandbox_hint = QLabel(SANDBOX_HINT)
+        sandbox_hint.setObjectName("fieldHint")
+        sandbox_hint.setWordWrap(True)
+        sandbox_hint.setContentsMargins(24, 0, 0, 0)
         self.aws_sandbox.setObjectName("awsSandbox")
         if context.settings.sandbox:
             self.aws_sandbox.setChecked(True)
@@ -349,7 +361,13 @@ class SettingsPage(QWidget):
             self.aws_custom.setChecked(True)
         else:
             self.aws_real.setChecked(True)
-        for widget in (self.aws_real, self.aws_custom, self.endpoint_edit, self.aws_sandbox):
+        for widget in (
+            self.aws_real,
+            self.aws_custom,
+            self.endpoint_edit,
+            self.aws_sandbox,
+            sandbox_hint,
+        ):
             box.addWidget(widget)
         self.realistic_check = QCheckBox("Behave like real AWS (slower)")
         self.realistic_check.setObjectName("sandboxRealisticAws")
@@ -490,10 +508,10 @@ class SettingsPage(QWidget):
 
     @staticmethod
     def _path_label(path: Path) -> QLabel:
-        label = QLabel(str(path))
-        label.setTextInteractionFlags(
-            label.textInteractionFlags() | label.textInteractionFlags().TextSelectableByMouse
-        )
+        # A long path is cut in the middle (its ends say where), whole in the tooltip
+        # and on Copy.
+        label = ElidedText(str(path))
+        label.setAccessibleName(f"Path {path}")
         return label
 
     def _path_row(self, path: Path, name: str, open_parent: bool = False) -> QWidget:
@@ -504,6 +522,7 @@ class SettingsPage(QWidget):
         button = QPushButton("Open folder")
         button.setObjectName(name)
         target = path.parent if open_parent else path
+        button.setAccessibleName(f"Open folder {target}")
         button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(target))))
         layout.addWidget(button)
         return row

@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind, SsoSession
+from byok_desktop.wording import counted
 
 CONFIG_ENV = "AWS_CONFIG_FILE"
 CREDENTIALS_ENV = "AWS_SHARED_CREDENTIALS_FILE"
@@ -94,7 +95,7 @@ class ConfigListing:
                 f"{self.credentials_file} exists."
             )
         files = " and ".join(str(p) for p in self.read)
-        return f"{len(self.profiles)} profile(s) in {files}."
+        return f"{counted(len(self.profiles), 'profile')} in {files}."
 
 
 def aws_config_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, Path]:

@@ -19,6 +19,7 @@ from byok_desktop.request_records import RequestLocked, SubmittedElsewhere, Vers
 from byok_desktop.store.jobs import JobStore, new_job_row
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
+from byok_desktop.wording import counted
 
 __all__ = ["CannotSubmit", "submit_request"]
 
@@ -57,7 +58,7 @@ def submit_request(
     result = requests.validate(draft, request_id)
     if result.status is not RequestStatus.READY:
         raise CannotSubmit(
-            f"Request #{request_id} is not Ready: fix its {result.problem_count} problem(s) first."
+            f"Request #{request_id} is not Ready: fix its {counted(result.problem_count, 'problem')} first."
         )
     assert draft.location is not None
     key = site_key(draft.site_name)
@@ -70,7 +71,8 @@ def submit_request(
     open_jobs = [j for j in jobs.all_jobs() if j.request_id == request_id and j.status.open]
     if open_jobs:
         raise CannotSubmit(
-            f"Request #{request_id} already has job(s) {', '.join(f'#{j.id}' for j in open_jobs)}"
+            f"Request #{request_id} already has {'a job' if len(open_jobs) == 1 else 'jobs'} "
+            f"{', '.join(f'#{j.id}' for j in open_jobs)}"
             "; resume or retry them on the Jobs screen."
         )
     try:

@@ -27,6 +27,7 @@ from byok_desktop.product_records import (
     ProductRecord,
     ProductSort,
     TimelineEntry,
+    keys_seen,
     state_token,
 )
 from byok_desktop.product_status import ProductStatus
@@ -149,7 +150,7 @@ class ProductStore:
                     family=family,
                     at=now,
                     kind="provisioned",
-                    message=message or f"Provisioned: keys {states[0]} and {states[1]}",
+                    message=message or f"Provisioned: {keys_seen(states)}",
                 )
             )
             self._wrote(session, (site_key, family))

@@ -108,13 +108,13 @@ def test_export_then_import_into_another_data_directory(tmp_path: Path) -> None:
     out = tmp_path / "f.byok.json"
     exported = run(source, "export", "--all", "-o", out)
     assert exported.returncode == 0, exported.stdout + exported.stderr
-    assert exported.stdout.strip() == f"exported 2 request(s) to {out}"
+    assert exported.stdout.strip() == f"exported 2 requests to {out}"
     assert len(json.loads(out.read_text("utf-8"))["requests"]) == 2
 
     imported = run(target, "import", out)
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert imported.stdout.splitlines() == [
-        "imported 2 request(s)",
+        "imported 2 requests",
         "  #1 acme: Ready",
         "  #2 globex: Draft",
     ]
@@ -140,12 +140,12 @@ def test_import_conflicts(tmp_path: Path) -> None:
 
     skipped = run(data, "import", "--on-conflict", "skip", out)
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
-    assert "imported 0 request(s)" in skipped.stdout
+    assert "imported 0 requests" in skipped.stdout
     assert "skipped" in skipped.stdout
 
     copied = run(data, "import", "--on-conflict", "copy", out)
     assert copied.returncode == 0
-    assert "imported 1 request(s)" in copied.stdout
+    assert "imported 1 request" in copied.stdout
     assert run(data, "list").stdout.splitlines() == [
         "#1\tDraft\tacme\t012345678901\tAcme Corp",
         "#2\tDraft\tacme\t012345678901\tAcme Corp",

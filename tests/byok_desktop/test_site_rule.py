@@ -91,7 +91,7 @@ def test_other_family_in_the_same_location_is_ready(
     assert result.problems() == []
     (note,) = result.notes(Field.SITE_NAME)
     assert note == (
-        "'acme' already has BYOK for Jira family; this request adds the other product "
+        "'acme' already has BYOK for the Jira family; this request adds the other product "
         "family in European Union."
     )
 

@@ -204,3 +204,25 @@ def test_open_context_uses_the_override_for_validation(paths: AppPaths) -> None:
 def test_from_json_names_its_source() -> None:
     with pytest.raises(TierTableError, match=r"^my table: 'tiers' must be a non-empty list$"):
         TierTable.from_json('{"tiers": []}', "my table")
+
+
+@pytest.mark.parametrize(
+    ("tier", "label"),
+    [
+        # Names that already say their range are not followed by it again.
+        (UserTier("Up to 800", 1, 800), "Up to 800"),
+        (UserTier("801 - 1,000", 801, 1000), "801 - 1,000"),
+        (UserTier("More than 150,000", 150_001, None), "More than 150,000"),
+        # Names that don't are.
+        (UserTier("Gold", 801, 1000), "Gold: 801 – 1,000 users"),
+        (UserTier("Top", 150_001, None), "Top: 150,001 users or more"),
+        (UserTier("Up to 900", 801, 1000), "Up to 900: 801 – 1,000 users"),
+    ],
+)
+def test_a_tier_label_says_its_range_once(tier: UserTier, label: str) -> None:
+    assert tier.label == label
+
+
+def test_the_built_in_tiers_list_without_repeating_themselves() -> None:
+    for tier in load_tier_table(None).tiers:
+        assert tier.label == tier.name

@@ -337,7 +337,7 @@ def test_cli_check_and_import_print_hostile_names_literally(
 
     imported = _run(workdir, data_dir, "import", path)
     assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert f"imported {len(IMPORTABLE)} request(s)" in imported.stdout
+    assert f"imported {len(IMPORTABLE)} requests" in imported.stdout
     for text in IMPORTABLE:
         shown = plain(text)
         assert shown in imported.stdout or shown.lower() in imported.stdout, text

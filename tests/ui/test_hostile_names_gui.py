@@ -29,6 +29,7 @@ from tests.helpers.requests_gui import refresh, save, show
 from ui.dialogs import Dialogs
 from ui.main_window import MainWindow
 from ui.requests.model import COLUMNS
+from ui.tables import MiddleElideDelegate
 
 MARKUP = [*HTML, "<i>x<i>", "a &lt; b"]
 
@@ -83,9 +84,14 @@ def test_requests_list_shows_hostile_names_as_stored(
     refresh(qtbot, page)
     model = page.model
     assert model.rowCount() == len(HOSTILE)
-    # The default delegate paints DisplayRole as plain text; no HTML delegate is installed.
+    # The default delegate paints DisplayRole as plain text; no HTML delegate is installed
+    # (the ID columns' delegate only cuts text in the middle, painting it as the default).
     assert type(page.view.itemDelegate()) is QStyledItemDelegate
-    assert all(page.view.itemDelegateForColumn(c) is None for c in range(len(COLUMNS)))
+    assert all(
+        type(page.view.itemDelegateForColumn(c)) in (type(None), MiddleElideDelegate)
+        for c in range(len(COLUMNS))
+    )
+    assert MiddleElideDelegate.paint is QStyledItemDelegate.paint
     rows = store.rows(list(ids.values()))
     qtbot.waitUntil(  # rows are read when first asked for
         lambda: all(model.index(r, 1).data() is not None for r in range(model.rowCount()))

@@ -178,12 +178,12 @@ class ProfileDialog(QDialog):
         self.problems_label.setObjectName("profileProblems")
         self.problems_label.setWordWrap(True)
         self.problems_label.setAccessibleName("Problems")
-        self.problems_label.setStyleSheet("QLabel { color: #ae2e24; }")
+        self.problems_label.setProperty("problem", True)  # danger text, from the stylesheet
         outer.addWidget(self.problems_label)
 
         self.busy_label = QLabel("Saving… the OS may ask you to unlock the keyring.")
         self.busy_label.setObjectName("savingLabel")
-        self.busy_label.setStyleSheet("QLabel { color: #626f86; }")
+        self.busy_label.setProperty("hint", True)  # subtle text, from the stylesheet
         self.busy_label.hide()
         outer.addWidget(self.busy_label)
         outer.addStretch(1)

@@ -11,11 +11,12 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtGui import QIcon
 
 from byok_desktop.credential_profiles import Profile, ProfileKind, ProfileState
 from byok_desktop.credentials.service import ProfileStatus
 from ui.resources import icon
+from ui.theme import Tone, colour
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -48,14 +49,11 @@ COLUMNS = (
     "Last verified",
 )
 
-_GREEN = QColor("#1f845a")
-_AMBER = QColor("#a54800")
-_RED = QColor("#ae2e24")
-_NEUTRAL = QColor("#44546f")
-_GREY = QColor("#626f86")
+_GREEN, _AMBER, _RED = Tone.SUCCESS, Tone.WARNING, Tone.DANGER
+_NEUTRAL, _GREY = Tone.NEUTRAL, Tone.SUBTLE
 
 # Every state has an icon and a word as well as a colour: colour is never the only signal.
-_STATE_LOOK: dict[ProfileState, tuple[str, QColor]] = {
+_STATE_LOOK: dict[ProfileState, tuple[str, Tone]] = {
     ProfileState.VERIFIED: ("status-ready", _GREEN),
     ProfileState.UNVERIFIED: ("status-info", _NEUTRAL),
     ProfileState.EXPIRED: ("status-warning", _AMBER),
@@ -241,19 +239,19 @@ class CredentialsModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DecorationRole:
                 return self._state_look(profile)[0]
             if role == Qt.ItemDataRole.ForegroundRole:
-                return self._state_look(profile)[1]
+                return colour(self._state_look(profile)[1])
         if column == Column.ACCESS_KEY and self._old_key_days(profile) is not None:
             if role == Qt.ItemDataRole.DecorationRole:
                 return icon("status-warning")
             if role == Qt.ItemDataRole.ForegroundRole:
-                return _AMBER
+                return colour(_AMBER)
         if column == Column.ACCOUNT and role == Qt.ItemDataRole.ForegroundRole:
-            return None if profile.verification else _GREY
+            return None if profile.verification else colour(_GREY)
         if column == Column.LAST_VERIFIED and role == Qt.ItemDataRole.ForegroundRole:
-            return None if profile.verification else _GREY
+            return None if profile.verification else colour(_GREY)
         return None
 
-    def _state_look(self, profile: Profile) -> tuple[QIcon, QColor]:
+    def _state_look(self, profile: Profile) -> tuple[QIcon, Tone]:
         status = self._status.get(profile.uid)
         if profile.uid in self._busy or status is None:
             return icon("status-info"), _GREY

@@ -42,11 +42,13 @@ from ui.changes import ChangeRelay
 from ui.credentials.connect_actions import ConnectActions, save_failure_text
 from ui.credentials.dialog import ProfileDialog
 from ui.credentials.mfa_dialog import GuiMfaPrompter
-from ui.credentials.model import CredentialsModel
+from ui.credentials.model import Column, CredentialsModel
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins, tab_chain
 from ui.resources import icon
 from ui.shortcuts import keys as shortcut_keys
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.credentials")
 
@@ -115,11 +117,9 @@ class CredentialsPage(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
+        set_page_margins(layout)
         layout.setSpacing(8)
-        title = QLabel("Credentials")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        layout.addWidget(page_title("Credentials"))
         intro = QLabel(
             "Profiles for customers' AWS accounts. Sign in with your own identity and pick a "
             "role in the customer's account; secrets stay in the OS keyring or in memory, "
@@ -157,6 +157,7 @@ class CredentialsPage(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName("credentialsTable")
+        self.view.setAccessibleName("AWS credential profiles")
         self.view.setModel(self.model)
         self.view.setMinimumHeight(110)  # a few rows stay visible in the smallest window
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -172,6 +173,8 @@ class CredentialsPage(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate((180, 180, 90, 115, 95, 125, 135, 130)):
             self.view.setColumnWidth(column, width)
+        add_copy(self.view, middle_columns=(Column.ACCESS_KEY, Column.ACCOUNT))
+        fit_columns_when_filled(self.view)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(self.edit_selected)
         self.model.dataChanged.connect(self._selection_changed)
@@ -196,7 +199,7 @@ class CredentialsPage(QWidget):
         layout.addWidget(self.empty_hint)
         self.backend_label = QLabel()
         self.backend_label.setObjectName("keyringBackend")
-        self.backend_label.setStyleSheet("QLabel { color: #626f86; }")
+        self.backend_label.setProperty("hint", True)  # subtle text, from the stylesheet
         layout.addWidget(self.backend_label)
 
     def _connect_row(self) -> QHBoxLayout:
@@ -285,6 +288,7 @@ class CredentialsPage(QWidget):
             on_table=True,
         )
         self._base_tips: dict[QAction, str] = {}
+        buttons: list[QWidget] = []
         shown = (
             self.sign_in_action,
             self.sign_out_action,
@@ -305,7 +309,9 @@ class CredentialsPage(QWidget):
             self._base_tips[act] = tip
             act.setToolTip(tip)
             self._tool_bar.addWidget(button)
+            buttons.append(button)
         self._tool_bar.addStretch(1)
+        tab_chain(*buttons, self.view)  # the buttons above the table come first
         self._update_actions()
 
     # --- selection -------------------------------------------------------------------

@@ -8,13 +8,14 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from byok_desktop.job_records import Job, JobStatus
 from byok_desktop.jobs.runner import STEPS
 from byok_desktop.products import ProductFamily
 from ui.jobs.progress import progress_pixmap
 from ui.resources import icon
+from ui.theme import Tone, colour
 
 STEP_TITLES = {s.key: s.title for steps in STEPS.values() for s in steps}
 COLUMNS = ("Job", "Site", "Product family", "Status", "Progress", "Current step", "Elapsed")
@@ -32,10 +33,10 @@ _ICONS = {
     JobStatus.WITHDRAWN: "status-info",
 }
 _COLOURS = {
-    JobStatus.SUCCEEDED: QColor("#1f845a"),
-    JobStatus.FAILED: QColor("#ae2e24"),
-    JobStatus.CANCELLED: QColor("#a54800"),
-    JobStatus.INTERRUPTED: QColor("#a54800"),
+    JobStatus.SUCCEEDED: Tone.SUCCESS,
+    JobStatus.FAILED: Tone.DANGER,
+    JobStatus.CANCELLED: Tone.WARNING,
+    JobStatus.INTERRUPTED: Tone.WARNING,
 }
 
 
@@ -178,6 +179,8 @@ def _qt_value(role: int, value: Any) -> Any:
         return icon(value)
     if role == Qt.ItemDataRole.DecorationRole and isinstance(value, tuple):
         return progress_pixmap(*value)
+    if isinstance(value, Tone):  # in the colour scheme in force
+        return colour(value)
     return value
 
 

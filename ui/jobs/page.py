@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 from byok_desktop.changes import Changes, Kind
 from byok_desktop.job_records import Job, JobStatus, JobStep
 from byok_desktop.products import ProductFamily
+from byok_desktop.wording import counted
 from ui.changes import ChangeRelay
 from ui.jobs.bridge import JobsBridge
 from ui.jobs.model import STEP_TITLES, JobsModel
 from ui.operations import Executor, Operations
+from ui.page_header import page_title, set_page_margins
 from ui.shortcuts import keys as shortcut_keys
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.jobs")
 
@@ -59,10 +62,8 @@ class JobsPage(QWidget):
         self._keys = {"list": f"jobs-list-{id(self)}", "journal": f"jobs-journal-{id(self)}"}
         self.model = JobsModel(self)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 8)
-        title = QLabel("Jobs")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Jobs"))
         self.empty_hint = QLabel(EMPTY_HINT)
         self.empty_hint.setObjectName("emptyState")
         self.empty_hint.setWordWrap(True)
@@ -84,6 +85,7 @@ class JobsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.view = QTableView()
         self.view.setObjectName("jobsTable")
+        self.view.setAccessibleName("Jobs")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -93,10 +95,13 @@ class JobsPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((110, 120, 120, 120, 160, 380, 70)):
             self.view.setColumnWidth(column, width)
+        add_copy(self.view)
+        fit_columns_when_filled(self.view)
         self.view.selectionModel().selectionChanged.connect(self._show_detail)
         splitter.addWidget(self.view)
         self.journal = QPlainTextEdit()
         self.journal.setObjectName("jobJournal")
+        self.journal.setAccessibleName("Step journal of the selected job")
         self.journal.setReadOnly(True)
         self.journal.setPlaceholderText("Select a job to see its step journal.")
         splitter.addWidget(self.journal)
@@ -155,7 +160,8 @@ class JobsPage(QWidget):
             return
         self._told_interrupted = True
         self.message.emit(
-            f"{len(ids)} job(s) were interrupted when the app closed; "
+            f"{counted(len(ids), 'job')} {'was' if len(ids) == 1 else 'were'} interrupted when the "
+            "app closed; "
             "select one on the Jobs screen and press Resume."
         )
 

@@ -75,7 +75,7 @@ class TypedConfirmDialog(QDialog):
         layout.addWidget(prompt)
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setObjectName("confirmText")
-        self.confirm_edit.setPlaceholderText(request.required)
+        self.confirm_edit.setPlaceholderText("Type the site name to confirm")
         self.confirm_edit.setAccessibleName(f"Type {request.required} to confirm")
         prompt.setBuddy(self.confirm_edit)
         layout.addWidget(self.confirm_edit)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -32,14 +31,23 @@ from byok_desktop.findings import KeyHealth
 from byok_desktop.product_records import FamilyAccess, KeyRecord, ProductDetail
 from byok_desktop.products import JIRA_FAMILY_COVERED, ProductFamily
 from byok_desktop.request import RequestDraft
+from ui.elide import ElidedText
 from ui.jobs.model import STEP_TITLES
+from ui.page_header import tab_chain
 from ui.products.model import (
     STATUS_ICONS,
     key_look,
     local_time,
     product_label,
 )
+from ui.reflow import ReflowBox
 from ui.resources import icon
+from ui.theme import colour
+
+# Widths (px) from which the heading's actions sit beside the titles, and the overview's
+# three columns side by side; narrower, they stack.
+HEADING_BREAKPOINT = 980
+OVERVIEW_BREAKPOINT = 860
 
 NEVER_NON_BYOK = (
     "BYOK cannot be turned off: a BYOK product can never be converted to a non-BYOK "
@@ -114,16 +122,10 @@ def _value(text: str = "", name: str = "") -> QLabel:
     return label
 
 
-def _arn(text: str, name: str) -> QLineEdit:
-    """Long identifiers: one line that scrolls, selectable, whole in the tooltip."""
-    field = QLineEdit(text)
-    field.setObjectName(name)
-    field.setReadOnly(True)
-    field.setFrame(False)
-    field.setProperty("plainValue", True)
-    field.setToolTip(text)
-    field.setCursorPosition(0)
-    field.setMinimumWidth(120)
+def _arn(text: str, name: str, accessible: str) -> ElidedText:
+    """Long identifiers: cut in the middle when narrow, whole in the tooltip and on Copy."""
+    field = ElidedText(text, name)
+    field.setAccessibleName(accessible)
     return field
 
 
@@ -165,7 +167,7 @@ class PolicyView(QWidget):
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.text.setPlaceholderText(empty)
-        self.text.setMinimumHeight(120)
+        self.text.setMinimumHeight(72)  # the smallest window still shows a few lines
         layout.addWidget(self.text)
         label.setBuddy(self.text)
 
@@ -212,7 +214,11 @@ class ProductDetailPane(QWidget):
         heading.setSpacing(8)
         self.status_icon = QLabel()
         heading.addWidget(self.status_icon, 0, Qt.AlignmentFlag.AlignTop)
-        titles = QVBoxLayout()
+        # The actions beside the titles when there is room, under them when not.
+        heading_flow = ReflowBox(HEADING_BREAKPOINT, spacing=6)
+        titles_box = QWidget()
+        titles = QVBoxLayout(titles_box)
+        titles.setContentsMargins(0, 0, 0, 0)
         titles.setSpacing(2)
         self.site_label = QLabel()
         self.site_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -225,10 +231,13 @@ class ProductDetailPane(QWidget):
         titles.addWidget(self.status_label)
         self.reason_label = _value(name="detailReason")
         titles.addWidget(self.reason_label)
-        heading.addLayout(titles, 1)
-        self.actions_row = QHBoxLayout()
+        heading_flow.addWidget(titles_box, 1)
+        actions_box = QWidget()
+        self.actions_row = QHBoxLayout(actions_box)
+        self.actions_row.setContentsMargins(0, 0, 0, 0)
         self.actions_row.setSpacing(6)
-        heading.addLayout(self.actions_row)
+        heading_flow.addWidget(actions_box)
+        heading.addWidget(heading_flow, 1)
         content.addLayout(heading)
         self.turn_off_button = QPushButton("Turn off BYOK")
         self.turn_off_button.setObjectName("turnOffByok")
@@ -251,10 +260,13 @@ class ProductDetailPane(QWidget):
         content.addWidget(self.tabs, 1)
 
         # Overview: the site and request | the key in each region | the provider's access.
+        # Three columns when there is room, one above the other when not.
         overview = QWidget()
-        columns = QHBoxLayout(overview)
-        columns.setContentsMargins(0, 6, 0, 0)
-        columns.setSpacing(10)
+        overview_layout = QVBoxLayout(overview)
+        overview_layout.setContentsMargins(0, 6, 0, 0)
+        columns = ReflowBox(OVERVIEW_BREAKPOINT)
+        overview_layout.addWidget(columns)
+        overview_layout.addStretch(1)
         about = QGroupBox("Site and request")
         form = QFormLayout(about)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -292,7 +304,9 @@ class ProductDetailPane(QWidget):
         access_form.addRow("Rotation:", self.rotation_label)
         access_form.addRow("Last checked:", self.checked_label)
         columns.addWidget(access, 4)
-        self.tabs.addTab(_scrolling(overview), "Overview")
+        overview_area = _scrolling(overview)
+        overview_area.setAccessibleName("Product overview")
+        self.tabs.addTab(overview_area, "Overview")
 
         # The policies side by side, each with its Copy button.
         policies = QWidget()
@@ -327,15 +341,36 @@ class ProductDetailPane(QWidget):
         self._tick.timeout.connect(self._update_countdown)
         self.show_detail(None)
 
+    def minimumSizeHint(self) -> QSize:
+        # Wrapped text (the heading's reason, the note) needs more lines when narrow; a
+        # layout's plain minimum ignores that, and the splitter would squeeze the tabs.
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            hint.setHeight(max(hint.height(), layout.minimumHeightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the minimum height above follows the width
+        super().resizeEvent(event)
+
     def set_actions(self, actions: Sequence[QAction]) -> None:
         _clear(self.actions_row)
+        self._action_buttons: list[QWidget] = []
         for act in actions:
             button = QToolButton()
             button.setDefaultAction(act)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setIconSize(QSize(16, 16))
             self.actions_row.addWidget(button)
+            self._action_buttons.append(button)
         self.actions_row.addWidget(self.turn_off_button)
+        tab_chain(*self._action_buttons, self.turn_off_button, self.tabs)
+
+    def first_tab_stop(self) -> QWidget:
+        """Where Tab enters the pane: its first action, else the tabs."""
+        return self._action_buttons[0] if self._action_buttons else self.tabs
 
     # --- content ---------------------------------------------------------------------------
 
@@ -426,7 +461,10 @@ class ProductDetailPane(QWidget):
             box.setObjectName(f"keyBox_{key.region}")
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            form.addRow("Key ARN:", _arn(key.key_arn, f"keyArn_{key.region}"))
+            form.addRow(
+                "Key ARN:",
+                _arn(key.key_arn, f"keyArn_{key.region}", f"Key ARN in {key.region}"),
+            )
             form.addRow("Alias:", _value(key.alias, f"keyAlias_{key.region}"))
             # As the table shows it: the last check, or a revoke or restore since.
             token = tokens.get(key.region) or _token(key)
@@ -501,7 +539,7 @@ def _state_row(token: str, name: str) -> QWidget:
     layout.addWidget(picture)
     label = _value(look.text, name)
     label.setToolTip(look.meaning)
-    label.setStyleSheet(f"color: {look.colour.name()}")
+    label.setStyleSheet(f"color: {colour(look.tone).name()}")
     layout.addWidget(label, 1)
     return row
 

@@ -18,7 +18,6 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
 
 from byok_desktop.locations import Location
 from byok_desktop.product_records import ProductFilter, ProductRecord, ProductSort
@@ -27,6 +26,7 @@ from byok_desktop.products import ProductFamily
 from byok_desktop.store.products import ProductView
 from ui.operations import Executor, Operations
 from ui.resources import icon
+from ui.theme import Tone, colour
 
 CHUNK = 200
 FIRST_PAGE = 500  # rows of a new filter read at once; the rest on the next turn
@@ -170,12 +170,12 @@ STATUS_ICONS = {
     ProductStatus.FAILED: "status-error",
 }
 STATUS_COLOURS = {
-    ProductStatus.PROVISIONING: QColor("#0c66e4"),
-    ProductStatus.ACTIVE: QColor("#1f845a"),
-    ProductStatus.DEGRADED: QColor("#a54800"),
-    ProductStatus.SUSPENDED: QColor("#ae2e24"),
-    ProductStatus.RESTORING: QColor("#0c66e4"),
-    ProductStatus.FAILED: QColor("#ae2e24"),
+    ProductStatus.PROVISIONING: Tone.INFO,
+    ProductStatus.ACTIVE: Tone.SUCCESS,
+    ProductStatus.DEGRADED: Tone.WARNING,
+    ProductStatus.SUSPENDED: Tone.DANGER,
+    ProductStatus.RESTORING: Tone.INFO,
+    ProductStatus.FAILED: Tone.DANGER,
 }
 # Order of the summary strip: what needs attention first after the healthy ones.
 STATUS_ORDER = (
@@ -188,11 +188,11 @@ STATUS_ORDER = (
 )
 
 _GREEN, _RED, _ORANGE, _BLUE, _GREY = (
-    QColor("#1f845a"),
-    QColor("#ae2e24"),
-    QColor("#a54800"),
-    QColor("#0c66e4"),
-    QColor("#626f86"),
+    Tone.SUCCESS,
+    Tone.DANGER,
+    Tone.WARNING,
+    Tone.INFO,
+    Tone.SUBTLE,
 )
 
 
@@ -200,7 +200,7 @@ _GREEN, _RED, _ORANGE, _BLUE, _GREY = (
 class KeyLook:
     text: str
     icon_name: str
-    colour: QColor
+    tone: Tone
     meaning: str  # one sentence for the tooltip
 
 
@@ -580,11 +580,11 @@ class ProductsModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.STATUS:
-                return STATUS_COLOURS[record.status]
+                return colour(STATUS_COLOURS[record.status])
             if column in (Column.PRIMARY_KEY, Column.SECOND_KEY):
-                return key_look(self._state(record, column)).colour
+                return colour(key_look(self._state(record, column)).tone)
             if column == Column.SITE and self._continues_family(index.row(), record):
-                return _GREY  # the same key as the row above: the family reads as a group
+                return colour(_GREY)  # the same key as the row above: the family reads as a group
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(record, column, index.row())

@@ -62,6 +62,7 @@ from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.jobs.bridge import JobsBridge
 from ui.operations import Executor, Operations, Progress, Ticket
+from ui.page_header import page_title, set_page_margins, tab_chain
 from ui.products.confirm import TypedConfirm, TypedConfirmation
 from ui.products.detail import NEVER_NON_BYOK, ProductDetailPane, restorable
 from ui.products.export import export_products
@@ -76,6 +77,7 @@ from ui.products.rebuild import RebuildDialog
 from ui.resources import icon
 from ui.shortcuts import SHORTCUTS
 from ui.shortcuts import keys as shortcut_keys
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.products")
 
@@ -268,10 +270,8 @@ class ProductsPage(QWidget):
         # The products: summary strip, filters, table beside the detail pane.
         self.main = QWidget()
         layout = QVBoxLayout(self.main)
-        layout.setContentsMargins(16, 12, 16, 8)
-        title = QLabel("Security › BYOK encryption")
-        title.setObjectName("pageTitle")
-        layout.addWidget(title)
+        set_page_margins(layout)
+        layout.addWidget(page_title("Security › BYOK encryption"))
 
         strip = QHBoxLayout()
         strip.setSpacing(6)
@@ -343,6 +343,7 @@ class ProductsPage(QWidget):
         self.view = QTableView()
         self.view.setObjectName("productsTable")
         self.view.setModel(self.model)
+        self.view.setAccessibleName("Products")
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -358,6 +359,7 @@ class ProductsPage(QWidget):
         header.setSortIndicator(Column.SITE, Qt.SortOrder.AscendingOrder)
         for column, spec in COLUMNS.items():
             self.view.setColumnWidth(column, spec.width)
+        add_copy(self.view)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         left_layout.addWidget(self.view, 1)
         self.count_label = QLabel()
@@ -379,10 +381,8 @@ class ProductsPage(QWidget):
         self.empty = QWidget()
         self.empty.setObjectName("productsEmpty")
         empty = QVBoxLayout(self.empty)
-        empty.setContentsMargins(32, 24, 32, 24)
-        empty_title = QLabel("Security › BYOK encryption")
-        empty_title.setObjectName("pageTitle")
-        empty.addWidget(empty_title)
+        set_page_margins(empty)
+        empty.addWidget(page_title("Security › BYOK encryption"))
         empty.addStretch(1)
         picture = QLabel()
         picture.setPixmap(icon("security").pixmap(QSize(72, 72)))
@@ -497,6 +497,7 @@ class ProductsPage(QWidget):
             self.focus_search,
             "Search products",
         )
+        buttons: list[QWidget] = []
         for act in (
             self.check_action,
             self.revoke_action,
@@ -510,9 +511,12 @@ class ProductsPage(QWidget):
             button.setDefaultAction(act)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             self._tool_bar.addWidget(button)
+            buttons.append(button)
         self.detail.set_actions(
             [self.check_action, self.revoke_action, self.restore_action, self.add_product_action]
         )
+        # Reading order: filters and their buttons, the table, then the detail below it.
+        tab_chain(self.product_combo, *buttons, self.view, self.detail.first_tab_stop())
         self._update_actions()
 
     # --- shortcuts shared with other pages ----------------------------------------------------
@@ -553,6 +557,8 @@ class ProductsPage(QWidget):
         header = self._settings.value("products/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
+        else:
+            fit_columns_when_filled(self.view)
         head = self.view.horizontalHeader()
         self.model.sort(head.sortIndicatorSection(), head.sortIndicatorOrder())
 

@@ -46,6 +46,7 @@ from byok_desktop.request_records import (
 from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import SiteClaim, Validation, site_key, validate_as_typed
 from ui.operations import Executor, Operations, Ticket
+from ui.reflow import wrap_forms_below, wrapping_check
 from ui.requests.customer_role import CustomerRoleTools
 from ui.requests.faults import Fault, classify, reason
 from ui.requests.model import STATUS_ICONS
@@ -55,6 +56,8 @@ from ui.resources import icon
 log = logging.getLogger("ui.requests")
 
 AUTOSAVE_MS = 600
+# Narrower than this (px), the form puts its labels above the fields.
+FORM_BREAKPOINT = 560
 SITE_CHECK_MS = 250  # the pause in typing after which the site's records are read
 # Newest wins within each (an older read's result is dropped).
 SITE_CHECK_KEY = "editor-site-check"
@@ -311,6 +314,8 @@ class RequestEditor(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         # Long messages wrap instead of widening the form past the window.
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop itself: its fields are, and it scrolls to the one in focus.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         outer.addWidget(scroll, 1)
         body = QWidget()
         body.setObjectName("content")
@@ -340,11 +345,14 @@ class RequestEditor(QWidget):
         self.texts: dict[Field, QPlainTextEdit] = {}
         self.checks: dict[Field, QCheckBox] = {}
         chain: list[QWidget] = []
+        self.forms: list[QFormLayout] = []
         for title, fields in FORM:
             group = self._group(title, form)
             for field in fields:
                 chain.extend(self._add_field(group, field.spec))
         form.addStretch(1)
+        # Labels above the fields in a narrow editor: the form never needs sideways room.
+        wrap_forms_below(scroll.viewport(), body, self.forms, FORM_BREAKPOINT)
 
         self.org_edit = self.lines[Field.CUSTOMER_ORG]
         self.account_edit = self.lines[Field.AWS_ACCOUNT_ID]
@@ -409,11 +417,10 @@ class RequestEditor(QWidget):
             self._add(layout, spec.caption, spec.field, text)
             return [text]
         if spec.kind is InputKind.CHECK:
-            check = QCheckBox(spec.placeholder)
-            check.setObjectName(f"field_{spec.name}")
+            row, check = wrapping_check(spec.placeholder, f"field_{spec.name}")
             check.toggled.connect(lambda _checked, f=spec.field: self._edited(f))
             self.checks[spec.field] = check
-            self._add(layout, spec.caption, spec.field, check)
+            self._add(layout, spec.caption, spec.field, row, buddy=check)
             return [check]
         if spec.field is Field.LOCATION:
             return self._add_location(layout, spec)
@@ -482,6 +489,7 @@ class RequestEditor(QWidget):
         group = QGroupBox(title)
         parent_layout.addWidget(group)
         layout = QFormLayout(group)
+        self.forms.append(layout)
         layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         layout.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)

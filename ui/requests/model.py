@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor
 
 from byok_desktop.request import RequestStatus
 from byok_desktop.request_fields import LISTED, Field
@@ -25,6 +24,7 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import describe_products
 from ui.operations import Executor, Operations, Ticket
 from ui.resources import icon
+from ui.theme import Tone, colour
 
 log = logging.getLogger("ui.requests")
 
@@ -51,10 +51,10 @@ COLUMNS: tuple[tuple[str, SortKey], ...] = (
 COLUMN_FIELDS: tuple[Field | None, ...] = (None, *(spec.field for spec in LISTED), None)
 
 _STATUS_COLOURS = {
-    RequestStatus.DRAFT: QColor("#a54800"),
-    RequestStatus.READY: QColor("#1f845a"),
-    RequestStatus.SUBMITTED: QColor("#0c66e4"),
-    RequestStatus.PROVISIONED: QColor("#1f845a"),
+    RequestStatus.DRAFT: Tone.WARNING,
+    RequestStatus.READY: Tone.SUCCESS,
+    RequestStatus.SUBMITTED: Tone.INFO,
+    RequestStatus.PROVISIONED: Tone.SUCCESS,
 }
 STATUS_ICONS = {
     RequestStatus.DRAFT: "status-draft",
@@ -311,7 +311,7 @@ class RequestsModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DecorationRole:
                 return icon(STATUS_ICONS[row.status])
             if role == Qt.ItemDataRole.ForegroundRole:
-                return _STATUS_COLOURS[row.status]
+                return colour(_STATUS_COLOURS[row.status])
         if role == Qt.ItemDataRole.ToolTipRole:
             if COLUMN_FIELDS[column] is Field.LOCATION and row.location is not None:
                 return row.location.regions_label()

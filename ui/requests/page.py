@@ -38,7 +38,7 @@ from byok_desktop.jobs.customer_role import CustomerKit
 from byok_desktop.locations import Location
 from byok_desktop.outbox import Copied, KeptDraft, Landed, Outbox
 from byok_desktop.products import PRODUCT_ORDER
-from byok_desktop.request import RequestDraft
+from byok_desktop.request import Field, RequestDraft
 from byok_desktop.request_file import FILE_SUFFIX
 from byok_desktop.request_records import RequestListRow, RequestProvisioned, StoredRequest
 from byok_desktop.store.requests import RequestStore
@@ -50,15 +50,18 @@ from byok_desktop.transfer import (
     import_files,
 )
 from byok_desktop.validation import site_key
+from byok_desktop.wording import counted, match_count
 from ui.changes import ChangeRelay
 from ui.dialogs import Dialogs
 from ui.operations import Executor, Operations
+from ui.page_header import PAGE_MARGINS, page_title, tab_chain
 from ui.requests.editor import RequestEditor
 from ui.requests.faults import Fault, classify, reason
-from ui.requests.model import COLUMNS, RequestsModel
+from ui.requests.model import COLUMN_FIELDS, COLUMNS, RequestsModel
 from ui.requests.outbox import OutboxSync
 from ui.resources import icon
 from ui.shortcuts import keys as shortcut_keys
+from ui.tables import add_copy, fit_columns_when_filled
 
 log = logging.getLogger("ui.requests")
 
@@ -153,16 +156,16 @@ class RequestsPage(QWidget):
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(16, 12, 8, 8)
-        title = QLabel("Requests")
-        title.setObjectName("pageTitle")
-        left_layout.addWidget(title)
+        margins = PAGE_MARGINS
+        left_layout.setContentsMargins(margins.left(), margins.top(), 8, margins.bottom())
+        left_layout.addWidget(page_title("Requests"))
 
         bar = QHBoxLayout()
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("requestSearch")
         self.search_edit.setPlaceholderText("Search site, account, customer, requester  (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAccessibleName("Search requests")
         self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -175,6 +178,7 @@ class RequestsPage(QWidget):
 
         self.view = QTableView()
         self.view.setObjectName("requestsTable")
+        self.view.setAccessibleName("Requests")
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -190,6 +194,8 @@ class RequestsPage(QWidget):
         header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
         for column, width in enumerate((140, 120, 110, 140, 170, 110, 150, 120)):
             self.view.setColumnWidth(column, width)
+        account = COLUMN_FIELDS.index(Field.AWS_ACCOUNT_ID)
+        add_copy(self.view, middle_columns=(account,))
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         left_layout.addWidget(self.view, 1)
 
@@ -283,6 +289,7 @@ class RequestsPage(QWidget):
             self.submit_selected,
         )
         self.find_action = action("findRequests", "&Find", "search", self.focus_search)
+        buttons: list[QWidget] = []
         for act in (
             self.new_action,
             self.duplicate_action,
@@ -298,6 +305,9 @@ class RequestsPage(QWidget):
                 f"{act.text().replace('&', '')} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
             )
             self._tool_bar.addWidget(button)
+            buttons.append(button)
+        # Reading order: the search, the buttons beside it, the list, then the editor.
+        tab_chain(self.search_edit, *buttons, self.view)
         self._update_actions()
 
     # --- state ----------------------------------------------------------------------
@@ -309,6 +319,8 @@ class RequestsPage(QWidget):
         header = self._settings.value("requests/header")
         if header is not None:
             self.view.horizontalHeader().restoreState(header)
+        else:
+            fit_columns_when_filled(self.view)
         # restoreState re-applies the saved sort indicator; make the model follow it (the
         # page's first refresh then queries in that order).
         head = self.view.horizontalHeader()
@@ -447,9 +459,9 @@ class RequestsPage(QWidget):
         shown = self.model.rowCount()
         total = self.model.total
         if self.model.search_text:
-            self.count_label.setText(f"{shown:,} of {total:,} requests match")
+            self.count_label.setText(match_count(shown, total, "request"))
         else:
-            self.count_label.setText(f"{total:,} request{'s' if total != 1 else ''}")
+            self.count_label.setText(counted(total, "request"))
         self.empty_hint.setVisible(self.model.loaded and total == 0)
 
     @Slot()
@@ -768,7 +780,7 @@ class RequestsPage(QWidget):
         self._select_first = True
         self._own_write()
         self._update_actions()
-        self.message.emit(f"Deleted {count} request(s).")
+        self.message.emit(f"Deleted {counted(count, 'request')}.")
 
     def _delete_failed(self, error: BaseException) -> None:
         if isinstance(error, RequestProvisioned):
@@ -804,7 +816,7 @@ class RequestsPage(QWidget):
         if not path.name.endswith(".json"):
             path = path.with_name(path.name + FILE_SUFFIX)
         self._settings.setValue("paths/export", str(path.parent))
-        self.message.emit(f"Exporting {len(ids)} request(s)…")
+        self.message.emit(f"Exporting {counted(len(ids), 'request')}…")
         store = self._store
         self._ops.run(
             lambda: export_requests(store, ids, path),
@@ -817,10 +829,10 @@ class RequestsPage(QWidget):
 
     def _exported(self, exported: Exported) -> None:
         if len(exported.files) == 1:
-            self.message.emit(f"Exported {exported.count} request(s) to {exported.files[0]}")
+            self.message.emit(f"Exported {counted(exported.count, 'request')} to {exported.files[0]}")
             return
         names = "\n".join(str(f) for f in exported.files)
-        self.message.emit(f"Exported {exported.count} request(s) in {len(exported.files)} files.")
+        self.message.emit(f"Exported {counted(exported.count, 'request')} in {len(exported.files)} files.")
         Dialogs.info(
             self,
             "Exported in several files",
@@ -838,7 +850,7 @@ class RequestsPage(QWidget):
             self.import_paths([Path(f) for f in files])
 
     def import_paths(self, paths: list[Path], on_conflict: OnConflict = OnConflict.FAIL) -> None:
-        self.message.emit(f"Importing {len(paths)} file(s)…")
+        self.message.emit(f"Importing {counted(len(paths), 'file')}…")
         store = self._store
         self._ops.run(
             lambda: import_files(store, paths, on_conflict),
@@ -869,7 +881,8 @@ class RequestsPage(QWidget):
             choice = Dialogs.choose(
                 self,
                 "Requests already here",
-                f"{len(report.conflicts)} request(s) in these files are already in your list. "
+                f"{counted(len(report.conflicts), 'request')} in these files "
+                f"{'is' if len(report.conflicts) == 1 else 'are'} already in your list. "
                 "Nothing is overwritten: skip them, or import them as new copies beside yours?",
                 ["Skip them", "Import as copies"],
                 listing,
@@ -883,7 +896,7 @@ class RequestsPage(QWidget):
             return
         self.ensure_loaded()
         self._own_write(report.imported_ids[0] if report.imported_ids else None)
-        parts = [f"Imported {len(report.imported_ids)} request(s)"]
+        parts = [f"Imported {counted(len(report.imported_ids), 'request')}"]
         if report.skipped:
             parts.append(f"skipped {len(report.skipped)} already here")
         if report.copied:
@@ -893,7 +906,7 @@ class RequestsPage(QWidget):
             Dialogs.info(
                 self,
                 "Requests changed by the import",
-                f"{len(report.status_changes)} request(s) already here changed status: the "
+                f"{counted(len(report.status_changes), 'request')} already here changed status: the "
                 "imported requests name the same site.",
                 "\n".join(
                     f"#{c.request_id} {c.site_name or '(no site)'}: {c.before.display_name} → "

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from byok_desktop.store.models import FamilyAccessRow, FamilyEventRow, FamilyKey
 from tests.helpers.factories import ready_draft
 from tests.ui.products.test_products_model import NOW, insert_products, product_row
 from ui.dialogs import Dialogs
+from ui.elide import ElidedText
 from ui.main_window import MainWindow
 from ui.products.confirm import TypedConfirm, TypedConfirmation, TypedConfirmDialog
 from ui.products.model import Column
@@ -228,7 +229,7 @@ def seed_family_detail(context: AppContext, revoked_days_ago: float, window_days
             )
         )
         for at, kind, text in (
-            (NOW - timedelta(days=30), "provisioned", "Provisioned: keys Enabled and Enabled"),
+            (NOW - timedelta(days=30), "provisioned", "Provisioned: keys Enabled in both regions"),
             (revoked, "revoked", "Suspended: Access revoked"),
             (NOW - timedelta(hours=1), "health", "Health check: keys disabled"),
         ):
@@ -457,7 +458,7 @@ def test_detail_pane_shows_keys_policies_access_and_timeline(
         "keyBox_eu-west-1",
     ]
     for region in ("eu-central-1", "eu-west-1"):
-        arn = detail.findChild(QLineEdit, f"keyArn_{region}")
+        arn = detail.findChild(ElidedText, f"keyArn_{region}")
         assert arn.text() == f"arn:aws:kms:{region}:123456789012:key/mrk-1234abcd"
         assert detail.findChild(QLabel, f"keyState_{region}").text() == "Disabled"
         check = detail.findChild(QLabel, f"keyCheck_{region}").text()
@@ -486,7 +487,7 @@ def test_detail_pane_shows_keys_policies_access_and_timeline(
     assert texts == [
         "Health check: keys disabled",
         "Suspended: Access revoked",
-        "Provisioned: keys Enabled and Enabled",
+        "Provisioned: keys Enabled in both regions",
     ]  # newest first
     assert "can never be converted to a non-BYOK product" in detail.permanent_note.text()
     assert not detail.turn_off_button.isEnabled()
@@ -912,7 +913,7 @@ def test_sandbox_degraded_revoke_and_restore_end_to_end(
 
     monkeypatch.setattr(TypedConfirm, "ask", classmethod(confirm))
     detail_of(qtbot, window, degraded.id)
-    arn = page.detail.findChild(QLineEdit, "keyArn_eu-west-1")
+    arn = page.detail.findChild(ElidedText, "keyArn_eu-west-1")
     assert arn.text().startswith("arn:aws:kms:eu-west-1:123456789012:key/mrk-")
     assert '"Effect": "Allow"' in page.detail.trust_policy.text.toPlainText()
     page.revoke_action.trigger()
