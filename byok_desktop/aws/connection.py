@@ -142,7 +142,14 @@ class AwsConnection:
     def _ask_mfa_code(self, prompt: str) -> str:
         # botocore asks "Enter MFA code for <serial>: "
         serial = prompt.removeprefix("Enter MFA code for ").strip().rstrip(":").strip()
-        return self._mfa_prompter(serial).strip()
+        try:
+            return self._mfa_prompter(serial).strip()
+        except BaseException:
+            # botocore asks once per session (its MFA refresher refuses a second call):
+            # after a cancel or a timeout, the next client gets a new session that asks
+            # again. Plain assignments, no lock: the caller may be inside client().
+            self._session, self._clients = None, {}
+            raise
 
     def client(self, service: str, region: str | None = None) -> Any:
         region = region or self.default_region
