@@ -250,6 +250,8 @@ class MainWindow(QMainWindow):
         self.requests_page.editor.link_banner_elsewhere = True
         self.requests_page.editor.link_lost.connect(self._link_lost)
         self.credentials_page: CredentialsPage = CredentialsPage(context, self.ops, changes)
+        # Jobs in the worker process ask for MFA codes in the same dialog, one at a time.
+        self.jobs.mfa_prompter = self.credentials_page.mfa_prompter
         self.credentials_page.message.connect(self.show_message)
         self.jobs_page: JobsPage = JobsPage(self.jobs, self.ops, changes)
         self.jobs_page.message.connect(self.show_message)

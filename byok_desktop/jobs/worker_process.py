@@ -15,6 +15,8 @@ stdin (from the GUI):
                                                  checks may verify the profile online)
                                                  and queue them
   ``{"run": JOB_ID, "site": SITE_KEY}``          queue a job (new, resumed or retried)
+  ``{"mfa_answer": {"ask": ID, "code": CODE}}``  the answer to an MFA question (null:
+                                                 cancelled); see ``worker_mfa``
   ``{"stop": true}``  or end of input            stop: running jobs stop at their next
                                                  step boundary, queued ones stay Queued
 stdout (to the GUI):
@@ -22,11 +24,15 @@ stdout (to the GUI):
   ``{"submitted": {"request": ID, "jobs": [...]}}``  the jobs a submit created, queued
   ``{"refused": {"request": ID, "message": TEXT}}``  why a request was not submitted
   ``{"job": {...}}``                             a job as it now stands (:func:`job_to_wire`)
+  ``{"mfa": {"ask": ID, "device": SERIAL}}``     a job needs an MFA code: ask the user
+  ``{"mfa_withdrawn": {"ask": ID}}``             that question timed out: close its dialog
   ``{"failed": MESSAGE}``                        the worker cannot start (then it exits 2)
   ``{"stopped": true}``                          the last line before a clean exit
 
 Cancel stays what it is everywhere: a flag in the database. No secret is ever written
-to stdout: a job record holds none. Logging goes to stderr (the GUI relays it).
+to stdout: a job record holds none. An MFA code arrives on stdin once and goes to
+botocore; no line read from stdin is ever logged. Logging goes to stderr (the GUI
+relays it).
 """
 
 from __future__ import annotations
@@ -136,6 +142,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     from byok_desktop.jobs.owner import this_owner
     from byok_desktop.jobs.runner import JobRunner
     from byok_desktop.jobs.scheduler import JobScheduler
+    from byok_desktop.jobs.worker_mfa import PipeMfaPrompter
     from byok_desktop.paths import resolve_paths
 
     try:
@@ -151,6 +158,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
         out.send({"failed": f"{type(exc).__name__}: {exc}"})
         return EXIT_CANNOT_START
     owner = this_owner("worker")
+    # No window here: a job needing an MFA code asks the GUI over the pipe. At a stop, a
+    # job still waiting for one is left inside its step: Interrupted, resumable.
+    mfa = PipeMfaPrompter(out.send)
+    context.credentials.mfa_prompter = mfa
 
     def update(job: Job) -> None:
         out.send({"job": job_to_wire(job)})
@@ -196,8 +207,12 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
             except ValueError:
                 log.warning("Ignored a line that is not JSON")
                 continue
+            if not isinstance(message, dict):
+                continue
             if message.get("stop"):
                 break
+            if "mfa_answer" in message:
+                mfa.answer(message["mfa_answer"])
             if "submit" in message:
                 submits.put(int(message["submit"]))
             if "run" in message:

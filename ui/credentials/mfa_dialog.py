@@ -6,6 +6,10 @@ runs on. :class:`GuiMfaPrompter` hands the question to the GUI thread through
 and lets the worker wait for the answer, up to ``timeout_s``. Cancel or a timeout fail
 the work with a sentence. The code is handed over once and then forgotten: never
 logged, stored or kept in a widget after its dialog closes.
+
+Jobs in the job worker process ask through the bridge instead: :meth:`GuiMfaPrompter.ask`
+queues a question on the GUI thread whose answer goes to a callback, never waiting. Both
+kinds share one queue: one dialog at a time.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, QObject, QRegularExpression, Qt, QThread, Slot
@@ -30,11 +35,12 @@ from shiboken6 import isValid
 
 from byok_desktop.aws.connection import MfaCodeNeeded
 from byok_desktop.aws.errors import AwsFault
+from byok_desktop.aws.mfa import MFA_TIMEOUT_S, mfa_cancelled, mfa_timed_out
 from ui.operations import Operations
 
 log = logging.getLogger("ui.credentials.mfa")
 
-MFA_TIMEOUT_S = 300.0
+__all__ = ["MFA_TIMEOUT_S", "GuiMfaPrompter", "MfaDialog", "MfaQuestion"]
 
 
 class MfaDialog(QDialog):
@@ -94,11 +100,22 @@ class MfaDialog(QDialog):
 
 
 @dataclass(eq=False)
-class _Question:
+class MfaQuestion:
     serial: str
     answered: threading.Event = field(default_factory=threading.Event)
-    code: str | None = None  # None: cancelled
+    code: str | None = field(default=None, repr=False)  # None: cancelled
     abandoned: bool = False  # the worker stopped waiting
+    # Set for a question asked on the GUI thread (the job worker's): takes the answer.
+    deliver: Callable[[str | None], None] | None = field(default=None, repr=False)
+
+    def settle(self, code: str | None) -> None:
+        """The answer (None: cancelled), handed over once."""
+        deliver, self.deliver = self.deliver, None
+        if deliver is not None:
+            deliver(code)
+        elif not self.abandoned:
+            self.code = code
+        self.answered.set()
 
 
 class GuiMfaPrompter:
@@ -109,8 +126,8 @@ class GuiMfaPrompter:
         self._parent = parent
         self._timeout_s = timeout_s
         self._ask = ops.batched(self._questions_arrived)
-        self._waiting: deque[_Question] = deque()
-        self._current: tuple[_Question, MfaDialog] | None = None
+        self._waiting: deque[MfaQuestion] = deque()
+        self._current: tuple[MfaQuestion, MfaDialog] | None = None
         self._lock = threading.Lock()
         self._closed = False
         # A worker still waiting must not hold up quitting: it hears "cancelled".
@@ -132,21 +149,33 @@ class GuiMfaPrompter:
             )
         with self._lock:
             if self._closed:
-                raise _cancelled(serial)
-        question = _Question(serial)
+                raise mfa_cancelled(serial)
+        question = MfaQuestion(serial)
         self._ask(question)
         if not question.answered.wait(self._timeout_s):
             question.abandoned = True
             self._ask(question)  # its dialog, if shown, closes
-            raise MfaCodeNeeded(
-                AwsFault.MISSING_CREDENTIALS,
-                f"No MFA code from {serial} was entered within {_duration(self._timeout_s)}; "
-                "the work stopped. Start it again and enter the code.",
-            )
+            raise mfa_timed_out(serial, self._timeout_s)
         code, question.code = question.code, None
         if code is None:
-            raise _cancelled(serial)
+            raise mfa_cancelled(serial)
         return code
+
+    # --- GUI side: questions from the job worker process --------------------------------
+
+    def ask(self, serial: str, deliver: Callable[[str | None], None]) -> MfaQuestion:
+        """On the GUI thread: queue a question; ``deliver`` gets the code, or None for
+        Cancel or a closed window, on the GUI thread. Nothing here waits."""
+        question = MfaQuestion(serial, deliver=deliver)
+        self._questions_arrived([question])
+        return question
+
+    def withdraw(self, question: MfaQuestion) -> None:
+        """Nobody waits for this answer any more (the worker timed out or stopped): its
+        dialog closes, or it is never shown; ``deliver`` is not called."""
+        question.deliver = None
+        question.abandoned = True
+        self._questions_arrived([question])
 
     # --- GUI side --------------------------------------------------------------------
 
@@ -154,7 +183,7 @@ class GuiMfaPrompter:
     def dialog(self) -> MfaDialog | None:
         return self._current[1] if self._current is not None else None
 
-    def _questions_arrived(self, questions: list[_Question]) -> None:
+    def _questions_arrived(self, questions: list[MfaQuestion]) -> None:
         for question in questions:
             if not question.abandoned:
                 self._waiting.append(question)
@@ -168,7 +197,7 @@ class GuiMfaPrompter:
             if question.abandoned:
                 continue
             if self._closed or not isValid(self._parent):
-                question.answered.set()
+                question.settle(None)
                 continue
             dialog = MfaDialog(question.serial, self._parent)
             dialog.finished.connect(self._answered)
@@ -183,32 +212,16 @@ class GuiMfaPrompter:
         question, dialog = self._current
         self._current = None
         code = dialog.take_code()
-        if result == QDialog.DialogCode.Accepted and code:
-            question.code = code
-        question.answered.set()
         dialog.deleteLater()
+        question.settle(code if result == QDialog.DialogCode.Accepted and code else None)
         self._show_next()
 
     def close(self, _gone: QObject | None = None) -> None:
         """The window is going: every waiting worker hears "cancelled" now."""
         with self._lock:
             self._closed = True
-        if self._current is not None:
-            self._current[0].answered.set()
-            self._current = None
+        current, self._current = self._current, None
+        if current is not None:
+            current[0].settle(None)
         while self._waiting:
-            self._waiting.popleft().answered.set()
-
-
-def _cancelled(serial: str) -> MfaCodeNeeded:
-    return MfaCodeNeeded(
-        AwsFault.MISSING_CREDENTIALS,
-        f"The MFA code from {serial} was not entered, so the work stopped; start it "
-        "again and enter the code when asked.",
-    )
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.0f} seconds" if seconds >= 2 else "a moment"
+            self._waiting.popleft().settle(None)

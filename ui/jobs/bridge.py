@@ -2,7 +2,9 @@
 (``byok_desktop.jobs.worker_process``, started with ``QProcess``: its threads never compete
 with the GUI thread for the interpreter) or, as a fallback and in tests, on worker threads
 in this process. Either way ``job_updated`` carries ``Job`` records on the GUI thread, in
-batches; submits and cancels run on Operations' workers."""
+batches; submits and cancels run on Operations' workers. A job in the worker process
+that needs an MFA code asks over the pipe; the bridge shows the window's MFA dialog
+(``mfa_prompter``, one dialog at a time) and writes the answer back once."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 
@@ -25,6 +28,9 @@ from byok_desktop.jobs.runner import JobRunner
 from byok_desktop.jobs.scheduler import JobScheduler
 from byok_desktop.jobs.submit import submit_request
 from ui.operations import Executor, Operations
+
+if TYPE_CHECKING:
+    from ui.credentials.mfa_dialog import GuiMfaPrompter, MfaQuestion
 
 log = logging.getLogger("ui.jobs")
 worker_log = logging.getLogger("ui.jobs.worker")
@@ -133,6 +139,10 @@ class JobsBridge(QObject):
         self._kill_timer = QTimer(self)  # ends a worker that does not stop in time
         self._kill_timer.setSingleShot(True)
         self._kill_timer.timeout.connect(self._worker_too_slow)
+        # Asks the user for MFA codes the worker's jobs need (the window's, shared with
+        # jobs in this process); None: such a question is answered "cancelled".
+        self.mfa_prompter: GuiMfaPrompter | None = None
+        self._mfa_questions: dict[int, MfaQuestion] = {}  # the worker's ask id → question
         if worker is None:
             self._in_process()
 
@@ -348,6 +358,10 @@ class JobsBridge(QObject):
         elif "refused" in message:
             self._submitting.discard(int(message["refused"]["request"]))
             self.submit_failed.emit(str(message["refused"]["message"]))
+        elif "mfa" in message:
+            self._mfa_asked(message["mfa"])
+        elif "mfa_withdrawn" in message:
+            self._mfa_withdrawn(message["mfa_withdrawn"])
         elif "failed" in message:
             self._failure = str(message["failed"])
             log.warning("The job worker could not start: %s", self._failure)
@@ -379,6 +393,38 @@ class JobsBridge(QObject):
             changes = changes | Changes.of_requests([job.request_id])
         self._context.database.changes.publish(changes)
 
+    # --- MFA codes for the worker's jobs ------------------------------------------------
+
+    def _mfa_asked(self, ask: dict[str, Any]) -> None:
+        ask_id, serial = int(ask["ask"]), str(ask.get("device", ""))
+        answer = partial(self._mfa_answered, self._process, ask_id)
+        if self.mfa_prompter is None:
+            answer(None)
+            return
+        self._mfa_questions[ask_id] = self.mfa_prompter.ask(serial, answer)
+
+    def _mfa_answered(self, process: QProcess | None, ask_id: int, code: str | None) -> None:
+        """The user's answer, to the worker that asked (if it still runs): written once,
+        never logged."""
+        self._mfa_questions.pop(ask_id, None)
+        if process is None or process is not self._process:
+            return
+        line = json.dumps({"mfa_answer": {"ask": ask_id, "code": code}}) + "\n"
+        process.write(line.encode())
+
+    def _mfa_withdrawn(self, ask: dict[str, Any]) -> None:
+        question = self._mfa_questions.pop(int(ask["ask"]), None)
+        if question is not None and self.mfa_prompter is not None:
+            self.mfa_prompter.withdraw(question)
+
+    def _withdraw_mfa_questions(self) -> None:
+        """The worker stopped or is stopping: nobody waits for its questions' answers;
+        their dialogs close."""
+        questions, self._mfa_questions = list(self._mfa_questions.values()), {}
+        if self.mfa_prompter is not None:
+            for question in questions:
+                self.mfa_prompter.withdraw(question)
+
     @Slot()
     def _read_stderr(self) -> None:
         process = self.sender()
@@ -402,6 +448,7 @@ class JobsBridge(QObject):
             return
         was_ready = self._ready
         self._process, self._ready = None, False
+        self._withdraw_mfa_questions()
         if isinstance(process, QProcess):
             process.deleteLater()
         if self._stopping:
@@ -456,6 +503,7 @@ class JobsBridge(QObject):
             return
         log.warning("The job worker could not start (%s); jobs run inside the app", error)
         process, self._process = self._process, None
+        self._withdraw_mfa_questions()
         if process is not None:
             process.deleteLater()
         self._launch = None
@@ -493,6 +541,7 @@ class JobsBridge(QObject):
         the pool. ``stopped`` is emitted when it is done."""
         self._stopping = True
         process, self._process = self._process, None
+        self._withdraw_mfa_questions()
         if process is not None and process.state() is not QProcess.ProcessState.NotRunning:
             self._waiting.clear()
             self._stopping_process = process
@@ -540,6 +589,7 @@ class JobsBridge(QObject):
         boundary (resumable), queued ones stay Queued."""
         self._stopping = True
         self._kill_timer.stop()
+        self._withdraw_mfa_questions()
         for process in (self._process, self._stopping_process):
             if process is None:
                 continue
