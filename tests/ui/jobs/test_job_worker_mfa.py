@@ -248,3 +248,19 @@ def test_the_dialog_closes_when_the_worker_stops_and_the_job_stays_resumable(
         lambda: mfa_context.database.jobs.get(job.id).status is JobStatus.INTERRUPTED,
         timeout=10_000,
     )
+
+
+def test_cancel_at_submit_leaves_the_request_ready_with_a_sentence(
+    qtbot: QtBot, mfa_context: AppContext, window: Window
+) -> None:
+    refusals: list[str] = []
+    window.bridge.submit_failed.connect(refusals.append)
+    request = mfa_context.database.requests.create(ready_draft(aws_account_id=ACCOUNT))
+    window.bridge.submit(request.id)  # the worker checks the profile online: it asks
+    dialog = window.wait_for_dialog(qtbot)
+    dialog.reject()
+    qtbot.waitUntil(lambda: len(refusals) == 1, timeout=60_000)
+    assert f"The MFA code from {SERIAL} was not entered" in refusals[0]
+    assert "Traceback" not in refusals[0]
+    assert mfa_context.database.requests.get(request.id).status.value == "ready"
+    assert window.statuses() == []
