@@ -9,11 +9,12 @@ from PySide6.QtGui import (
     QAction,
     QContextMenuEvent,
     QGuiApplication,
-    QKeySequence,
     QPainter,
     QPaintEvent,
 )
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
+
+from ui.shortcuts import keys
 
 # The narrowest an elided identifier gets: both ends still show a few characters.
 MIN_ELIDED_WIDTH = 90
@@ -31,7 +32,8 @@ class ElidedText(QLabel):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.copy_action = QAction("Copy", self)
-        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setObjectName("copyValue")
+        self.copy_action.setShortcuts(keys("copyValue"))  # ui/shortcuts.py: the one table
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.copy_action.triggered.connect(self.copy)
         self.addAction(self.copy_action)

@@ -70,6 +70,20 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "goto_credentials", "Go to Credentials", ("Ctrl+4",), EVERYWHERE, "Show the AWS profiles"
     ),
     Shortcut("goto_settings", "Go to Settings", ("Ctrl+5",), EVERYWHERE, "Show the settings"),
+    Shortcut(
+        "copyCells",
+        "Copy",
+        (Std.Copy,),
+        "Any list",
+        "Copy the full text of the selected rows (IDs cut short on screen are copied whole)",
+    ),
+    Shortcut(
+        "copyValue",
+        "Copy",
+        (Std.Copy,),
+        "A focused ID (key ARN, path)",
+        "Copy the whole value, also when it is cut short on screen",
+    ),
     # Requests
     Shortcut("newRequest", "New request", (Std.New,), "Requests", "Start a new draft request"),
     Shortcut(

@@ -15,13 +15,15 @@ from PySide6.QtCore import (
     SignalInstance,
     Slot,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
 )
+
+from ui.shortcuts import keys
 
 # A column is never narrower than its heading needs nor wider than this: a longer value
 # is elided in the middle and shown whole in its tooltip.
@@ -66,7 +68,7 @@ def add_copy(view: QAbstractItemView, middle_columns: Sequence[int] = ()) -> QAc
             view.setItemDelegateForColumn(column, delegate)
     action = QAction("Copy", view)
     action.setObjectName("copyCells")
-    action.setShortcut(QKeySequence.StandardKey.Copy)
+    action.setShortcuts(keys("copyCells"))  # ui/shortcuts.py: the one table
     action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     action.triggered.connect(lambda: QGuiApplication.clipboard().setText(selected_text(view)))
     view.addAction(action)

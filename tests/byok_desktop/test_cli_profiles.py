@@ -233,7 +233,7 @@ def test_aws_config_lists_the_picker_source(run: Cli, aws_files: Path) -> None:
     code, out = run("profile", "aws-config")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == f"2 profile(s) in {aws_files} and {aws_files.parent / 'aws-credentials'}."
+    assert lines[0] == f"2 profiles in {aws_files} and {aws_files.parent / 'aws-credentials'}."
     assert lines[1:] == ["admin\tAssume role (MFA)\teu-west-1", "base\tAccess keys\t-"]
     assert SECRET not in out
 
@@ -256,7 +256,7 @@ def test_add_from_the_aws_config(run: Cli, tmp_path: Path, monkeypatch: pytest.M
     )
     code, out = run("profile", "add", "X", "--from-aws-config", "nope")
     assert code == 1
-    assert out == f"error: No profile 'nope' in the AWS configuration. 2 profile(s) in {config}.\n"
+    assert out == f"error: No profile 'nope' in the AWS configuration. 2 profiles in {config}.\n"
     code, out = run("profile", "list")
     assert out.splitlines()[0].startswith("Acme\tsso\teu-central-1\tSigned out\tNot signed in")
     assert out.splitlines()[1].startswith("Admin\tcli\tus-east-1\t")

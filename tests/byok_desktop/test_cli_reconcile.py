@@ -79,7 +79,7 @@ def _products(data_dir: Path) -> list[tuple[str, str, str]]:
 def provisioned(server: SlowMotoServer, tmp_path: Path) -> Site:
     server.reset()
     site = make_site(server, tmp_path / "first")
-    done = _main(site.paths.data_dir, server.url, "provision", str(site.request_id))
+    done = _main(site.paths.data_dir, server.url, "provision", "--yes", str(site.request_id))
     assert done.returncode == 0, done.stdout + done.stderr
     return site
 

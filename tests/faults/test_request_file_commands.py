@@ -83,7 +83,7 @@ def test_export_splits_what_one_file_cannot_hold_and_each_part_imports(tmp_path:
     assert all(p.stat().st_size <= MAX_FILE_BYTES for p in parts)
     imported = main(tmp_path / "other", "import", *map(str, parts))
     assert imported.returncode == ExitCode.OK, imported.stdout + imported.stderr
-    assert "imported 12 request(s)" in imported.stdout
+    assert "imported 12 requests" in imported.stdout
 
 
 def test_export_refuses_a_request_larger_than_a_file_may_be(tmp_path: Path) -> None:

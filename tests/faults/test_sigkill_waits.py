@@ -80,7 +80,7 @@ def test_killed_while_waiting_for_aws_resumes_without_duplicates(
         running = (step, StepStatus.RUNNING.value) in site.journal(PROVISION)
         return running and log.exists() and awaited in log.read_text("utf-8", "replace")
 
-    _kill_when(_realistic(site, "provision", str(site.request_id)), waiting)
+    _kill_when(_realistic(site, "provision", "--yes", str(site.request_id)), waiting)
 
     _finish(_realistic(site, "resume"))
 

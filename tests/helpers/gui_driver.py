@@ -32,6 +32,8 @@ def _dialog(cls: type, parent: object, title: str, text: str, details: str = "")
 def _attach_then_quit(window: MainWindow, context: AppContext) -> None:
     _attach(window, context)
     _say("status", window.status.text())
+    if window.notice_banner.isVisibleTo(window):  # start-up notices: a banner above the pages
+        _say("notice", window.notice_text.text().replace("\n", " "))
     if os.environ.get("BYOK_TEST_STUCK_READ"):
         secrets = context.credentials.secrets
         window.ops.run(lambda: secrets.load_item("never-answers"), on=Executor.POOL, what="read")

@@ -22,7 +22,7 @@ from byok_desktop.paths import DATABASE_FILE
 from byok_desktop.request import RequestStatus
 from tests.helpers.factories import ready_draft
 from tests.helpers.fault_keyrings import LockedKeyring, StuckKeyring
-from tests.helpers.gui import WindowFactory
+from tests.helpers.gui import WindowFactory, confirm_submit_sheet
 from tests.helpers.provisioned import ACCOUNT
 from tests.helpers.requests_gui import refresh, show
 from ui.dialogs import Dialogs
@@ -140,6 +140,7 @@ def test_submit_meets_a_fault_with_a_sentence_and_the_request_stays_ready(
     show(qtbot, page, request.id)
 
     page.submit_action.trigger()
+    confirm_submit_sheet(qtbot, window)
 
     qtbot.waitUntil(lambda: bool(shown), timeout=15_000)
     ((title, text),) = shown

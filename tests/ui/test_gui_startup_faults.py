@@ -66,8 +66,10 @@ def test_a_log_folder_that_cannot_be_written(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert _said(result, "dialog") == []
     (status,) = _said(result, "status")
-    assert status.startswith(f"The log cannot be written in {data / 'logs'}")
-    assert "carrying on without a log file" in status
+    assert status == "Opened with a notice: see above the pages."
+    (notice,) = _said(result, "notice")
+    assert notice.startswith(f"The log cannot be written in {data / 'logs'}")
+    assert "carrying on without a log file" in notice
 
 
 def test_a_read_only_data_folder(tmp_path: Path) -> None:

@@ -71,8 +71,10 @@ def test_the_built_in_profile_submits_without_verifying_first(reopen: Opener) ->
 
     assert job.profile_uid == profile.uid
     assert job.status is JobStatus.QUEUED
+    # Submitting checked the profile online before locking (issue 15): against the sandbox's
+    # simulated AWS, started for it, with no verify step asked of the rep.
     assert context.sandbox is not None
-    assert context.sandbox.endpoint_url == ""  # nothing had to start moto to check it
+    assert context.sandbox.endpoint_url.startswith("http://127.0.0.1:")
 
 
 def test_drafts_products_and_keys_come_back_after_a_restart(

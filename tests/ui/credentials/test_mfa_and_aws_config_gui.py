@@ -133,7 +133,7 @@ def test_the_aws_config_picker_lists_the_files_actually_read(
     picker = page.connect_actions.config_picker
     assert picker is not None
     qtbot.waitUntil(lambda: picker.model.rowCount() > 0)
-    assert picker.files_label.text() == f"4 profile(s) in {config} and {credentials}."
+    assert picker.files_label.text() == f"4 profiles in {config} and {credentials}."
     rows = [
         [picker.model.item(row, column).text() for column in range(3)]
         for row in range(picker.model.rowCount())

@@ -18,7 +18,7 @@ from byok_desktop.products import Product
 from byok_desktop.request import RequestStatus
 from tests.helpers.credentials_gui import cell, opened, role_picker, start_sign_in
 from tests.helpers.factories import ready_draft
-from tests.helpers.gui import WindowFactory
+from tests.helpers.gui import WindowFactory, confirm_submit_sheet
 from tests.helpers.requests_gui import refresh, show
 from tests.helpers.sso_fake import FakeIdentityCenterServer
 from ui.credentials.model import Column
@@ -70,6 +70,7 @@ def test_from_no_credentials_to_a_provisioned_product_by_gui(
     refresh(qtbot, page)
     show(qtbot, page, request.id)
     page.submit_action.trigger()
+    confirm_submit_sheet(qtbot, window)
     store = sandbox.database.requests
     qtbot.waitUntil(
         lambda: store.get(request.id).status is RequestStatus.PROVISIONED, timeout=60_000

@@ -139,6 +139,7 @@ def test_submit_of_a_request_whose_customer_role_is_missing_is_refused_by_the_pr
     refresh(qtbot, window.requests_page)
     show(qtbot, window.requests_page, acme.id)
     window.requests_page.submit_action.trigger()
+    confirm_submit_sheet(qtbot, window)
     qtbot.waitUntil(lambda: bool(errors), timeout=30000)
     assert f"the role {role} does not exist" in errors[0]
     assert "setup kit" in errors[0]
