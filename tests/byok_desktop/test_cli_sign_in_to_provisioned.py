@@ -159,11 +159,17 @@ def test_sign_in_and_customer_role_to_an_active_product_by_cli(
 ) -> None:
     ws = workstation
     _signed_in(ws)
-    # The customer's side: their admin runs the setup kit (emulated: the same role,
-    # trust and inline policy, made in their account).
+    # The customer's side: the setup kit, which their admin runs (emulated: the same
+    # role, trust and inline policy, made in their account).
     external_id = _external_id(ws)
-    make_provisioning_role(ws.admin(), external_id)
     request_id = _imported(ws, tmp_path)
+    kit = tmp_path / "kit"
+    code, out = ws.main("setup-kit", UID, "-o", str(kit))
+    assert code == 0, out
+    template = (kit / "byok-setup.cfn.yaml").read_text("utf-8")
+    assert external_id in template
+    assert f"arn:aws:iam::{REP}:root" in template  # the account the verified sign-in opens
+    make_provisioning_role(ws.admin(), external_id)
 
     code, out = ws.main("preflight", UID, "--profile", PROFILE)
     assert code == 0, out
@@ -176,7 +182,7 @@ def test_sign_in_and_customer_role_to_an_active_product_by_cli(
     assert code == 0, out
     code, out = ws.main("health")
     assert code == 0, out
-    assert "Active" in out, out
+    assert out.strip() == "acme/confluence: Active", out
     code, out = ws.main("list")
     assert re.search(rf"^#?{request_id}\b.*Provisioned", out, re.MULTILINE), out
     # The keys were made in the customer's account, by the chained role.
