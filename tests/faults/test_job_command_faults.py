@@ -172,6 +172,7 @@ def test_provision_checks_the_profile_before_submitting(station: Workstation, fa
         conn.close()
     result, elapsed = station.run(
         "provision",
+        "--yes",
         str(station.request_id),
         keyring=keyring,
         url=_dead_endpoint() if dead else None,
@@ -189,7 +190,7 @@ def test_provision_checks_the_profile_before_submitting(station: Workstation, fa
 
 
 def test_health_with_a_keyring_that_never_answers_exits_in_time(station: Workstation) -> None:
-    done, _ = station.run("provision", str(station.request_id))
+    done, _ = station.run("provision", "--yes", str(station.request_id))
     assert done.returncode == ExitCode.OK, done.stdout + done.stderr
 
     result, elapsed = station.run("health", keyring="stuck")
@@ -216,7 +217,7 @@ def _disable_key(server: SlowMotoServer, region: str) -> None:
 
 
 def test_health_codes_and_json(station: Workstation, server: SlowMotoServer) -> None:
-    done, _ = station.run("provision", str(station.request_id))
+    done, _ = station.run("provision", "--yes", str(station.request_id))
     assert done.returncode == ExitCode.OK, done.stdout + done.stderr
 
     healthy, _ = station.run("health", "--json")
@@ -257,7 +258,7 @@ def test_ctrl_c_during_a_job_exits_130_and_the_job_resumes(
 ) -> None:
     server.latency_s = 0.05  # long enough to land the signal inside a step
     process = subprocess.Popen(
-        station.command("provision", str(station.request_id)),
+        station.command("provision", "--yes", str(station.request_id)),
         cwd=REPO,
         env=station.env("file"),
         stdout=subprocess.PIPE,
