@@ -210,9 +210,14 @@ def test_a_trust_with_another_external_id_is_refused_before_locking(
     )
     request_id = _imported(ws, tmp_path)
 
+    code, out = ws.main("preflight", UID, "--profile", PROFILE)
+    assert code == 4, out  # AWS refused the role: the same code as provision's
+    assert f"with ExternalId {external_id}" in out
+    assert out.rstrip().endswith("not ready: see missing above")
     code, out = ws.main("provision", "--yes", "--profile", PROFILE, request_id)
     assert code == 4, out
     assert f"with ExternalId {external_id}" in out
+    assert "nothing was submitted" in out
     code, out = ws.main("list")
     assert re.search(rf"^#?{request_id}\b.*Ready", out, re.MULTILINE), out
     assert admin.client("kms").list_keys()["Keys"] == []
