@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from byok_desktop.context import AppContext
-from byok_desktop.exit_codes import ExitCode, describe_os_error
+from byok_desktop.exit_codes import ExitCode, classify, describe_os_error
 from byok_desktop.request import RequestDraft
 from byok_desktop.request_file import RequestFileError, read_file
 from byok_desktop.validation import account_id_problems, normalise_account_id, validate
@@ -166,4 +166,6 @@ def _preflight(
     for line in outcome.lines():
         print(line, file=out)
     print("ready to provision" if outcome.ok else "not ready: see missing above", file=out)
+    if outcome.stopped_by is not None:  # AWS refused the role itself: as `provision` says
+        return int(classify(outcome.stopped_by).code)
     return int(ExitCode.OK if outcome.ok else ExitCode.PROBLEMS)

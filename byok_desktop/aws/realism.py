@@ -156,6 +156,25 @@ class RealisticAws:
         with self._lock:
             return self._role_visible(role_arn, self._clock())
 
+    def learn_role(
+        self,
+        role_arn: str,
+        trust: dict[str, Any],
+        policies: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """A role made before this layer started (by another process against the same
+        server): visible, its trust policy in force and its inline policies known, so
+        AssumeRole and simulation are judged as for a role the layer saw created."""
+        key = _role_key(role_arn)
+        if key is None:
+            raise ValueError(f"not a role ARN: {role_arn}")
+        with self._lock:
+            now = self._clock()
+            self._roles[role_arn] = now - self.realism.principal_delay_s
+            self._trust[key] = _Trust(trust, trust, now - self.realism.trust_delay_s)
+            if policies is not None:
+                self._role_policies[key] = dict(policies)
+
     # --- attaching ------------------------------------------------------------------
 
     def attach(self, client: Any, account_id: str = "") -> None:

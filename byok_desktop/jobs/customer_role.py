@@ -10,6 +10,7 @@ from byok_desktop.aws.errors import AwsFault, AwsProblem
 from byok_desktop.aws.identity import caller_identity, require_account
 from byok_desktop.aws.role_chain import CustomerRole, rep_name, session_name
 from byok_desktop.credential_profiles import Profile
+from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.provisioning.policies import byok_regions
 from byok_desktop.provisioning.preflight import PreflightResult, preflight_problem, run_preflight
@@ -22,6 +23,16 @@ log = logging.getLogger("byok_desktop.jobs")
 
 class CannotSubmit(ValueError):
     """A request that cannot be provisioned (yet): the message says why and what to do."""
+
+
+class ProfileCheckFailed(CannotSubmit):
+    """The profile could not be used: its secret (the keyring) or AWS (its account, or
+    the customer's role refused it). ``cause`` tells which, for the exit code; the
+    request was left as it was."""
+
+    def __init__(self, cause: AwsProblem | KeyringProblem) -> None:
+        super().__init__(f"{cause} The request was left as it was; nothing was submitted.")
+        self.cause = cause
 
 
 def customer_role(database: Database, draft: RequestDraft, profile: Profile) -> CustomerRole | None:
@@ -97,6 +108,8 @@ def submit_preflight(
             raise CannotSubmit(f"The customer's account could not be checked: {exc}") from exc
         for note in result.notes:
             log.info("Preflight of %s: %s", draft.uid, note)
+        if result.stopped_by is not None:  # AWS refused the role itself: an AWS fault
+            raise ProfileCheckFailed(result.stopped_by)
         if not result.ok:
             raise CannotSubmit(result.summary())
 

@@ -11,7 +11,7 @@ from byok_desktop.credential_profiles import Profile
 from byok_desktop.credentials.keyring_store import KeyringProblem
 from byok_desktop.credentials.service import CredentialService
 from byok_desktop.job_records import Job
-from byok_desktop.jobs.customer_role import CannotSubmit
+from byok_desktop.jobs.customer_role import CannotSubmit, ProfileCheckFailed
 from byok_desktop.jobs.owner import this_owner
 from byok_desktop.jobs.runner import ADD_PRODUCT, PROVISION, STEPS
 from byok_desktop.request import RequestDraft, RequestStatus
@@ -21,16 +21,7 @@ from byok_desktop.store.requests import RequestStore
 from byok_desktop.validation import site_key
 from byok_desktop.wording import counted
 
-__all__ = ["CannotSubmit", "submit_request"]
-
-
-class ProfileCheckFailed(CannotSubmit):
-    """The profile could not be used: its secret (the keyring) or its account (AWS).
-    ``cause`` tells which, for the exit code; the request was left as it was."""
-
-    def __init__(self, cause: AwsProblem | KeyringProblem) -> None:
-        super().__init__(f"{cause} The request was left as it was; nothing was submitted.")
-        self.cause = cause
+__all__ = ["CannotSubmit", "ProfileCheckFailed", "submit_request"]
 
 
 def submit_request(

@@ -39,6 +39,9 @@ class PreflightResult:
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    # The AWS refusal that stopped the check before it began (the role could not be
+    # assumed, or opened another account): a submit reports it as an AWS fault.
+    stopped_by: AwsProblem | None = None
 
     @property
     def ok(self) -> bool:
@@ -53,7 +56,7 @@ class PreflightResult:
 
     def summary(self) -> str:
         """One paragraph for a refusal: what is missing and what to do."""
-        listed = "; ".join(self.missing)
+        listed = "; ".join(line.rstrip(".") for line in self.missing)
         return (
             f"The customer's account is not ready: {listed}. Send the customer the setup kit "
             "(Export setup kit…, or `main.py setup-kit`) and run the preflight again."
@@ -198,4 +201,4 @@ def _check_permissions(
 
 def preflight_problem(exc: AwsProblem) -> PreflightResult:
     """The result when the role could not be assumed or opened another account."""
-    return PreflightResult(missing=[str(exc)])
+    return PreflightResult(missing=[str(exc)], stopped_by=exc)

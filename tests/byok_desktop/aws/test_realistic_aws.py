@@ -206,6 +206,28 @@ def test_an_external_id_condition_is_checked(aws: AwsConnection, clock: FakeCloc
     assert sts.assume_role(RoleArn=role, RoleSessionName="rep-session", ExternalId="acme-7f3a")
 
 
+def test_a_role_made_before_the_layer_is_judged_once_learnt(
+    layer: RealisticAws, clock: FakeClock
+) -> None:
+    with mock_aws():
+        # Made by someone else (another process), without this layer.
+        plain = AwsConnection(
+            AwsConfig(), AwsCredentials("AKIAIOSFODNN7EXAMPLE", AwsSecret("s")), PRIMARY
+        )
+        trust = _trust("Allow", ACCOUNT, external_id="acme-7f3a")
+        role = _role(plain, trust=trust)
+        sts = _connect(layer).client("sts")
+        assert sts.assume_role(RoleArn=role, RoleSessionName="rep", ExternalId="wrong")  # moto
+        layer.learn_role(role, trust, {"p": {"Statement": []}})
+        # In force at once: no propagation or trust delay for a role that already existed.
+        with pytest.raises(ClientError) as caught:
+            sts.assume_role(RoleArn=role, RoleSessionName="rep", ExternalId="wrong")
+        assert _code(caught) == "AccessDenied"
+        assert sts.assume_role(RoleArn=role, RoleSessionName="rep", ExternalId="acme-7f3a")
+    with pytest.raises(ValueError, match="not a role ARN"):
+        layer.learn_role("arn:aws:iam::123456789012:user/ada", trust)
+
+
 def test_trust_evaluation() -> None:
     me = f"arn:aws:iam::{ACCOUNT}:role/rep"
     allow = _trust("Allow", me)

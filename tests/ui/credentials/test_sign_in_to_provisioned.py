@@ -70,13 +70,17 @@ def test_from_no_credentials_to_a_provisioned_product_by_gui(
     refresh(qtbot, page)
     show(qtbot, page, request.id)
     page.submit_action.trigger()
-    confirm_submit_sheet(qtbot, window)
+    confirm_submit_sheet(qtbot, window)  # the sheet of what the submit locks and creates
     store = sandbox.database.requests
     qtbot.waitUntil(
         lambda: store.get(request.id).status is RequestStatus.PROVISIONED, timeout=60_000
     )
-    jobs = [j for j in sandbox.database.jobs.all_jobs() if j.request_id == request.id]
-    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED]
+
+    def statuses() -> list[JobStatus]:
+        return [j.status for j in sandbox.database.jobs.all_jobs() if j.request_id == request.id]
+
+    # The request is Provisioned by the job's last step, a moment before the job ends.
+    qtbot.waitUntil(lambda: statuses() == [JobStatus.SUCCEEDED])
     assert store.products_on_site("acme") == {Product.CONFLUENCE}
     assert [p.kind for p in service.profiles.list()] == [ProfileKind.SSO]
     assert fake.state.issued_keys  # the portal's role credentials signed the jobs' calls
