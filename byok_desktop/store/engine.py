@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
 
+from byok_desktop.store.journal_guard import JournalGuard
+
 log = logging.getLogger("byok_desktop.db")
 
 BUSY_TIMEOUT_MS = 5000
@@ -61,6 +63,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 def sqlite_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", future=True)
     event.listen(engine, "connect", _on_connect)
+    JournalGuard(engine, path)  # after _on_connect: it looks at the journal WAL opened
     return engine
 
 
