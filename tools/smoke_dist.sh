@@ -44,7 +44,7 @@ ok "import and list (database made by the bundled migrations)"
 sed 's/012345678901/123456789012/; s/"acme"/"sandbox-acme"/' acme.byok.json > sandbox.byok.json
 run "$binary" --sandbox import sandbox.byok.json > /dev/null || fail "sandbox import failed"
 run "$binary" --sandbox profile verify Sandbox > /dev/null || fail "the Sandbox profile failed"
-out="$(run "$binary" --sandbox provision --all-ready 2>&1)" || fail "provision: $out"
+out="$(run "$binary" --sandbox provision --yes --all-ready 2>&1)" || fail "provision: $out"
 case "$out" in *Succeeded*) ;; *) fail "the sandbox provisioning did not succeed: $out" ;; esac
 ok "a request provisioned in the sandbox (simulated AWS)"
 
