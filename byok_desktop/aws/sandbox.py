@@ -44,6 +44,8 @@ class SandboxServer:
         self._saved = b""  # what the state file holds (written by this server)
         self._autosave_stop = threading.Event()
         self._autosaver: threading.Thread | None = None
+        # Released after each autosave pass (written or not): lets a caller wait for one.
+        self.autosaved = threading.Semaphore(0)
 
     def realism(self) -> RealisticAws:
         """The layer that makes this sandbox behave like real AWS (made on first use)."""
@@ -91,6 +93,7 @@ class SandboxServer:
                 self._saved = save_state(self.state_file, self._saved)
             except Exception:  # moto changed it while it was read: next time
                 log.debug("Sandbox autosave skipped", exc_info=True)
+            self.autosaved.release()
 
     def stop(self) -> None:
         self._autosave_stop.set()
