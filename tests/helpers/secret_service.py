@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 # A bus that starts nothing on demand: only the daemon started here answers.
-_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC
+BUS_WITHOUT_ACTIVATION = """<!DOCTYPE busconfig PUBLIC
  "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -61,7 +61,7 @@ def private_keyring() -> Iterator[dict[str, str]]:
         for folder in (home, runtime):
             folder.mkdir(mode=0o700)
         config = root / "bus.conf"
-        config.write_text(_BUS_CONFIG.format(tmpdir=root), "utf-8")
+        config.write_text(BUS_WITHOUT_ACTIVATION.format(tmpdir=root), "utf-8")
         env = {
             "HOME": str(home),
             "XDG_RUNTIME_DIR": str(runtime),

@@ -20,25 +20,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import REPO
+from tests.helpers.secret_service import BUS_WITHOUT_ACTIVATION  # one bus config for both
 
 SCRIPT = Path(__file__).with_name("_roundtrip.py")
 TOOLS = ("dbus-run-session", "gnome-keyring-daemon")
 
-# A session bus that cannot start services on demand: nothing provides the Secret Service.
-BUS_WITHOUT_ACTIVATION = """<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir={tmpdir}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 
 @pytest.fixture
