@@ -82,6 +82,14 @@ class AwsProblem(RuntimeError):
         )
 
 
+def error_code(exc: BaseException) -> str:
+    """AWS's error code of a botocore ClientError ("NoSuchEntity"), else ""."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
 def _explain(fault: AwsFault, action: str, resource: str, detail: str) -> str:
     where = f" on {resource}" if resource else ""
     doing = f"{action}{where}" if action else "the AWS call"

@@ -27,7 +27,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from byok_desktop.aws.errors import AwsProblem, classify
+from byok_desktop.aws.errors import AwsProblem, classify, error_code
 from byok_desktop.credential_profiles import SsoSession
 from byok_desktop.credentials.keyring_store import SecretStore
 from byok_desktop.credentials.secret import AwsSecret
@@ -340,7 +340,7 @@ class SsoSignIn:
         except AwsProblem:
             raise
         except Exception as exc:
-            code = _error_code(exc)
+            code = error_code(exc)
             if code == "UnauthorizedException":
                 with self._lock:
                     rejected = self._token
@@ -425,11 +425,11 @@ class SsoSignIn:
                 refreshToken=token.refresh_token,
             )
         except Exception as exc:
-            if _error_code(exc):  # Identity Center refused: sign in again
+            if error_code(exc):  # Identity Center refused: sign in again
                 log.info(
                     "Sign-in session %s could not be renewed (%s)",
                     self.session.name,
-                    _error_code(exc),
+                    error_code(exc),
                 )
                 return None
             raise classify(exc, "sso-oidc:CreateToken") from exc
@@ -545,7 +545,7 @@ class SsoSignIn:
                     deviceCode=auth["deviceCode"],
                 )
             except Exception as exc:
-                code = _error_code(exc)
+                code = error_code(exc)
                 if code == "AuthorizationPendingException":
                     continue
                 if code == "SlowDownException":
@@ -666,12 +666,6 @@ def _expired() -> SignInFailed:
         "The sign-in code expired before it was confirmed; start the sign-in again.",
     )
 
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def _snake(operation: str) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsProblem, classify
+from byok_desktop.aws.errors import AwsProblem, classify, error_code
 from byok_desktop.findings import FamilyFinding, KeyHealth, RegionFinding
 from byok_desktop.health.policy_eval import Decision, Verdict, decide, decide_all
 from byok_desktop.locations import Location
@@ -21,12 +21,6 @@ from byok_desktop.provisioning.policies import ASSUME_ROLE, KEY_USE_ACTIONS, to_
 
 log = logging.getLogger("byok_desktop.health")
 
-
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def _ask(action: str, resource: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -46,7 +40,7 @@ def _describe(kms: Any, key: KeyRecord) -> dict[str, Any]:
     try:
         return dict(kms.describe_key(KeyId=key.key_arn or key.key_id)["KeyMetadata"])
     except Exception as exc:
-        if _code(exc) == "NotFoundException":
+        if error_code(exc) == "NotFoundException":
             raise _NotFound() from exc
         raise classify(exc, "kms:DescribeKey", f"{key.alias} in {key.region}") from exc
 
@@ -216,7 +210,7 @@ def check_family(
         trust_text = to_json(document)
         trust_allowed, trust_detail = _trust_finding(document, provider_principal)
     except Exception as exc:
-        if _code(exc) == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             trust_allowed = False
             trust_detail = f"the key-management role {role_name} no longer exists"
         else:

@@ -14,19 +14,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.aws.errors import AwsFault, AwsProblem, classify, error_code
 from byok_desktop.provisioning.consistency import replica_creating
 from byok_desktop.provisioning.policies import provider_access_allowed, with_provider_access
 from byok_desktop.provisioning.steps import Step, StepContext, check_identity, wait_enabled
 
 log = logging.getLogger("byok_desktop.jobs")
 
-
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def _set_trust(ctx: StepContext, allow: bool) -> dict[str, str]:
@@ -35,7 +29,7 @@ def _set_trust(ctx: StepContext, allow: bool) -> dict[str, str]:
     try:
         role = iam.get_role(RoleName=ctx.role_name)["Role"]
     except Exception as exc:
-        if _code(exc) == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             raise AwsProblem(
                 AwsFault.NOT_FOUND,
                 f"The key-management role {ctx.role_name} does not exist in account "

@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.aws.errors import AwsFault, AwsProblem, classify, error_code
 from byok_desktop.provisioning.consistency import Transient
 from byok_desktop.provisioning.policies import key_policy_grants_role, provider_access_allowed
 from byok_desktop.provisioning.steps import (
     Step,
     StepContext,
     _alias_target,
-    _error_code,
     check_identity,
 )
 
@@ -39,7 +38,7 @@ def check_role_trust(ctx: StepContext) -> dict[str, str]:
     try:
         role = iam.get_role(RoleName=ctx.role_name)["Role"]
     except Exception as exc:
-        if _error_code(exc) == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             raise AwsProblem(
                 AwsFault.NOT_FOUND,
                 f"The key-management role {ctx.role_name} does not exist in account "
@@ -93,7 +92,7 @@ def _region_state(ctx: StepContext, key_id: str, region: str) -> dict[str, Any]:
         try:
             meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
         except Exception as exc:
-            if _error_code(exc) == "NotFoundException":
+            if error_code(exc) == "NotFoundException":
                 raise AwsProblem(
                     AwsFault.NOT_FOUND,
                     f"The key of {_family(ctx)} ({key_id}) has no replica in {region}; a "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.aws.errors import AwsFault, AwsProblem, classify, error_code
 from byok_desktop.aws.realism import trust_allows
 from byok_desktop.aws.role_chain import CustomerRole
 from byok_desktop.provisioning.permissions import Permission, simulation_cases
@@ -63,12 +63,6 @@ class PreflightResult:
         )
 
 
-def _code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
 
 def _document(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
@@ -109,10 +103,10 @@ def _check_own_trust(
     try:
         found = iam.get_role(RoleName=name)["Role"]
     except Exception as exc:
-        if _code(exc) in ("AccessDenied", "AccessDeniedException"):
+        if error_code(exc) in ("AccessDenied", "AccessDeniedException"):
             result.notes.append(f"can't read {name}'s trust policy (iam:GetRole is denied)")
             return
-        if _code(exc) == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             result.missing.append(
                 f"the role {role.role_arn} does not exist; the customer creates it with the "
                 "setup kit"
@@ -135,7 +129,7 @@ def _check_key_management_role(
     try:
         found = iam.get_role(RoleName=role_name)["Role"]
     except Exception as exc:
-        code = _code(exc)
+        code = error_code(exc)
         if code == "NoSuchEntity":
             result.checked.append(f"{role_name} does not exist yet; provisioning creates it")
             return

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsFault, AwsProblem, classify
+from byok_desktop.aws.errors import AwsFault, AwsProblem, classify, error_code
 from byok_desktop.aws.identity import caller_identity, require_account
 from byok_desktop.provisioning.consistency import Cancelled as Cancelled  # re-exported
 from byok_desktop.provisioning.consistency import (
@@ -95,12 +95,6 @@ def _call(action: str, resource: str, fn: Callable[..., Any], **kwargs: Any) -> 
         raise classify(exc, action, resource) from exc
 
 
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
 
 # --- 1. identity --------------------------------------------------------------------
 
@@ -120,7 +114,7 @@ def ensure_role(ctx: StepContext) -> dict[str, str]:
     try:
         role = iam.get_role(RoleName=ctx.role_name)["Role"]
     except Exception as exc:
-        if _error_code(exc) != "NoSuchEntity":
+        if error_code(exc) != "NoSuchEntity":
             raise classify(exc, "iam:GetRole", role_ref) from exc
         try:
             role = iam.create_role(
@@ -132,7 +126,7 @@ def ensure_role(ctx: StepContext) -> dict[str, str]:
             log.info("Created role %s", role["Arn"])
         except Exception as create_exc:
             # Another site's job in the same account created it a moment ago: adopt it.
-            if _error_code(create_exc) != "EntityAlreadyExists":
+            if error_code(create_exc) != "EntityAlreadyExists":
                 raise classify(create_exc, "iam:CreateRole", role_ref) from create_exc
             role = _call("iam:GetRole", role_ref, iam.get_role, RoleName=ctx.role_name)["Role"]
     else:
@@ -169,7 +163,7 @@ def _granted_regions(iam: Any, role_name: str, role_ref: str) -> list[str]:
             "PolicyDocument"
         ]
     except Exception as exc:
-        if _error_code(exc) == "NoSuchEntity":
+        if error_code(exc) == "NoSuchEntity":
             return []
         raise classify(exc, "iam:GetRolePolicy", role_ref) from exc
     if isinstance(document, str):  # botocore decodes it; an emulator may not
@@ -292,7 +286,7 @@ def _ensure_alias(kms: Any, alias: str, key_id: str, region: str) -> None:
     try:
         kms.create_alias(AliasName=alias, TargetKeyId=key_id)
     except Exception as exc:
-        if _error_code(exc) != "AlreadyExistsException":
+        if error_code(exc) != "AlreadyExistsException":
             raise classify(exc, "kms:CreateAlias", f"{alias} in {region}") from exc
 
 
@@ -400,7 +394,7 @@ def ensure_replica(ctx: StepContext) -> dict[str, str]:
     try:
         meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     except Exception as exc:
-        if _error_code(exc) != "NotFoundException":
+        if error_code(exc) != "NotFoundException":
             raise classify(exc, "kms:DescribeKey", where) from exc
         primary = ctx.kms(ctx.primary_region)
         meta = ctx.waiter.call(

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from byok_desktop.aws.connection import AwsConnection
-from byok_desktop.aws.errors import AwsProblem, classify
+from byok_desktop.aws.errors import AwsProblem, classify, error_code
 from byok_desktop.locations import Location
 from byok_desktop.products import ProductFamily
 from byok_desktop.provisioning.naming import (
@@ -115,18 +115,12 @@ def _find_replicas(
         try:
             meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
         except Exception as exc:
-            if _error_code(exc) == "NotFoundException":
+            if error_code(exc) == "NotFoundException":
                 continue
             raise classify(exc, "kms:DescribeKey", f"{key_id} in {region.code}") from exc
         arns[region.code] = str(meta.get("Arn", ""))
         states[region.code] = str(meta.get("KeyState", ""))
 
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def _app_keys(kms: Any, region: str) -> Iterable[tuple[dict[str, Any], dict[str, str]]]:
