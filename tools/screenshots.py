@@ -485,8 +485,9 @@ def credentials_scene(app: QApplication, out_dir: Path) -> None:
         page.select_profile(signed_in.uid)
         app.processEvents()
         window.grab().save(str(out_dir / "credentials-screen.png"))
-        window.resize(window.minimumSizeHint())
-        _wait(app, lambda: window.size() == window.minimumSizeHint(), 10)
+        smallest = window.minimumSize().expandedTo(window.minimumSizeHint())
+        window.resize(smallest)
+        _wait(app, lambda: window.size() == smallest, 10)
         app.processEvents()
         window.grab().save(str(out_dir / "credentials-screen-small.png"))
     finally:

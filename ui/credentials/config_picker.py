@@ -9,12 +9,10 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,6 +25,7 @@ from byok_desktop.aws.config_profiles import (
     list_config_profiles,
 )
 from byok_desktop.credential_profiles import ProfileInput, profile_problems
+from ui.credentials.form_parts import ok_cancel, problems_label
 from ui.credentials.sign_in_dialog import failure_sentence
 from ui.operations import Executor, Operations
 
@@ -87,22 +86,9 @@ class ConfigPickerDialog(QDialog):
         self.name_edit.textChanged.connect(self.revalidate)
         form.addRow("Profile &name in this app", self.name_edit)
         layout.addLayout(form)
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("configProblems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet("QLabel { color: #ae2e24; }")
+        self.problems_label = problems_label("configProblems")
         layout.addWidget(self.problems_label)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert isinstance(ok, QPushButton)
-        ok.setText("&Add profile")
-        ok.setObjectName("addConfigProfile")
-        ok.setProperty("primary", True)
-        self.ok_button = ok
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok_button = ok_cancel(self, "&Add profile", "addConfigProfile", self._submit)
         layout.addWidget(self.buttons)
         self.revalidate()
 

@@ -15,14 +15,12 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from byok_desktop.credential_profiles import Profile, ProfileInput, ProfileKind, profile_problems
 from byok_desktop.credentials.secret import AwsSecret
+from ui.credentials.form_parts import ok_cancel, problems_label
 
 KEEP_SECRET_HINT = "Stored in the OS keyring — type a new secret to replace it"
 KEEP_TOKEN_HINT = "Stored in the OS keyring — type a new token (with a new secret) to replace it"
@@ -174,11 +173,7 @@ class ProfileDialog(QDialog):
         common.addRow(self._caption("Expected &account ID", self.account_edit), self.account_edit)
         outer.addWidget(self.account_group)
 
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("profileProblems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setAccessibleName("Problems")
-        self.problems_label.setProperty("problem", True)  # danger text, from the stylesheet
+        self.problems_label = problems_label("profileProblems")
         outer.addWidget(self.problems_label)
 
         self.busy_label = QLabel("Saving… the OS may ask you to unlock the keyring.")
@@ -188,16 +183,7 @@ class ProfileDialog(QDialog):
         outer.addWidget(self.busy_label)
         outer.addStretch(1)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert isinstance(ok, QPushButton)
-        self.ok_button = ok
-        self.ok_button.setObjectName("saveProfile")
-        self.ok_button.setProperty("primary", True)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok_button = ok_cancel(self, "", "saveProfile", self._submit)
         outer.addWidget(self.buttons)
 
     @staticmethod

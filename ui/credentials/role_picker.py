@@ -14,12 +14,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from byok_desktop.credential_profiles import ProfileInput, ProfileKind, profile_problems
 from byok_desktop.credentials.sso import SsoAccount, SsoRole, SsoSignIn
 from ui.credentials.dialog import COMMON_REGIONS
+from ui.credentials.form_parts import ok_cancel, problems_label
 from ui.credentials.sign_in_dialog import failure_sentence
 from ui.operations import Executor, Operations
 
@@ -123,23 +122,10 @@ class RolePickerDialog(QDialog):
         form.addRow("Default &region", self.region_edit)
         layout.addLayout(form)
 
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("roleProblems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet("QLabel { color: #ae2e24; }")
+        self.problems_label = problems_label("roleProblems")
         layout.addWidget(self.problems_label)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert isinstance(ok, QPushButton)
-        ok.setText("&Add profile")
-        ok.setObjectName("addRoleProfile")
-        ok.setProperty("primary", True)
-        self.ok_button = ok
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok_button = ok_cancel(self, "&Add profile", "addRoleProfile", self._submit)
         layout.addWidget(self.buttons)
         self.revalidate()
 

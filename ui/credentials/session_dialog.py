@@ -7,17 +7,16 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from byok_desktop.credential_profiles import SsoSession, sso_session_problems
 from ui.credentials.dialog import COMMON_REGIONS
+from ui.credentials.form_parts import ok_cancel, problems_label
 
 
 class SessionDialog(QDialog):
@@ -47,22 +46,9 @@ class SessionDialog(QDialog):
         self.name_edit = self._line("ssoSessionName", "as in [sso-session NAME], e.g. my-company")
         form.addRow("Session &name", self.name_edit)
         layout.addLayout(form)
-        self.problems_label = QLabel()
-        self.problems_label.setObjectName("sessionProblems")
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet("QLabel { color: #ae2e24; }")
+        self.problems_label = problems_label("sessionProblems")
         layout.addWidget(self.problems_label)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        assert isinstance(ok, QPushButton)
-        ok.setText("Sign &in")
-        ok.setObjectName("startSignIn")
-        ok.setProperty("primary", True)
-        self.ok_button = ok
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok_button = ok_cancel(self, "Sign &in", "startSignIn", self._submit)
         layout.addWidget(self.buttons)
         self._name_typed = False
         self.name_edit.textEdited.connect(self._name_edited)

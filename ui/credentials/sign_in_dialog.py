@@ -34,6 +34,7 @@ from byok_desktop.credentials.sso import (
     SsoSignIn,
     Waiting,
 )
+from ui.credentials.form_parts import mark_problem
 from ui.operations import Executor, Operations, Ticket
 from ui.resources import icon
 
@@ -174,7 +175,7 @@ class SignInDialog(QDialog):
         self.code_label.setEnabled(True)
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
-        self.status_label.setStyleSheet("")
+        mark_problem(self.status_label, False)
         self._set_status(STARTING, "")
         cancel, sign_in = self._cancel, self._sign_in
         report = self._ops.batched(functools.partial(self._steps_arrived, cancel))
@@ -231,7 +232,7 @@ class SignInDialog(QDialog):
         self.failure = exc
         fault = exc.fault.value if isinstance(exc, SignInFailed | AwsProblem) else "bug"
         self._set_status(failure_sentence(exc), fault)
-        self.status_label.setStyleSheet("QLabel { color: #ae2e24; }")  # as the forms' problems
+        mark_problem(self.status_label, True)  # as the forms' problems
         self.code_label.setEnabled(False)
         self.copy_button.setEnabled(False)
         self.open_button.setEnabled(False)
