@@ -104,36 +104,13 @@ def run(options: Options) -> list[Figure]:
         shutil.rmtree(large, ignore_errors=True)
 
     floor_s = median([f["shown"] for f, _s, _r in runs])
-    shown_s = median([s["shown"] for _f, s, _r in runs])
-    rows_s = median([r["rows"] for _f, _s, r in runs])
     floor_mb = median([f["rss_kb"] for f, _s, _r in runs]) / 1024
     rows_mb = median([r["rss_kb"] for _f, _s, r in runs]) / 1024
     extra_mb = rows_mb - floor_mb
     note = f"median of {len(runs)} runs, offscreen platform"
     figures = [
-        Figure(
-            name="process start to main window shown",
-            value=shown_s,
-            unit="s",
-            floor_name="empty QMainWindow",
-            floor_value=floor_s,
-            ratio=shown_s / floor_s,
-            target=f"<= {SHOWN_TARGET:g}x floor",
-            met=shown_s / floor_s <= SHOWN_TARGET,
-            note=note,
-            samples=tuple(s["shown"] for _f, s, _r in runs),
-        ),
-        Figure(
-            name=f"process start to products view rows ({PRODUCTS:,} products)",
-            value=rows_s,
-            unit="s",
-            floor_name="empty QMainWindow",
-            floor_value=floor_s,
-            ratio=rows_s / floor_s,
-            target=f"<= {ROWS_TARGET:g}x floor",
-            met=rows_s / floor_s <= ROWS_TARGET,
-            note=note,
-            samples=tuple(r["rows"] for _f, _s, r in runs),
+        *_startup_figures(
+            [s["shown"] for _f, s, _r in runs], [r["rows"] for _f, _s, r in runs], floor_s, "", note
         ),
         Figure(
             name=f"memory with the products view open ({PRODUCTS:,} products)",
@@ -157,12 +134,25 @@ def _bundled_figures(
 ) -> list[Figure]:
     """The standalone build's start-up, against the same floor (the empty window run by
     this Python) as the source run's rows beside them."""
-    shown_s = median([s["shown"] for s, _r in runs])
-    rows_s = median([r["rows"] for _s, r in runs])
     note = f"median of {len(runs)} runs, offscreen platform, the PyInstaller folder"
+    return _startup_figures(
+        [s["shown"] for s, _r in runs],
+        [r["rows"] for _s, r in runs],
+        floor_s,
+        "standalone build",
+        note,
+    )
+
+
+def _startup_figures(
+    shown: list[float], rows: list[float], floor_s: float, build: str, note: str
+) -> list[Figure]:
+    """Start to the window, and start to the products view's rows, against the floor;
+    ``build`` names a build other than the source run in the figures' names."""
+    shown_s, rows_s = median(shown), median(rows)
     return [
         Figure(
-            name="process start to main window shown (standalone build)",
+            name="process start to main window shown" + (f" ({build})" if build else ""),
             value=shown_s,
             unit="s",
             floor_name="empty QMainWindow",
@@ -171,10 +161,11 @@ def _bundled_figures(
             target=f"<= {SHOWN_TARGET:g}x floor",
             met=shown_s / floor_s <= SHOWN_TARGET,
             note=note,
-            samples=tuple(s["shown"] for s, _r in runs),
+            samples=tuple(shown),
         ),
         Figure(
-            name=f"process start to products view rows ({PRODUCTS:,} products, standalone build)",
+            name=f"process start to products view rows ({PRODUCTS:,} products"
+            + (f", {build})" if build else ")"),
             value=rows_s,
             unit="s",
             floor_name="empty QMainWindow",
@@ -183,6 +174,6 @@ def _bundled_figures(
             target=f"<= {ROWS_TARGET:g}x floor",
             met=rows_s / floor_s <= ROWS_TARGET,
             note=note,
-            samples=tuple(r["rows"] for _s, r in runs),
+            samples=tuple(rows),
         ),
     ]
